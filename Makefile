@@ -1,0 +1,102 @@
+# CivicPortal — the two commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Tests run against the real services: PostgreSQL, Redis, a Celery worker (SPEC §6).
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/civicportal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	SECRET_KEY=test-secret-key-not-for-production DEBUG=0 INSECURE_HTTP=1 \
+	FAST_PASSWORD_HASHER=1 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
+	STATIC_ROOT=$(CURDIR)/var/static-test
+# What `check --deploy` sees: a production-like configuration (not used to serve anything).
+DEPLOY_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=portal.example.org SITE_URL=https://portal.example.org
+
+.PHONY: help install assets static run worker beat migrate seed test lint format smoke \
+	test-py messages clean
+
+help:
+	@echo "make run      install, migrate, seed demo data, build assets, serve on $(HOST):$(PORT)"
+	@echo "make test     lint, migration check, deploy check, embedded smoke, pytest on PostgreSQL"
+	@echo "make worker   a Celery worker (needs REDIS_URL)     make beat   the Celery beat scheduler"
+	@echo "make lint     ruff check + format check             make format  apply ruff fixes"
+	@echo "make messages update and compile translation catalogues"
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --frozen --inexact --all-extras --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+static/node_modules/.package-lock.json: static/package.json static/package-lock.json
+	cd static && npm ci --no-audit --no-fund --loglevel=error
+
+assets: install static/node_modules/.package-lock.json
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=static -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+
+migrate: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v 0
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+# With REDIS_URL set, a worker and beat run beside the web server and stop with it.
+run: assets seed
+	@echo "CivicPortal is starting on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@if [ -n "$$REDIS_URL" ]; then \
+		trap 'kill 0' EXIT INT TERM; \
+		$(VENV)/bin/celery -A civicportal worker --loglevel=INFO --concurrency=2 & \
+		$(VENV)/bin/celery -A civicportal beat --loglevel=INFO \
+			--schedule=var/celerybeat-schedule & \
+	fi; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A civicportal worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+
+beat: install
+	mkdir -p var
+	$(VENV)/bin/celery -A civicportal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install
+	$(PY) manage.py makemessages -l is --ignore=.venv --ignore=static/node_modules --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=static
+
+# The embedded default, as a newcomer gets it: SQLite, tasks in-process, demo data, pages.
+smoke: assets
+	rm -rf var/smoke && mkdir -p var/smoke
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=$(CURDIR)/var/smoke/db.sqlite3 \
+		$(PY) -m civicportal.core.smoke
+
+test: lint assets
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(MAKE) --no-print-directory smoke
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-py: assets
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var static/node_modules

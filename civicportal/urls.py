@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.static import serve as serve_media
+
+from civicportal.core import views as core_views
+
+# Staff sign in through allauth, so the second factor is always asked for.
+admin.site.login = login_required(RedirectView.as_view(pattern_name="admin:index"))
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("", core_views.HomeView.as_view(), name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("civicportal.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include("civicportal.api_urls")),
+]
+
+if settings.DEBUG or not settings.DATABASE_URL:
+    # The embedded default has no web server in front; a deployment serves media itself.
+    urlpatterns += [
+        path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+handler403 = "civicportal.core.views.permission_denied"
+handler404 = "civicportal.core.views.page_not_found"
+handler500 = "civicportal.core.views.server_error"

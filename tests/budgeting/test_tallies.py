@@ -1,0 +1,205 @@
+"""greedy, mes and mes-add1 against pabutools (no database).
+
+Slow pabutools runs on the big reference files are stored by make_expected.py in expected/;
+small files and 200 seeded random instances are compared live.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from budgeting.pabulib import parse, write
+from budgeting.tallies import RULES, UnsupportedVoteType, tally
+from tests.budgeting import oracle
+from tests.budgeting.conftest import PB_FILES, SMALL_FILES, expected
+
+STEMS = [p.stem for p in PB_FILES]
+
+
+@pytest.mark.parametrize("rule", ["greedy", "mes"])
+@pytest.mark.parametrize("stem", STEMS)
+def test_rule_equals_stored_pabutools_outcome(parsed, stem, rule):
+    instance, profile = parsed(stem)
+    assert tally(instance, profile, rule).selected == expected(stem)[rule]["selected"]
+
+
+@pytest.mark.parametrize("stem", [s for s in STEMS if "mes-add1" in expected(s)])
+def test_mes_add1_equals_stored_pabutools_outcome(parsed, stem):
+    instance, profile = parsed(stem)
+    assert tally(instance, profile, "mes-add1").selected == expected(stem)["mes-add1"]["selected"]
+
+
+def test_mes_add1_is_stored_for_the_small_files():
+    for stem in SMALL_FILES:
+        assert "mes-add1" in expected(stem)
+
+
+@pytest.mark.parametrize("stem", SMALL_FILES)
+@pytest.mark.parametrize("rule", ["greedy", "mes"])
+def test_rule_equals_live_pabutools_on_small_file(parsed, stem, rule):
+    from tests.budgeting.conftest import DATA_DIR
+
+    instance, profile = parsed(stem)
+    reference = oracle.RULES[rule](*oracle.load(str(DATA_DIR / f"{stem}.pb")))
+    assert tally(instance, profile, rule).selected == reference
+
+
+def random_election(rng: random.Random, vote_type: str) -> str:
+    """A small random .pb text; few distinct costs and votes so ties are frequent."""
+    n_projects = rng.randint(1, 7)
+    n_voters = rng.randint(0, 12)
+    costs = [
+        rng.choice([0, 1, 5, 10, 10, 15, 20, 30])
+        if rng.random() < 0.05
+        else rng.choice([5, 10, 10, 15, 20, 30])
+        for _ in range(n_projects)
+    ]
+    budget = rng.choice([10, 25, 40, 60, 90])
+    ids = rng.sample(["1", "2", "3", "9", "10", "11", "20", "a", "B"], n_projects)
+    lines = [
+        "META",
+        "key;value",
+        f"num_projects;{n_projects}",
+        f"num_votes;{n_voters}",
+        f"budget;{budget}",
+        f"vote_type;{vote_type}",
+    ]
+    lines += ["PROJECTS", "project_id;cost;name"]
+    lines += [f"{pid};{cost};Project {pid}" for pid, cost in zip(ids, costs, strict=True)]
+    lines += ["VOTES", "voter_id;vote;points" if vote_type == "cumulative" else "voter_id;vote"]
+    for voter in range(n_voters):
+        # pabutools cannot read an empty cumulative ballot, so those get at least one project.
+        empty_ok = vote_type == "approval" and rng.random() < 0.1
+        chosen = rng.sample(ids, rng.randint(0 if empty_ok else 1, n_projects))
+        if vote_type == "cumulative":
+            points = [str(rng.randint(1, 3)) for _ in chosen]
+            lines.append(f"{voter};{','.join(chosen)};{','.join(points)}")
+        else:
+            lines.append(f"{voter};{','.join(chosen)}")
+    return "\n".join(lines) + "\n"
+
+
+RANDOM_CASES = [(seed, "cumulative" if seed % 4 == 3 else "approval") for seed in range(200)]
+
+
+@pytest.mark.parametrize(("seed", "vote_type"), RANDOM_CASES)
+def test_random_instance_equals_live_pabutools(seed, vote_type):
+    text = random_election(random.Random(seed), vote_type)
+    instance, profile = parse(text)
+    reference = oracle.load(text=text)
+    for rule in RULES:
+        assert tally(instance, profile, rule).selected == oracle.RULES[rule](*reference), (
+            rule,
+            text,
+        )
+
+
+TIES = """META
+key;value
+num_projects;4
+num_votes;4
+budget;30
+vote_type;approval
+PROJECTS
+project_id;cost
+9;10
+10;10
+2;20
+3;5
+VOTES
+voter_id;vote
+1;9,10,2
+2;9,10,2
+3;3
+4;3
+"""
+
+
+def test_greedy_breaks_ties_by_project_id_as_text():
+    # 9, 10 and 2 have two votes each; "10" < "2" < "9" as text.
+    result = tally(*parse(TIES), "greedy")
+    assert result.selected == ["10", "2"]
+    assert result.outcomes["9"].reason.startswith("Not funded: 2 votes, but only 0 of the budget")
+    assert result.budget_used == 30
+
+
+def test_mes_breaks_equal_shares_ties_by_project_id_as_text():
+    result = tally(*parse(TIES), "mes")
+    # Each voter holds 7.5: voters 1-2 can split 10 ("10" before "9"), then hold 2.5 each.
+    assert result.selected[0] in {"10", "3"}
+    assert "9" not in result.selected or result.selected.index("10") < result.selected.index("9")
+    assert result.selected == oracle.mes(*oracle.load(text=TIES))
+
+
+CUMULATIVE = """META
+key;value
+num_projects;3
+num_votes;3
+budget;100
+vote_type;cumulative
+PROJECTS
+project_id;cost
+a;60
+b;50
+c;40
+VOTES
+voter_id;vote;points
+1;a,c;1,9
+2;b;10
+3;a,b;6,4
+"""
+
+
+def test_greedy_on_cumulative_ballots_orders_by_total_points():
+    # Points: a 7, b 14, c 9 -> b (50), c (40) fits, a (60) does not.
+    result = tally(*parse(CUMULATIVE), "greedy")
+    assert result.selected == ["b", "c"]
+    assert result.outcomes["b"].votes == 14
+    assert result.outcomes["a"].reason == (
+        "Not funded: 7 points, but only 10 of the budget was left when its turn came in "
+        "greedy, and it costs 60."
+    )
+
+
+def test_mes_on_cumulative_ballots_uses_points_as_utilities():
+    # Shares of 100/3. c: only voter 1 (33.3) supports it -> unaffordable. b: voter 2 (10
+    # points) and voter 3 (4): rho = 50/14 lets both pay (35.7 > 33.3 for voter 2 though),
+    # so voter 2 pays all 33.3 and voter 3 pays 16.7 (rho 16.7/4). a: voters 1 and 3.
+    result = tally(*parse(CUMULATIVE), "mes")
+    assert result.selected == oracle.mes(*oracle.load(text=CUMULATIVE))
+    assert result.outcomes["c"].reason.startswith("Not funded: its 1 supporter had only 33.33")
+
+
+def test_explanations_cover_every_project():
+    result = tally(*parse(TIES), "mes-add1")
+    assert list(result.outcomes) == ["9", "10", "2", "3"]
+    for outcome in result.outcomes.values():
+        assert outcome.funded == (outcome.project_id in result.selected)
+        assert outcome.reason.startswith("Funded" if outcome.funded else "Not funded")
+
+
+@pytest.mark.parametrize("vote_type", ["ordinal", "scoring"])
+def test_unsupported_vote_type_is_refused(vote_type):
+    text = TIES.replace("approval", vote_type)
+    if vote_type == "scoring":
+        text = text.replace("voter_id;vote\n", "voter_id;vote;points\n")
+        text = text.replace("1;9,10,2\n", "1;9,10,2;1,1,1\n").replace(
+            "2;9,10,2\n", "2;9,10,2;1,2,3\n"
+        )
+        text = text.replace("3;3\n", "3;3;1\n").replace("4;3\n", "4;3;1\n")
+    with pytest.raises(UnsupportedVoteType, match=f"vote_type '{vote_type}' cannot be tallied"):
+        tally(*parse(text), "mes")
+
+
+def test_choose_one_is_tallied_as_approval():
+    text = TIES.replace("approval", "choose-1").replace("9,10,2", "9")
+    instance, profile = parse(text)
+    assert tally(instance, profile, "greedy").selected == oracle.greedy(*oracle.load(text=text))
+
+
+def test_writer_output_tallies_the_same(parsed):
+    instance, profile = parsed("poland_wieliczka_2023")
+    again = parse(write(instance, profile))
+    assert tally(*again, "mes").selected == expected("poland_wieliczka_2023")["mes"]["selected"]

@@ -14,8 +14,7 @@ TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/civicportal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECRET_KEY=test-secret-key-not-for-production DEBUG=0 INSECURE_HTTP=1 \
-	FAST_PASSWORD_HASHER=1 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
-	STATIC_ROOT=$(CURDIR)/var/static-test
+	FAST_PASSWORD_HASHER=1 ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 # What `check --deploy` sees: a production-like configuration (not used to serve anything).
 DEPLOY_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \

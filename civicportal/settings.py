@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
     "auditlog",
     "civicportal.core",
     "civicportal.accounts",
+    "civicportal.notifications",
     "proposals",
     "consultations",
     "budgeting",
@@ -148,8 +150,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "civicportal.accounts.middleware.UserLanguageMiddleware",
-    "civicportal.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After MessageMiddleware: it tells the staff member why they were redirected.
+    "civicportal.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -215,7 +218,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -231,7 +234,28 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 # One beat schedule for the whole portal; modules add their periodic jobs here.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "core-clear-expired-sessions": {
+        "task": "civicportal.core.tasks.session_clear_expired_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "notifications-deliveries-sweep": {
+        "task": "civicportal.notifications.tasks.deliveries_sweep_task",
+        "schedule": float(env_int("NOTIFICATIONS_SWEEP_INTERVAL", 30)),
+        "options": {"expires": 25},  # a sweep that could not start in time is not needed
+    },
+    # Digests (safe to run twice: one digest per resident and period).
+    "notifications-digests-daily": {
+        "task": "civicportal.notifications.tasks.digests_send_daily_task",
+        "schedule": crontab(hour=env_int("NOTIFICATIONS_DIGEST_HOUR", 7), minute=5),
+    },
+    "notifications-digests-weekly": {
+        "task": "civicportal.notifications.tasks.digests_send_weekly_task",
+        "schedule": crontab(
+            hour=env_int("NOTIFICATIONS_DIGEST_HOUR", 7), minute=20, day_of_week="mon"
+        ),
+    },
+}
 
 # --- Authentication ---------------------------------------------------------------------
 
@@ -328,11 +352,94 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_")
 }
 
+# --- Notifications ----------------------------------------------------------------------
+
+# Channel name -> backend class (civicportal.notifications.channels.base.Channel). A channel
+# missing here is not offered; push, SMS and social backends plug in the same way.
+NOTIFICATIONS_CHANNELS = {
+    "email": "civicportal.notifications.channels.email.EmailChannel",
+    "inbox": "civicportal.notifications.channels.inbox.InboxChannel",
+    "sms": "civicportal.notifications.channels.sms.SmsChannel",
+    "social": "civicportal.notifications.channels.social.SocialChannel",
+}
+# Web push needs a VAPID key pair (`python manage.py vapid_keys` makes one); without the
+# private key the push channel is not offered.
+NOTIFICATIONS_VAPID_PUBLIC_KEY = env_str("NOTIFICATIONS_VAPID_PUBLIC_KEY")
+NOTIFICATIONS_VAPID_PRIVATE_KEY = env_str("NOTIFICATIONS_VAPID_PRIVATE_KEY")
+NOTIFICATIONS_VAPID_SUBJECT = env_str(
+    "NOTIFICATIONS_VAPID_SUBJECT", f"mailto:{COUNCIL_CONTACT_EMAIL}"
+)
+if NOTIFICATIONS_VAPID_PRIVATE_KEY:
+    if not NOTIFICATIONS_VAPID_PUBLIC_KEY:
+        raise ImproperlyConfigured(
+            "NOTIFICATIONS_VAPID_PRIVATE_KEY is set but NOTIFICATIONS_VAPID_PUBLIC_KEY is not: "
+            "browsers need the public key to subscribe (see `python manage.py vapid_keys`)."
+        )
+    NOTIFICATIONS_CHANNELS["push"] = "civicportal.notifications.channels.push.PushChannel"
+NOTIFICATIONS_PUSH_TTL = env_int("NOTIFICATIONS_PUSH_TTL", 86400)  # seconds a push may wait
+NOTIFICATIONS_PUSH_TIMEOUT = env_int("NOTIFICATIONS_PUSH_TIMEOUT", 10)
+# Accept http:// push endpoints (local test push services only; browsers use https).
+NOTIFICATIONS_PUSH_ALLOW_HTTP = env_bool("NOTIFICATIONS_PUSH_ALLOW_HTTP", default=False)
+# SMS backend: console (logs), file (JSON lines), http (a gateway), or a class path.
+NOTIFICATIONS_SMS_BACKEND = env_str("NOTIFICATIONS_SMS_BACKEND", "console")
+NOTIFICATIONS_SMS_FILE_PATH = env_str(
+    "NOTIFICATIONS_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl")
+)
+NOTIFICATIONS_SMS_GATEWAY_URL = env_str("NOTIFICATIONS_SMS_GATEWAY_URL")
+NOTIFICATIONS_SMS_GATEWAY_TOKEN = env_str("NOTIFICATIONS_SMS_GATEWAY_TOKEN")
+NOTIFICATIONS_SMS_SENDER = env_str("NOTIFICATIONS_SMS_SENDER", SITE_NAME[:11])
+NOTIFICATIONS_SMS_TIMEOUT = env_int("NOTIFICATIONS_SMS_TIMEOUT", 10)
+NOTIFICATIONS_SMS_MAX_LENGTH = env_int("NOTIFICATIONS_SMS_MAX_LENGTH", 480)
+# Phone verification: code lifetime (s), wrong tries per code, wait before a new code (s).
+NOTIFICATIONS_PHONE_CODE_TTL = env_int("NOTIFICATIONS_PHONE_CODE_TTL", 600)
+NOTIFICATIONS_PHONE_CODE_ATTEMPTS = env_int("NOTIFICATIONS_PHONE_CODE_ATTEMPTS", 5)
+NOTIFICATIONS_PHONE_CODE_RESEND_AFTER = env_int("NOTIFICATIONS_PHONE_CODE_RESEND_AFTER", 60)
+# The council's social media accounts: recording (SocialPost rows), mastodon, class paths.
+NOTIFICATIONS_SOCIAL_BACKENDS = env_list("NOTIFICATIONS_SOCIAL_BACKENDS", "recording")
+NOTIFICATIONS_SOCIAL_RECORDING_ACCOUNT = env_str(
+    "NOTIFICATIONS_SOCIAL_RECORDING_ACCOUNT", SITE_NAME
+)
+NOTIFICATIONS_SOCIAL_MAX_LENGTH = env_int("NOTIFICATIONS_SOCIAL_MAX_LENGTH", 500)
+NOTIFICATIONS_SOCIAL_TIMEOUT = env_int("NOTIFICATIONS_SOCIAL_TIMEOUT", 15)
+NOTIFICATIONS_MASTODON_URL = env_str("NOTIFICATIONS_MASTODON_URL")
+NOTIFICATIONS_MASTODON_TOKEN = env_str("NOTIFICATIONS_MASTODON_TOKEN")
+NOTIFICATIONS_MASTODON_VISIBILITY = env_str("NOTIFICATIONS_MASTODON_VISIBILITY", "public")
+# Days a one-click unsubscribe link keeps working.
+NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", 365)
+# Messages per second per channel, shared by all workers; a channel not listed is unpaced.
+# Env form: NOTIFICATIONS_RATES=email=200,push=100,sms=10
+NOTIFICATIONS_RATES: dict[str, int] = {}
+for _item in env_list("NOTIFICATIONS_RATES", "email=200,push=100,sms=10,social=1"):
+    _channel, _sep, _rate = _item.partition("=")
+    if not _sep or not _rate.strip().isdigit():
+        raise ImproperlyConfigured(
+            f"NOTIFICATIONS_RATES item {_item!r} is not channel=messages_per_second."
+        )
+    NOTIFICATIONS_RATES[_channel.strip()] = int(_rate)
+# Deliveries per send task (and per SMTP connection).
+NOTIFICATIONS_CHUNK_SIZE = env_int("NOTIFICATIONS_CHUNK_SIZE", 200)
+# The sweeper re-queues rows queued but still pending after this many seconds ...
+NOTIFICATIONS_PENDING_STALE_AFTER = env_int("NOTIFICATIONS_PENDING_STALE_AFTER", 120)
+# ... and rows whose worker has not renewed its claim for this many seconds.
+NOTIFICATIONS_SENDING_STALE_AFTER = env_int("NOTIFICATIONS_SENDING_STALE_AFTER", 90)
+NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 10000)
+# Send task retries on transient failures (exponential backoff, capped).
+NOTIFICATIONS_MAX_RETRIES = env_int("NOTIFICATIONS_MAX_RETRIES", 8)
+NOTIFICATIONS_RETRY_BACKOFF_MAX = env_int("NOTIFICATIONS_RETRY_BACKOFF_MAX", 300)
+# Longest a worker waits for its channel's rate or a far side's pause before deferring.
+NOTIFICATIONS_PACING_MAX_WAIT = env_int("NOTIFICATIONS_PACING_MAX_WAIT", 30)
+# Right-hand side of each email's deterministic Message-ID; empty: SITE_URL's host name.
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
+
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("is", _("Icelandic"))]
-LOCALE_PATHS = [BASE_DIR / "civicportal" / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "civicportal" / "locale",  # makemessages writes here
+    # Icelandic for django-allauth, which ships none; apart so makemessages leaves it alone.
+    BASE_DIR / "civicportal" / "locale_allauth",
+]
 TIME_ZONE = env_str("TIME_ZONE", "Atlantic/Reykjavik")
 USE_I18N = True
 USE_TZ = True
@@ -371,6 +478,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from a meta tag, not the cookie
 SECURE_SSL_REDIRECT = _SECURE and env_bool("SECURE_SSL_REDIRECT", default=True)
+# Container and load-balancer health probes speak plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _SECURE
@@ -400,8 +509,9 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated request then gets 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "civicportal.core.api.pagination.PageNumberPagination",
@@ -433,6 +543,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "civicportal.core.api.schema.add_error_responses",
+    ],
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -14,10 +14,15 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
+    path("theme.css", core_views.theme_css, name="theme-css"),
+    path("privacy/", core_views.PrivacyView.as_view(), name="privacy"),
+    path("accessibility/", core_views.AccessibilityView.as_view(), name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("civicportal.accounts.urls")),
+    # /profile/notifications/, /profile/inbox/, one-click unsubscribe, and /sw.js.
+    path("", include("civicportal.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("civicportal.api_urls")),
 ]

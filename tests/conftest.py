@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+from tests.processes import CeleryWorker, RedisServer, database_url_for
 
 
 @pytest.fixture(autouse=True)
@@ -10,11 +15,115 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def _clear_cache_keys() -> None:
+    """Delete the cache's own keys only.
+
+    The cache and the Celery broker share one Redis database, and ``cache.clear()`` on Redis
+    is FLUSHDB: it would also delete the broker's queue bindings under a running worker
+    ("Cannot route message for exchange 'celery'").
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache) or not cache.key_prefix:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and cached fragments must not leak from one test into the next."""
-    from django.core.cache import cache
-
-    cache.clear()
+    _clear_cache_keys()
     yield
-    cache.clear()
+    _clear_cache_keys()
+
+
+# --- Real helper processes ----------------------------------------------------------------
+
+
+def _worker_env() -> dict[str, str]:
+    """The environment a worker needs to share this test session's database and broker."""
+    from django.conf import settings
+    from django.db import connection
+
+    from civicportal.celery import app
+
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        raise RuntimeError("Worker tests need DATABASE_URL (PostgreSQL); run them with make.")
+    return {
+        "DATABASE_URL": database_url_for(database_url, connection.settings_dict["NAME"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": app.conf.broker_url,
+    }
+
+
+class _WorkerPool:
+    """At most one worker at a time, restarted only when a test asks for another environment.
+
+    One worker keeps the session fast and makes sure no other worker (with another
+    environment) takes a test's task first.
+    """
+
+    def __init__(self, workdir: Path, base_env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.base_env = base_env
+        self.current: CeleryWorker | None = None
+
+    def ensure(self, extra_env: dict[str, str]) -> CeleryWorker:
+        env = {**self.base_env, **extra_env}
+        current = self.current
+        if current is not None and current.env == env and current.process.poll() is None:
+            return current
+        self.stop()
+        self.current = CeleryWorker(self.workdir, env).start()
+        return self.current
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+            self.current = None
+
+
+@pytest.fixture(scope="session")
+def _celery_workers(django_db_setup, django_db_blocker, tmp_path_factory):
+    from civicportal.celery import app
+
+    with django_db_blocker.unblock():
+        pool = _WorkerPool(tmp_path_factory.mktemp("celery"), _worker_env())
+    app.control.purge()  # a message left over from an earlier run must not surprise a test
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def celery_worker_env() -> dict[str, str]:
+    """Extra environment for the worker (an SMTP sink's EMAIL_URL, say).
+
+    Override this fixture in a test module or package conftest; the worker restarts when it
+    changes.
+    """
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(_celery_workers, celery_worker_env) -> CeleryWorker:
+    """A real ``celery worker`` subprocess on the test database and the test Redis.
+
+    It is ready (its "ready." log line seen) when the test starts. Tests that use it must
+    commit what the worker reads: mark them ``@pytest.mark.django_db(transaction=True)``.
+    """
+    return _celery_workers.ensure(celery_worker_env)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A second, throwaway Redis on a free loopback port; stop it to simulate an outage."""
+    server = RedisServer(Path(tmp_path) / "redis").start()
+    yield server
+    server.stop()

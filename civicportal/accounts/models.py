@@ -1,12 +1,16 @@
-"""Residents and staff (one custom user model, email is the login) and the council's areas."""
+"""Residents and staff (one custom user model, email is the login), the council's areas and
+residency verification (requests reviewed by staff, and the imported census of hashed
+identifiers)."""
 
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -172,3 +176,164 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile")
+
+
+class ResidencyRequest(models.Model):
+    """A resident asks to be recognised as living in an area.
+
+    Staff approve or reject it, or it is approved at once when the identifier the resident
+    gave matches the imported census. The identifier itself is never stored: only its
+    HMAC-SHA256 under ``settings.CENSUS_HASH_KEY`` (see ``accounts.census``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="residency_requests",
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("home area"),
+        on_delete=models.PROTECT,
+        related_name="residency_requests",
+    )
+    note = models.TextField(
+        _("address or note"),
+        blank=True,
+        max_length=2000,
+        help_text=_("The resident's address, or anything else that helps staff confirm it."),
+    )
+    identifier_hash = models.CharField(
+        _("identifier hash"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("HMAC-SHA256 of the identifier the resident gave; the identifier is not kept."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    matched_census = models.BooleanField(
+        _("matched the census"),
+        default=False,
+        help_text=_("Approved automatically because the identifier is on the imported census."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    staff_reason = models.TextField(
+        _("reason given to the resident"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Shown to the resident on their verification page."),
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("residency request")
+        verbose_name_plural = _("residency requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="accounts_residencyrequest_one_pending_per_user",
+                violation_error_message=_("You already have a request waiting for review."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="pending") & Q(reviewed_at__isnull=True))
+                | (~Q(status="pending") & Q(reviewed_at__isnull=False)),
+                name="accounts_residencyrequest_reviewed_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(user)s in %(area)s (%(status)s)") % {
+            "user": self.user,
+            "area": self.area,
+            "status": self.get_status_display(),
+        }
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:verification")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class CensusImport(models.Model):
+    """One upload of the census list: who imported which file, and what it matched."""
+
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when imported from the command line."),
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    file_name = models.CharField(_("file name"), max_length=255)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    matched_count = models.PositiveIntegerField(
+        _("residents verified"),
+        default=0,
+        help_text=_("Residents whose pending request matched an entry of this file."),
+    )
+
+    class Meta:
+        verbose_name = _("census import")
+        verbose_name_plural = _("census imports")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return _("%(file)s (%(rows)s rows)") % {"file": self.file_name, "rows": self.row_count}
+
+
+class CensusEntry(models.Model):
+    """One resident on the census, known only by the hash of their identifier."""
+
+    identifier_hash = models.CharField(_("identifier hash"), max_length=64, unique=True)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="census_entries",
+    )
+    census_import = models.ForeignKey(
+        CensusImport,
+        verbose_name=_("import"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+        help_text=_("The latest import that listed this identifier."),
+    )
+
+    class Meta:
+        verbose_name = _("census entry")
+        verbose_name_plural = _("census entries")
+
+    def __str__(self) -> str:
+        return self.identifier_hash[:12] + "…"
+
+
+# Staff actions on accounts leave an audit trail (who changed a role, who verified whom).
+auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
+auditlog.register(Area)
+auditlog.register(ResidencyRequest, exclude_fields=["identifier_hash"])
+auditlog.register(CensusImport)

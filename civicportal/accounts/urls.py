@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.ProfileView.as_view(), name="profile"),
+    path("verification/", views.VerificationView.as_view(), name="verification"),
 ]

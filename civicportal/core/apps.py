@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Participation core")
 
+    def ready(self) -> None:
+        from civicportal.core import checks  # noqa: F401  (registers the system checks)
+
 
 class StaticFilesConfig(StaticFilesConfigBase):
     """collectstatic without the npm tree: vendor files are mapped in STATICFILES_DIRS."""

@@ -9,8 +9,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+# A probe answers within a few seconds, whatever the pool's own wait (DATABASE_POOL_TIMEOUT).
+POOL_TIMEOUT = 3
+
 
 def check_database() -> None:
+    pool = getattr(connection, "pool", None)  # PostgreSQL with Django's psycopg pool
+    if pool is not None:
+        pool.open()  # as Django does on first use; a no-op once open
+        with pool.connection(timeout=POOL_TIMEOUT) as conn:
+            conn.execute("SELECT 1").fetchone()
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()

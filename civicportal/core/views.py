@@ -1,18 +1,51 @@
-"""Portal-wide pages: home, health check and the styled error pages."""
+"""Portal-wide pages: home, the council's theme, health check and the styled error pages."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import etag, require_GET
 from django.views.generic import TemplateView
 
+from civicportal.core import navigation, theme
 from civicportal.core.health import run_checks
 
 
 class HomeView(TemplateView):
+    """The front page: what residents can do here, and one part per registered module."""
+
     template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sections"] = [
+            section for section in navigation.sections(self.request) if section.home_template
+        ]
+        return context
+
+
+class PrivacyView(TemplateView):
+    template_name = "core/privacy.html"
+
+
+class AccessibilityView(TemplateView):
+    template_name = "core/accessibility.html"
+
+
+@require_GET
+@etag(lambda request: theme.theme_version())
+def theme_css(request: HttpRequest) -> HttpResponse:
+    """The council's colours as CSS custom properties (inline styles are barred by the CSP).
+
+    The page links it with the colours' fingerprint in the query string, so it can be cached
+    for a long time: new colours give a new URL.
+    """
+    response = HttpResponse(theme.theme_css(), content_type="text/css; charset=utf-8")
+    max_age = 60 * 60 * 24 * 365 if request.GET.get("v") == theme.theme_version() else 60 * 60
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
 
 
 @never_cache

@@ -26,3 +26,17 @@ class ProfileSerializer(serializers.ModelSerializer):
             "date_joined",
         ]
         read_only_fields = ["email", "is_verified", "date_joined"]
+
+
+class ApiTokenStatusSerializer(serializers.Serializer):
+    """Whether the user has a token. The key itself is shown only when it is created."""
+
+    exists = serializers.BooleanField()
+    created = serializers.DateTimeField(allow_null=True)
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="Send it as `Authorization: Token <key>`. It is shown only this once."
+    )
+    created = serializers.DateTimeField()

@@ -1,11 +1,20 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from civicportal.accounts import services
-from civicportal.accounts.api.serializers import AreaSerializer, ProfileSerializer
+from civicportal.accounts.api.serializers import (
+    ApiTokenSerializer,
+    ApiTokenStatusSerializer,
+    AreaSerializer,
+    ProfileSerializer,
+)
 from civicportal.accounts.models import Area
+from civicportal.core.api import tokens
 
 
+@extend_schema(tags=["areas"])
 class AreaListApi(generics.ListAPIView):
     """The council's areas (neighbourhoods and districts)."""
 
@@ -16,7 +25,10 @@ class AreaListApi(generics.ListAPIView):
     ordering_fields = ["name"]
 
 
+@extend_schema(tags=["areas"])
 class AreaDetailApi(generics.RetrieveAPIView):
+    """One area, with its GeoJSON boundary when the council has drawn one."""
+
     queryset = Area.objects.all()
     serializer_class = AreaSerializer
     permission_classes = [permissions.AllowAny]
@@ -36,3 +48,37 @@ class ProfileApi(generics.RetrieveUpdateAPIView):
 
     def perform_update(self, serializer):
         services.profile_update(user=self.request.user, **serializer.validated_data)
+
+
+@extend_schema(tags=["profile"])
+class ApiTokenApi(APIView):
+    """The signed-in user's personal API token: see whether one exists, rotate or revoke it."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ApiTokenStatusSerializer, summary="Whether you have an API token")
+    def get(self, request):
+        token = tokens.api_token_get(user=request.user)
+        data = {"exists": token is not None, "created": token.created if token else None}
+        return Response(ApiTokenStatusSerializer(data).data)
+
+    @extend_schema(
+        request=None,
+        responses={201: ApiTokenSerializer},
+        summary="Create or rotate your API token",
+        description="Creates a new token; any previous token stops working at once.",
+    )
+    def post(self, request):
+        token = tokens.api_token_rotate(user=request.user)
+        data = ApiTokenSerializer({"key": token.key, "created": token.created}).data
+        # The key is a password: no cache between here and the client may keep it.
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="The token no longer works.")},
+        summary="Revoke your API token",
+    )
+    def delete(self, request):
+        tokens.api_token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,223 @@
+"""Census files: hashing residents' identifiers and reading the hashed import file.
+
+The council never gives the portal raw national identifiers. Staff hash their census list
+with ``manage.py census_hash`` (same key as the portal) and import the hashed file; a
+resident's identifier is hashed the same way the moment they submit it. Only the hashes
+are stored.
+
+Import file format (UTF-8 CSV, one header line)::
+
+    identifier_hash,area
+    3f5c...64 hex characters...,old-town
+    9a01...,                      <- the area column is optional, and may be empty
+
+Pure functions only: the database writes live in ``services.census_import``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+HASH_HEADER = "identifier_hash"
+RAW_HEADER = "identifier"
+AREA_HEADER = "area"
+# Errors listed in one message; a file with more says how many were left out.
+MAX_REPORTED_ERRORS = 20
+
+_HASH_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_SEPARATORS_RE = re.compile(r"[\s\-]+")
+
+
+def normalise_identifier(raw: str) -> str:
+    """Strip spaces and dashes and ignore letter case: '120174-3389' == '1201743389'."""
+    return _SEPARATORS_RE.sub("", raw or "").upper()
+
+
+def hash_identifier(raw: str) -> str:
+    """HMAC-SHA256 (hex) of the normalised identifier under settings.CENSUS_HASH_KEY.
+
+    Returns "" for an identifier that is empty once normalised.
+    """
+    normalised = normalise_identifier(raw)
+    if not normalised:
+        return ""
+    return hmac.new(
+        settings.CENSUS_HASH_KEY.encode("utf-8"), normalised.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    line: int
+    identifier_hash: str
+    area_slug: str
+
+
+def _text_lines(file: IO) -> Iterator[str]:
+    """Decode an uploaded (binary) or opened (text) file as UTF-8, BOM tolerated."""
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read()
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ValidationError(
+                _("Line %(line)s: the file is not UTF-8 text. Save it as CSV (UTF-8).")
+                % {"line": line},
+                code="encoding",
+            ) from exc
+    return iter(io.StringIO(data.removeprefix("\ufeff"), newline=""))
+
+
+def _raise_collected(errors: list[str]) -> None:
+    if not errors:
+        return
+    messages = errors[:MAX_REPORTED_ERRORS]
+    if len(errors) > MAX_REPORTED_ERRORS:
+        messages.append(
+            _("… and %(count)s more errors.") % {"count": len(errors) - MAX_REPORTED_ERRORS}
+        )
+    raise ValidationError(messages, code="invalid")
+
+
+def _read_header(reader, expected_first: str) -> tuple[bool, list[str]]:
+    """Return (has_area_column, errors) for the header line."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValidationError(_("The file is empty."), code="empty") from None
+    columns = [column.strip().lower() for column in header]
+    if columns == [expected_first]:
+        return False, []
+    if columns == [expected_first, AREA_HEADER]:
+        return True, []
+    return False, [
+        _('Line 1: the header must be "%(expected)s" or "%(expected)s,area", not "%(found)s".')
+        % {"expected": expected_first, "found": ",".join(header)}
+    ]
+
+
+def parse_census_file(file: IO, *, known_area_slugs: Iterable[str]) -> list[CensusRow]:
+    """Read and check a hashed census file; every problem is reported with its line number.
+
+    Raises ValidationError (one message per bad line) if anything is wrong, so that the
+    caller imports all of the file or none of it. Blank lines are ignored.
+    """
+    reader = csv.reader(_text_lines(file))
+    has_area, errors = _read_header(reader, HASH_HEADER)
+    _raise_collected(errors)
+    known = set(known_area_slugs)
+    width = 2 if has_area else 1
+    seen: dict[str, int] = {}
+    rows: list[CensusRow] = []
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            if len(fields) > width:
+                errors.append(
+                    _("Line %(line)s: expected %(expected)s column(s), found %(found)s.")
+                    % {"line": line, "expected": width, "found": len(fields)}
+                )
+                continue
+            value = fields[0].strip()
+            slug = fields[1].strip() if has_area and len(fields) > 1 else ""
+            if not _HASH_RE.match(value):
+                # The value is not echoed back: it may be a raw identifier uploaded by mistake.
+                errors.append(
+                    _(
+                        "Line %(line)s: the value is not an identifier hash (64 hexadecimal "
+                        "characters). Hash the census with the census_hash command first."
+                    )
+                    % {"line": line}
+                )
+                continue
+            value = value.lower()
+            if value in seen:
+                errors.append(
+                    _("Line %(line)s: the same identifier hash is already on line %(first)s.")
+                    % {"line": line, "first": seen[value]}
+                )
+                continue
+            if slug and slug not in known:
+                errors.append(
+                    _('Line %(line)s: there is no area with the slug "%(slug)s".')
+                    % {"line": line, "slug": slug[:80]}
+                )
+                continue
+            seen[value] = line
+            rows.append(CensusRow(line=line, identifier_hash=value, area_slug=slug))
+    except csv.Error as exc:
+        errors.append(
+            _("Line %(line)s: the CSV is malformed (%(error)s).")
+            % {"line": reader.line_num, "error": exc}
+        )
+    _raise_collected(errors)
+    if not rows:
+        raise ValidationError(_("The file has a header but no rows."), code="empty")
+    return rows
+
+
+def hash_census_file(source: IO, target: IO) -> int:
+    """Turn a CSV of raw identifiers (header ``identifier[,area]``) into an import file.
+
+    Writes ``identifier_hash[,area]`` rows to ``target`` and returns the number of rows.
+    Nothing is written if any line is bad (empty identifier, duplicate after
+    normalisation): the ValidationError names each such line.
+    """
+    reader = csv.reader(_text_lines(source))
+    has_area, errors = _read_header(reader, RAW_HEADER)
+    _raise_collected(errors)
+    width = 2 if has_area else 1
+    seen: dict[str, int] = {}
+    out: list[list[str]] = []
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            if len(fields) > width:
+                errors.append(
+                    _("Line %(line)s: expected %(expected)s column(s), found %(found)s.")
+                    % {"line": line, "expected": width, "found": len(fields)}
+                )
+                continue
+            digest = hash_identifier(fields[0])
+            if not digest:
+                errors.append(_("Line %(line)s: the identifier is empty.") % {"line": line})
+                continue
+            if digest in seen:
+                errors.append(
+                    _("Line %(line)s: the same identifier is already on line %(first)s.")
+                    % {"line": line, "first": seen[digest]}
+                )
+                continue
+            seen[digest] = line
+            row = [digest]
+            if has_area:
+                row.append(fields[1].strip() if len(fields) > 1 else "")
+            out.append(row)
+    except csv.Error as exc:
+        errors.append(
+            _("Line %(line)s: the CSV is malformed (%(error)s).")
+            % {"line": reader.line_num, "error": exc}
+        )
+    _raise_collected(errors)
+    writer = csv.writer(target, lineterminator="\n")
+    writer.writerow([HASH_HEADER, AREA_HEADER] if has_area else [HASH_HEADER])
+    writer.writerows(out)
+    return len(out)

@@ -1,0 +1,74 @@
+"""Who may do what: role predicates for every app, and the accounts app's permissions.
+
+Roles are Django groups named in ``accounts.roles``. A role only counts for an active staff
+account (a group membership left on a former staff member grants nothing); a superuser
+counts as Administrator. Domain apps import the predicates below and combine them in their
+own ``rules.py``, e.g. ``rules.add_perm("proposals.hide_idea", is_moderator | is_administrator)``.
+
+Permission names follow ``<app>.<verb>_<model>``; the Django admin asks for the standard
+``view/add/change/delete`` ones, which are mapped here as well.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from civicportal.accounts import roles
+
+
+@rules.predicate
+def is_active_staff(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+@rules.predicate
+def is_active_superuser(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+@rules.predicate
+def is_verified_resident(user) -> bool:
+    """A signed-in, active account whose residency staff or the census confirmed."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_verified)
+
+
+is_moderator = is_active_staff & rules.is_group_member(roles.MODERATOR)
+is_budget_officer = is_active_staff & rules.is_group_member(roles.BUDGET_OFFICER)
+is_consultation_manager = is_active_staff & rules.is_group_member(roles.CONSULTATION_MANAGER)
+is_alert_author = is_active_staff & rules.is_group_member(roles.ALERT_AUTHOR)
+is_alert_approver = is_active_staff & rules.is_group_member(roles.ALERT_APPROVER)
+is_administrator = is_active_staff & (
+    is_active_superuser | rules.is_group_member(roles.ADMINISTRATOR)
+)
+
+# --- The admin ---------------------------------------------------------------------------
+
+rules.add_perm("accounts.view_admin", is_active_staff)
+# Module permission: whether the "Accounts and areas" section shows on the admin index.
+rules.add_perm("accounts", is_administrator)
+
+# --- Residency verification --------------------------------------------------------------
+
+rules.add_perm("accounts.view_residencyrequest", is_administrator)
+rules.add_perm("accounts.approve_residencyrequest", is_administrator)
+
+rules.add_perm("accounts.import_census", is_administrator)
+rules.add_perm("accounts.view_censusimport", is_administrator)
+rules.add_perm("accounts.add_censusimport", is_administrator)
+rules.add_perm("accounts.delete_censusimport", is_administrator)
+rules.add_perm("accounts.view_censusentry", is_administrator)
+
+# --- Areas -------------------------------------------------------------------------------
+
+rules.add_perm("accounts.manage_area", is_administrator)
+for _verb in ("view", "add", "change", "delete"):
+    rules.add_perm(f"accounts.{_verb}_area", is_administrator)
+
+# --- Accounts and their roles ------------------------------------------------------------
+
+for _verb in ("view", "add", "change"):
+    rules.add_perm(f"accounts.{_verb}_user", is_administrator)
+# Recovering a staff member who lost their authenticator: remove it, they set up a new one.
+rules.add_perm("mfa", is_administrator)
+rules.add_perm("mfa.view_authenticator", is_administrator)
+rules.add_perm("mfa.delete_authenticator", is_administrator)

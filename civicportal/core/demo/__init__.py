@@ -1,0 +1,166 @@
+"""Demo data: a registry of seeding functions that together fill a believable city.
+
+Each module registers what it seeds in a ``demo.py`` of its own (found by
+``autodiscover_modules("demo")``, the way the admin finds ``admin.py``), so the core never
+imports a domain app::
+
+    from civicportal.core import demo
+
+    @demo.register("proposals", order=200)
+    def seed_ideas(ctx: demo.DemoContext) -> None:
+        for resident in ctx.residents[:10]:
+            ...                       # get_or_create on a natural key: safe to run twice
+        ctx.say("Ideas: 12, with votes and arguments.")
+
+Seeders run in ``order`` (then name) inside one transaction. The city (areas, residents and
+staff in every role) is seeded first, at order 10, and is handed to the others through the
+``DemoContext``. Every seeder must be idempotent: running ``seed_demo`` twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+# One password for every demo account, printed by seed_demo. A demo database is for trying
+# the portal out; never seed one that real people use.
+DEMO_PASSWORD = "riverside-demo-2025"  # noqa: S105
+# The staff accounts' TOTP secret (base32): one authenticator entry works for every one.
+DEMO_TOTP_SECRET = "RIVERSIDE2FADEMOSTAFFSECRETKEY23"  # noqa: S105
+DEMO_EMAIL_DOMAIN = "riverside.example"
+# Fixed seed: the same city every time, so a second run finds what the first one made.
+RANDOM_SEED = 20250611
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    description: str
+
+
+@dataclass
+class DemoContext:
+    """What the seeders share: the city seeded so far, and what to tell the person."""
+
+    now: datetime
+    password: str = DEMO_PASSWORD
+    totp_secret: str = DEMO_TOTP_SECRET
+    random: random.Random = field(default_factory=lambda: random.Random(RANDOM_SEED))
+    areas: list[Any] = field(default_factory=list)
+    residents: list[Any] = field(default_factory=list)
+    staff: dict[str, Any] = field(default_factory=dict)  # role name -> user
+    staff_accounts: list[DemoAccount] = field(default_factory=list)
+    resident_accounts: list[DemoAccount] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        """Add a line to what seed_demo prints at the end."""
+        self.notes.append(line)
+
+
+@dataclass(frozen=True)
+class Seeder:
+    name: str
+    order: int
+    function: Callable[[DemoContext], None]
+
+
+_SEEDERS: dict[str, Seeder] = {}
+
+
+def register(name: str, *, order: int = 100) -> Callable:
+    """Register ``function(ctx)`` as the seeder called ``name``. The city is order 10."""
+
+    def decorator(function: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
+        existing = _SEEDERS.get(name)
+        if existing is not None and existing.function.__qualname__ != function.__qualname__:
+            raise ValueError(f"Two demo seeders are called {name!r}; give one another name.")
+        _SEEDERS[name] = Seeder(name=name, order=order, function=function)
+        return function
+
+    return decorator
+
+
+def seeders() -> list[Seeder]:
+    """Every registered seeder, in the order they run."""
+    from civicportal.core.demo import city  # noqa: F401  (registers the city)
+
+    autodiscover_modules("demo")
+    return sorted(_SEEDERS.values(), key=lambda seeder: (seeder.order, seeder.name))
+
+
+def database_is_empty() -> bool:
+    """No accounts and no areas: nobody has started using this database."""
+    from django.contrib.auth import get_user_model
+
+    from civicportal.accounts.models import Area
+
+    return not get_user_model().objects.exists() and not Area.objects.exists()
+
+
+@dataclass
+class SeedResult:
+    skipped: bool
+    context: DemoContext | None = None
+
+
+@transaction.atomic
+def seed_demo(*, if_empty: bool = False) -> SeedResult:
+    """Run every seeder, in order, in one transaction.
+
+    With ``if_empty`` nothing happens unless the database has no accounts and no areas.
+    """
+    if if_empty and not database_is_empty():
+        return SeedResult(skipped=True)
+    context = DemoContext(now=timezone.now())
+    for seeder in seeders():
+        seeder.function(context)
+    return SeedResult(skipped=False, context=context)
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows for ``secret`` right now."""
+    import time
+
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def format_report(context: DemoContext) -> str:
+    """What seed_demo prints: how to sign in as each kind of demo user."""
+    secret = context.totp_secret
+    current_code = current_totp_code(secret)
+    grouped_secret = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    width = max(
+        (len(a.email) for a in [*context.staff_accounts, *context.resident_accounts]),
+        default=20,
+    )
+    lines = [
+        "The Riverside demo city is ready. Do not use these accounts on a real portal.",
+        "",
+        f"Password of every demo account: {context.password}",
+        "",
+        "Staff accounts ask for a second factor. Add this secret to an authenticator app",
+        "(one entry serves every staff account), or type the current code shown here:",
+        f"  TOTP secret (base32): {grouped_secret}",
+        f"  current code:         {current_code}  (a new one every 30 seconds)",
+        "",
+        "Staff:",
+    ]
+    lines += [f"  {a.email:<{width}}  {a.description}" for a in context.staff_accounts]
+    lines += ["", "Residents (no second factor):"]
+    lines += [f"  {a.email:<{width}}  {a.description}" for a in context.resident_accounts]
+    if context.notes:
+        lines += ["", *context.notes]
+    return "\n".join(lines)

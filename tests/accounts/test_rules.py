@@ -1,0 +1,160 @@
+"""Every accounts permission and role predicate, for every role."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import rules
+from django.contrib.auth.models import AnonymousUser
+
+from civicportal.accounts import roles
+from civicportal.accounts import rules as account_rules
+from tests.accounts.factories import StaffFactory, UserFactory
+
+ACTORS = (
+    "anonymous",
+    "resident",
+    "verified_resident",
+    "staff_without_role",
+    "moderator",
+    "budget_officer",
+    "consultation_manager",
+    "alert_author",
+    "alert_approver",
+    "administrator",
+    "superuser",
+    "inactive_administrator",
+    "administrator_group_but_not_staff",
+)
+
+
+def make_actor(kind: str):
+    if kind == "anonymous":
+        return AnonymousUser()
+    if kind == "resident":
+        return UserFactory()
+    if kind == "verified_resident":
+        return UserFactory(verified=True)
+    if kind == "staff_without_role":
+        return StaffFactory()
+    if kind == "superuser":
+        return StaffFactory(is_superuser=True)
+    if kind == "inactive_administrator":
+        return StaffFactory(role=roles.ADMINISTRATOR, is_active=False)
+    if kind == "administrator_group_but_not_staff":
+        return _with_group(UserFactory(), roles.ADMINISTRATOR)
+    role = {
+        "moderator": roles.MODERATOR,
+        "budget_officer": roles.BUDGET_OFFICER,
+        "consultation_manager": roles.CONSULTATION_MANAGER,
+        "alert_author": roles.ALERT_AUTHOR,
+        "alert_approver": roles.ALERT_APPROVER,
+        "administrator": roles.ADMINISTRATOR,
+    }[kind]
+    return StaffFactory(role=role)
+
+
+def _with_group(user, name):
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+ADMINISTRATORS = {"administrator", "superuser"}
+STAFF = {
+    "staff_without_role",
+    "moderator",
+    "budget_officer",
+    "consultation_manager",
+    "alert_author",
+    "alert_approver",
+    "administrator",
+    "superuser",
+}
+
+# permission -> the actors who hold it; everyone else must not.
+PERMISSIONS = {
+    "accounts.view_admin": STAFF,
+    "accounts.view_residencyrequest": ADMINISTRATORS,
+    "accounts.approve_residencyrequest": ADMINISTRATORS,
+    "accounts.import_census": ADMINISTRATORS,
+    "accounts.view_censusimport": ADMINISTRATORS,
+    "accounts.add_censusimport": ADMINISTRATORS,
+    "accounts.delete_censusimport": ADMINISTRATORS,
+    "accounts.view_censusentry": ADMINISTRATORS,
+    "accounts.manage_area": ADMINISTRATORS,
+    "accounts.view_area": ADMINISTRATORS,
+    "accounts.add_area": ADMINISTRATORS,
+    "accounts.change_area": ADMINISTRATORS,
+    "accounts.delete_area": ADMINISTRATORS,
+    "accounts.view_user": ADMINISTRATORS,
+    "accounts.add_user": ADMINISTRATORS,
+    "accounts.change_user": ADMINISTRATORS,
+    # Deleting accounts is left to superusers (Django grants them every permission).
+    "accounts.delete_user": {"superuser"},
+    "mfa.view_authenticator": ADMINISTRATORS,
+    "mfa.delete_authenticator": ADMINISTRATORS,
+}
+
+PREDICATES = {
+    "is_moderator": {"moderator"},
+    "is_budget_officer": {"budget_officer"},
+    "is_consultation_manager": {"consultation_manager"},
+    "is_alert_author": {"alert_author"},
+    "is_alert_approver": {"alert_approver"},
+    "is_administrator": ADMINISTRATORS,
+    "is_active_staff": STAFF,
+    "is_verified_resident": {"verified_resident"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor_kind", ACTORS)
+@pytest.mark.parametrize("permission", sorted(PERMISSIONS))
+def test_permission_for_role(permission, actor_kind):
+    actor = make_actor(actor_kind)
+    expected = actor_kind in PERMISSIONS[permission]
+    assert actor.has_perm(permission) is expected, (
+        f"{actor_kind} should {'' if expected else 'not '}have {permission}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor_kind", ACTORS)
+@pytest.mark.parametrize("predicate_name", sorted(PREDICATES))
+def test_role_predicate(predicate_name, actor_kind):
+    actor = make_actor(actor_kind)
+    predicate = getattr(account_rules, predicate_name)
+    expected = actor_kind in PREDICATES[predicate_name]
+    assert predicate.test(actor) is expected
+
+
+@pytest.mark.django_db
+def test_accounts_admin_section_is_shown_to_administrators_only():
+    assert StaffFactory(role=roles.ADMINISTRATOR).has_module_perms("accounts")
+    assert not StaffFactory(role=roles.MODERATOR).has_module_perms("accounts")
+
+
+def test_every_accounts_permission_is_in_the_table():
+    defined = {
+        name
+        for name in rules.permissions.permissions
+        if name.startswith(("accounts.", "mfa.")) and name.count(".") == 1
+    }
+    assert defined <= set(PERMISSIONS)
+
+
+@pytest.mark.django_db
+def test_role_groups_data_migration_creates_and_removes_the_groups():
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    migration = importlib.import_module("civicportal.accounts.migrations.0003_role_groups")
+    Group.objects.filter(name__in=roles.ROLES).delete()
+    migration.create_role_groups(apps, None)
+    migration.create_role_groups(apps, None)  # re-runnable
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(roles.ROLES)
+    migration.delete_role_groups(apps, None)
+    assert not Group.objects.filter(name__in=roles.ROLES).exists()

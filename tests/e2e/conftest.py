@@ -1,0 +1,83 @@
+"""Browser journeys: headless Chromium (Debian's /usr/bin/chromium) against a live server.
+
+Playwright's sync API runs an event loop in the test thread, which makes Django's
+async-safety guard refuse ORM calls made by the test itself; the live server answers from
+its own thread, so allowing them is safe here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+PLAIN_STATIC_STORAGE = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}")
+        for item in items:
+            if "e2e" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-GB"}
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory, django_db_blocker):
+    """The static files as a deployment serves them, collected once per session.
+
+    The live server serves STATIC_ROOT itself, like the web server in front of a deployment.
+    """
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    from django.conf import settings
+
+    storages = {**settings.STORAGES, "staticfiles": PLAIN_STATIC_STORAGE}
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _serve_collected_static(settings, collected_static):
+    settings.STATIC_ROOT = collected_static
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": PLAIN_STATIC_STORAGE}
+    settings.LANGUAGE_CODE = "en"
+    # The live server speaks plain HTTP, so links in emails must too.
+    settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's base URL, with committed data visible to it."""
+    return live_server.url

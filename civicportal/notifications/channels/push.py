@@ -1,0 +1,208 @@
+"""Web push (RFC 8030/8291/8292) with VAPID keys from settings, sent with pywebpush.
+
+A push delivery goes to every browser the recipient subscribed (their ``PushSubscription``
+rows as they are at send time). Each request carries:
+
+- ``TTL`` (``NOTIFICATIONS_PUSH_TTL``) and ``Urgency`` (``high`` for urgent events);
+- ``Topic`` derived from the delivery, so a copy sent again after a crash or a retry
+  replaces the first on the device instead of showing twice.
+
+The push service's answer decides: 2xx delivered; 404/410 the subscription is gone, so it
+is deleted; 429/5xx (or no answer) is transient: the batch goes back to pending and is
+retried with backoff, never dropped; any other 4xx fails that subscription.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from py_vapid import Vapid02
+from pywebpush import WebPusher, WebPushException
+
+from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
+from civicportal.notifications.channels.http import TRANSIENT_STATUSES, excerpt, retry_after
+from civicportal.notifications.rendering import delivery_key, language_for, message_texts
+
+if TYPE_CHECKING:
+    from civicportal.accounts.models import User
+    from civicportal.notifications.models import Delivery, PushSubscription
+
+# Browsers cap the encrypted payload at 4 KiB; keep the body well inside it.
+_BODY_LIMIT = 1000
+# VAPID JWTs may live up to 24 h (RFC 8292); renew well before.
+_JWT_LIFETIME = 12 * 3600
+
+
+def vapid_key_load() -> Vapid02:
+    """The configured VAPID private key (raw base64url, DER base64url or PEM)."""
+    private_key = settings.NOTIFICATIONS_VAPID_PRIVATE_KEY
+    if not private_key:
+        raise ImproperlyConfigured(
+            "Web push needs NOTIFICATIONS_VAPID_PRIVATE_KEY and NOTIFICATIONS_VAPID_PUBLIC_KEY; "
+            "generate a pair with `python manage.py vapid_keys`."
+        )
+    try:
+        if "-----BEGIN" in private_key:
+            return Vapid02.from_pem(private_key.encode())
+        return Vapid02.from_string(private_key)
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"NOTIFICATIONS_VAPID_PRIVATE_KEY is not a usable P-256 private key: {exc}"
+        ) from exc
+
+
+def push_topic(delivery: Delivery) -> str:
+    """RFC 8030 ``Topic``: at most 32 characters of the URL-safe base64 alphabet."""
+    digest = hashlib.sha256(delivery_key(delivery).encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def push_payload(delivery: Delivery) -> bytes:
+    """The JSON the service worker shows: title, body, link, and a tag for replacement."""
+    texts = message_texts(event=delivery.event, language=language_for(delivery.recipient))
+    body = " ".join(texts.body.split())
+    if len(body) > _BODY_LIMIT:
+        body = body[: _BODY_LIMIT - 1].rstrip() + "…"
+    payload = {
+        "title": texts.subject,
+        "body": body,
+        "url": texts.url,
+        "tag": push_topic(delivery),
+        "urgent": delivery.event.urgent,
+    }
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+class _VapidSigner:
+    """One signed VAPID header per push service origin, reused while it is fresh."""
+
+    def __init__(self) -> None:
+        self.key = vapid_key_load()
+        self.subject = settings.NOTIFICATIONS_VAPID_SUBJECT
+        self.cache: dict[str, tuple[float, str]] = {}
+
+    def authorization(self, endpoint: str) -> str:
+        parts = urlsplit(endpoint)
+        audience = f"{parts.scheme}://{parts.netloc}"
+        now = time.time()
+        cached = self.cache.get(audience)
+        if cached and cached[0] - now > 600:
+            return cached[1]
+        expires = int(now + _JWT_LIFETIME)
+        claims = {"aud": audience, "exp": expires, "sub": self.subject}
+        header = self.key.sign(claims)["Authorization"]
+        self.cache[audience] = (expires, header)
+        return header
+
+
+class PushChannel:
+    """Sends each delivery to each of the recipient's push subscriptions."""
+
+    def address_for(self, user: User) -> str | None:
+        return self.addresses_for([user]).get(user.pk)
+
+    def addresses_for(self, users: list[User]) -> dict[int, str]:
+        """Users with at least one subscription (one query); the address stays empty
+        because the browsers are looked up when the message is sent."""
+        from civicportal.notifications.models import PushSubscription
+
+        ids = set(
+            PushSubscription.objects.filter(user__in=[u.pk for u in users]).values_list(
+                "user_id", flat=True
+            )
+        )
+        return dict.fromkeys(ids, "")
+
+    def send_batch(self, deliveries: Iterable[Delivery], *, pacer: Pacer) -> Iterator[SendResult]:
+        """One ``requests.Session`` for the batch; yields each delivery's result.
+
+        Raises ``TransientSendError`` on 429/5xx or when a push service cannot be reached.
+        """
+        from civicportal.notifications.models import PushSubscription
+
+        deliveries = list(deliveries)
+        if not deliveries:
+            return
+        signer = _VapidSigner()
+        subscriptions: dict[int, list[PushSubscription]] = {}
+        for subscription in PushSubscription.objects.filter(
+            user__in={d.recipient_id for d in deliveries}
+        ).order_by("id"):
+            subscriptions.setdefault(subscription.user_id, []).append(subscription)
+        with requests.Session() as session:
+            for delivery in deliveries:
+                yield self._send_one(
+                    session, signer, delivery, subscriptions.get(delivery.recipient_id, []), pacer
+                )
+
+    def _send_one(
+        self,
+        session: requests.Session,
+        signer: _VapidSigner,
+        delivery: Delivery,
+        subscriptions: list[PushSubscription],
+        pacer: Pacer,
+    ) -> SendResult:
+        from civicportal.notifications.models import PushSubscription
+
+        if not subscriptions:
+            return SendResult.failed(delivery.pk, "the recipient has no push subscription left")
+        try:
+            payload = push_payload(delivery)
+        except Exception as exc:  # a broken translation fails this message only
+            return SendResult.failed(delivery.pk, f"cannot render the message: {exc!r}")
+        headers = {
+            "Urgency": "high" if delivery.event.urgent else "normal",
+            "Topic": push_topic(delivery),
+        }
+        delivered, errors, gone = 0, [], []
+        for subscription in subscriptions:
+            pacer.acquire()
+            headers["Authorization"] = signer.authorization(subscription.endpoint)
+            try:
+                response = WebPusher(
+                    subscription.subscription_info(), requests_session=session
+                ).send(
+                    data=payload,
+                    headers=dict(headers),
+                    ttl=settings.NOTIFICATIONS_PUSH_TTL,
+                    timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT,
+                )
+            except requests.RequestException as exc:
+                raise TransientSendError(f"cannot reach the push service: {exc!r}") from exc
+            except (WebPushException, ValueError, TypeError) as exc:
+                # The subscription's keys cannot encrypt a message: it will never work.
+                gone.append(subscription.pk)
+                errors.append(f"unusable subscription keys: {exc}")
+                continue
+            status = response.status_code
+            if 200 <= status < 300:
+                delivered += 1
+                PushSubscription.objects.filter(pk=subscription.pk).update(
+                    last_success_at=timezone.now()
+                )
+            elif status in (404, 410):
+                gone.append(subscription.pk)
+                errors.append(f"the push service answered {status}: subscription expired")
+            elif status in TRANSIENT_STATUSES:
+                raise TransientSendError(
+                    f"the push service answered {status}: {excerpt(response)}",
+                    retry_after=retry_after(response),
+                )
+            else:
+                errors.append(f"the push service refused it ({status}): {excerpt(response)}")
+        if gone:
+            PushSubscription.objects.filter(pk__in=gone).delete()
+        if delivered:
+            return SendResult.sent(delivery.pk, push_topic(delivery))
+        return SendResult.failed(delivery.pk, "; ".join(errors))

@@ -1,0 +1,225 @@
+"""Cross-posting to the council's official social media accounts.
+
+``NOTIFICATIONS_SOCIAL_BACKENDS`` lists the accounts' backends (``recording``, the
+default, keeps each post as a ``SocialPost`` visible in the admin; ``mastodon`` posts to
+``NOTIFICATIONS_MASTODON_URL`` with ``NOTIFICATIONS_MASTODON_TOKEN``; or a dotted class
+path). A social delivery has no recipient: it is a broadcast whose address is the
+backend's name, so each event is posted once per account (``social_broadcasts``).
+Posts are written in the portal's default language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
+from civicportal.notifications.channels.http import TRANSIENT_STATUSES, excerpt, retry_after
+from civicportal.notifications.rendering import delivery_key, message_texts
+
+if TYPE_CHECKING:
+    from civicportal.accounts.models import User
+    from civicportal.notifications.models import Delivery
+
+BACKEND_ALIASES = {
+    "recording": "civicportal.notifications.channels.social.RecordingSocialBackend",
+    "mastodon": "civicportal.notifications.channels.social.MastodonSocialBackend",
+}
+
+
+class SocialRefused(Exception):
+    """The network will never take this post (bad token, text refused): do not retry."""
+
+
+class SocialBackend:
+    """One official account. ``name`` is the broadcast address of its deliveries."""
+
+    name = ""
+
+    def open(self) -> None:
+        """Prepare a batch (an HTTP session); the default needs nothing."""
+
+    def close(self) -> None:
+        """End the batch."""
+
+    def post(self, *, delivery: Delivery, text: str, url: str, language: str, key: str) -> str:
+        """Publish; return the post's URL or id. Raises ``TransientSendError`` or
+        ``SocialRefused``."""
+        raise NotImplementedError
+
+
+class RecordingSocialBackend(SocialBackend):
+    """Keeps posts as ``SocialPost`` rows (one per delivery), for staff to see and copy."""
+
+    name = "recording"
+
+    def post(self, *, delivery: Delivery, text: str, url: str, language: str, key: str) -> str:
+        from civicportal.notifications.models import SocialPost
+
+        post, _created = SocialPost.objects.get_or_create(
+            delivery=delivery,
+            defaults={
+                "account": settings.NOTIFICATIONS_SOCIAL_RECORDING_ACCOUNT,
+                "text": text,
+                "url": url,
+                "language": language,
+            },
+        )
+        return f"social-post-{post.pk}"
+
+
+class MastodonSocialBackend(SocialBackend):
+    """``POST /api/v1/statuses`` with a bearer token and ``Idempotency-Key``.
+
+    Mastodon answers a repeated key (within an hour) with the status it already made, so
+    a retry after a lost answer does not post twice.
+    """
+
+    name = "mastodon"
+
+    def __init__(self) -> None:
+        self.base_url = settings.NOTIFICATIONS_MASTODON_URL.rstrip("/")
+        self.token = settings.NOTIFICATIONS_MASTODON_TOKEN
+        if not self.base_url or not self.token:
+            raise ImproperlyConfigured(
+                "The Mastodon backend needs NOTIFICATIONS_MASTODON_URL (the instance, e.g. "
+                "https://social.example) and NOTIFICATIONS_MASTODON_TOKEN (an access token "
+                "with the write:statuses scope)."
+            )
+        self.session: requests.Session | None = None
+
+    def open(self) -> None:
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def post(self, *, delivery: Delivery, text: str, url: str, language: str, key: str) -> str:
+        if self.session is None:
+            self.open()
+        try:
+            response = self.session.post(
+                f"{self.base_url}/api/v1/statuses",
+                json={
+                    "status": text,
+                    "visibility": settings.NOTIFICATIONS_MASTODON_VISIBILITY,
+                    "language": language,
+                },
+                headers={"Idempotency-Key": key},
+                timeout=settings.NOTIFICATIONS_SOCIAL_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise TransientSendError(f"cannot reach the Mastodon instance: {exc!r}") from exc
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = {}
+            if not isinstance(answer, dict):
+                answer = {}
+            return str(answer.get("url") or answer.get("id") or "")
+        if status in TRANSIENT_STATUSES:
+            raise TransientSendError(
+                f"Mastodon answered {status}: {excerpt(response)}",
+                retry_after=retry_after(response),
+            )
+        raise SocialRefused(f"Mastodon refused the post ({status}): {excerpt(response)}")
+
+
+def social_backends() -> dict[str, SocialBackend]:
+    """The configured accounts' backends by name (fresh instances)."""
+    backends: dict[str, SocialBackend] = {}
+    for name in settings.NOTIFICATIONS_SOCIAL_BACKENDS:
+        path = BACKEND_ALIASES.get(name, name)
+        try:
+            backend_class = import_string(path)
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                f"NOTIFICATIONS_SOCIAL_BACKENDS item {name!r} is neither one of "
+                f"{', '.join(BACKEND_ALIASES)} nor an importable class path."
+            ) from exc
+        backend = backend_class()
+        backends[backend.name or path] = backend
+    return backends
+
+
+def social_broadcasts() -> list[tuple[str, str]]:
+    """``event_create(broadcasts=...)`` for posting an event on every official account."""
+    if "social" not in settings.NOTIFICATIONS_CHANNELS:
+        return []
+    names = []
+    for name in settings.NOTIFICATIONS_SOCIAL_BACKENDS:
+        path = BACKEND_ALIASES.get(name, name)
+        names.append(getattr(import_string(path), "name", "") or path)
+    return [("social", name) for name in names]
+
+
+def social_text(delivery: Delivery, language: str) -> tuple[str, str]:
+    """The post's text (within ``NOTIFICATIONS_SOCIAL_MAX_LENGTH``) and its link."""
+    texts = message_texts(event=delivery.event, language=language)
+    limit = settings.NOTIFICATIONS_SOCIAL_MAX_LENGTH
+    tail = f"\n\n{texts.url}" if texts.url else ""
+    head = texts.subject
+    body = " ".join(texts.body.split())
+    if body:
+        head = f"{head}\n\n{body}"
+    room = max(limit - len(tail), 20)
+    if len(head) > room:
+        head = head[: room - 1].rstrip() + "…"
+    return head + tail, texts.url
+
+
+class SocialChannel:
+    """Broadcast only: residents never get social deliveries of their own."""
+
+    def address_for(self, user: User) -> str | None:
+        return None
+
+    def send_batch(self, deliveries: Iterable[Delivery], *, pacer: Pacer) -> Iterator[SendResult]:
+        deliveries = list(deliveries)
+        if not deliveries:
+            return
+        backends = social_backends()
+        language = settings.LANGUAGE_CODE
+        for backend in backends.values():
+            backend.open()
+        try:
+            for delivery in deliveries:
+                backend = backends.get(delivery.address)
+                if backend is None:
+                    yield SendResult.failed(
+                        delivery.pk,
+                        f"no social backend named {delivery.address!r} is configured "
+                        f"(configured: {', '.join(backends) or 'none'})",
+                    )
+                    continue
+                try:
+                    text, url = social_text(delivery, language)
+                except Exception as exc:  # a broken translation fails this post only
+                    yield SendResult.failed(delivery.pk, f"cannot render the post: {exc!r}")
+                    continue
+                pacer.acquire()
+                try:
+                    reference = backend.post(
+                        delivery=delivery,
+                        text=text,
+                        url=url,
+                        language=language,
+                        key=delivery_key(delivery),
+                    )
+                except SocialRefused as exc:
+                    yield SendResult.failed(delivery.pk, str(exc))
+                    continue
+                yield SendResult.sent(delivery.pk, reference)
+        finally:
+            for backend in backends.values():
+                backend.close()

@@ -1,0 +1,63 @@
+"""Writes of the notification engine, by subdomain; import them from here.
+
+- ``outbox``: events, deliveries, claiming, sending, sweeping, the inbox;
+- ``preferences``: residents' choices per topic and channel, one-click unsubscribe;
+- ``digests``: daily and weekly digest emails;
+- ``push``: web push subscriptions;
+- ``phone``: phone numbers and their verification codes.
+"""
+
+from civicportal.notifications.services.digests import digest_period, digests_send
+from civicportal.notifications.services.outbox import (
+    SendSummary,
+    SweepSummary,
+    deliveries_claim,
+    deliveries_enqueue,
+    deliveries_requeue,
+    deliveries_send,
+    deliveries_sweep,
+    event_create,
+    inbox_mark_read,
+)
+from civicportal.notifications.services.phone import (
+    phone_number_delete,
+    phone_number_normalise,
+    phone_number_start,
+    phone_number_verify,
+)
+from civicportal.notifications.services.preferences import (
+    RecipientPlan,
+    channels_for_recipients,
+    preference_unsubscribe,
+    preferences_update,
+    topic_event_create,
+)
+from civicportal.notifications.services.push import (
+    push_subscription_delete,
+    push_subscription_save,
+)
+
+__all__ = [
+    "RecipientPlan",
+    "SendSummary",
+    "SweepSummary",
+    "channels_for_recipients",
+    "deliveries_claim",
+    "deliveries_enqueue",
+    "deliveries_requeue",
+    "deliveries_send",
+    "deliveries_sweep",
+    "digest_period",
+    "digests_send",
+    "event_create",
+    "inbox_mark_read",
+    "phone_number_delete",
+    "phone_number_normalise",
+    "phone_number_start",
+    "phone_number_verify",
+    "preference_unsubscribe",
+    "preferences_update",
+    "push_subscription_delete",
+    "push_subscription_save",
+    "topic_event_create",
+]

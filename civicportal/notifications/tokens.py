@@ -1,0 +1,61 @@
+"""Signed one-click unsubscribe tokens: user, topic and channel, no login needed.
+
+The token is ``django.core.signing`` output (HMAC with SECRET_KEY and its own salt, with a
+timestamp), so it cannot be forged or altered, and it stops working after
+``NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE`` days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from civicportal.notifications.rendering import absolute_url
+
+_SALT = "civicportal.notifications.unsubscribe"
+
+
+class UnsubscribeTokenError(Exception):
+    """The token is not one of ours, was altered, or is too old (``expired``)."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeRequest:
+    user_id: int
+    topic: str
+    channel: str
+
+
+def unsubscribe_token_make(*, user_id: int, topic: str, channel: str) -> str:
+    return signing.dumps({"u": user_id, "t": topic, "c": channel}, salt=_SALT, compress=True)
+
+
+def unsubscribe_token_read(token: str) -> UnsubscribeRequest:
+    """The request a token carries; raises ``UnsubscribeTokenError`` for a bad or old one."""
+    try:
+        data = signing.loads(
+            token, salt=_SALT, max_age=settings.NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE * 86400
+        )
+    except signing.SignatureExpired as exc:
+        raise UnsubscribeTokenError("the link has expired", expired=True) from exc
+    except signing.BadSignature as exc:
+        raise UnsubscribeTokenError("the link is not valid") from exc
+    try:
+        return UnsubscribeRequest(
+            user_id=int(data["u"]), topic=str(data["t"]), channel=str(data["c"])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnsubscribeTokenError("the link is not valid") from exc
+
+
+def unsubscribe_url(*, user_id: int, topic: str, channel: str) -> str:
+    """The absolute URL of the unsubscribe page (GET) and one-click endpoint (POST)."""
+    token = unsubscribe_token_make(user_id=user_id, topic=topic, channel=channel)
+    return absolute_url(reverse("notifications:unsubscribe", kwargs={"token": token}))

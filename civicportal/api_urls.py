@@ -7,6 +7,7 @@ from civicportal.core.api.docs import ApiDocsView
 
 v1_patterns = [
     path("", include("civicportal.accounts.api.urls")),
+    path("", include("civicportal.core.api.urls")),
 ]
 
 urlpatterns = [

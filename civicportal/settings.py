@@ -431,6 +431,16 @@ NOTIFICATIONS_PACING_MAX_WAIT = env_int("NOTIFICATIONS_PACING_MAX_WAIT", 30)
 # Right-hand side of each email's deterministic Message-ID; empty: SITE_URL's host name.
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
 
+# --- Participation core (comments, reports, follows) ----------------------------------------
+
+# Minutes after posting during which an author may edit a comment.
+CORE_COMMENT_EDIT_MINUTES = env_int("CORE_COMMENT_EDIT_MINUTES", 15)
+# Comments a resident may post per window (seconds); 0 switches the limit off.
+CORE_COMMENT_RATE_LIMIT = env_int("CORE_COMMENT_RATE_LIMIT", 10)
+CORE_COMMENT_RATE_WINDOW = env_int("CORE_COMMENT_RATE_WINDOW", 300)
+# Distinct residents' reports that hide an item until a moderator reviews it.
+CORE_FLAG_HIDE_THRESHOLD = env_int("CORE_FLAG_HIDE_THRESHOLD", 3)
+
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "civicportal.accounts"
     label = "accounts"
     verbose_name = _("Accounts and areas")
+
+    def ready(self) -> None:
+        from civicportal.accounts import personal_data  # noqa: F401  (registers its part)

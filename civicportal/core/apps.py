@@ -4,12 +4,35 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
+    # Two configs live in this module: without ``default`` Django would pick neither.
+    default = True
     name = "civicportal.core"
     label = "core"
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civicportal.core import checks  # noqa: F401  (registers the system checks)
+        from civicportal.core import audit, checks, personal_data, selectors, services, targets  # noqa: F401  (audit models, system checks)
+        from civicportal.core.models import Comment
+        from civicportal.notifications.topics import Topic, topic_register
+
+        # A comment can be reported like any item; it is commented on through its thread.
+        targets.register(Comment, comments=False, follows=False, flags=True)
+        personal_data.register(
+            "participation",
+            export=selectors.core_personal_data_export,
+            erase=services.core_personal_data_erase,
+        )
+        # Moderators' decisions are told to the author whatever their preferences (they
+        # concern their own account), so the topic is not offered on the preferences page.
+        topic_register(
+            Topic(
+                key="moderation.decision",
+                label=_("Moderators' decisions about what you post"),
+                default_channels=("email", "inbox"),
+                channels=("email", "inbox"),
+                internal=True,
+            )
+        )
 
 
 class StaticFilesConfig(StaticFilesConfigBase):

@@ -118,7 +118,15 @@ def test_pages_are_served_with_a_content_security_policy(client):
     assert "style-src 'self'" in policy
 
 
-def test_home_page_makes_sense_with_no_module_registered(client):
+@pytest.fixture
+def no_sections(monkeypatch):
+    """The home page as a council sees it before any module is switched on."""
+    from civicportal.core import navigation
+
+    monkeypatch.setattr(navigation, "_sections", {})
+
+
+def test_home_page_makes_sense_with_no_module_registered(client, no_sections):
     response = client.get(reverse("home"))
 
     assert b"Your city, your say" in response.content

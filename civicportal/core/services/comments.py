@@ -1,0 +1,168 @@
+"""Posting, editing and deleting comments.
+
+Rules enforced here, whatever the interface (page, htmx, API):
+
+- only registered items that accept comments, and only while they are visible;
+- one level of replies: a reply to a reply attaches to the top-level comment;
+- the Markdown is rendered and sanitised once, on write, into ``body_html``;
+- authors edit within ``CORE_COMMENT_EDIT_MINUTES`` of posting, and no later;
+- deleting keeps the row (its replies stay in the thread) and clears the text;
+- each resident posts at most ``CORE_COMMENT_RATE_LIMIT`` comments per
+  ``CORE_COMMENT_RATE_WINDOW`` seconds (a counter in the cache, shared by all processes).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from civicportal.accounts.models import User
+from civicportal.core import targets
+from civicportal.core.audit import audit_record
+from civicportal.core.models import Comment, Moderatable
+from civicportal.core.models.comments import COMMENT_MAX_LENGTH
+from civicportal.core.rendering import markdown_render
+
+RATE_CACHE_PREFIX = "core:comment-rate:"
+
+
+def _body_clean(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write your comment before posting it.")})
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": _("A comment can be at most %(max)s characters long; yours has %(length)s.")
+                % {"max": COMMENT_MAX_LENGTH, "length": len(body)}
+            }
+        )
+    return body
+
+
+def _rate_limit_take(*, user: User) -> None:
+    """Count one post against the resident's allowance; refuse when it is used up."""
+    limit = settings.CORE_COMMENT_RATE_LIMIT
+    if limit <= 0:
+        return
+    window = max(settings.CORE_COMMENT_RATE_WINDOW, 1)
+    key = f"{RATE_CACHE_PREFIX}{user.pk}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr: a new window has begun
+        cache.add(key, 1, timeout=window + 5)
+        count = 1
+    if count > limit:
+        minutes = max(round(window / 60), 1)
+        raise ValidationError(
+            ngettext(
+                "You have posted %(limit)s comments in a short time. Please wait a minute "
+                "before posting again; your text is still here.",
+                "You have posted %(limit)s comments in a short time. Please wait "
+                "%(minutes)s minutes before posting again; your text is still here.",
+                minutes,
+            )
+            % {"limit": limit, "minutes": minutes}
+        )
+
+
+@transaction.atomic
+def comment_create(
+    *, author: User, target: models.Model, body: str, parent: Comment | None = None
+) -> Comment:
+    """Post ``body`` on ``target``, or as a reply to ``parent`` (a comment on ``target``).
+
+    Raises ``PermissionDenied`` when ``author`` may not comment and ``ValidationError``
+    with a message for the resident otherwise; nothing is stored then.
+    """
+    if not author.has_perm("core.add_comment"):
+        raise PermissionDenied(_("Sign in to comment."))
+    if not targets.offers(target, "comments"):
+        raise ValidationError(_("Comments are not open on this item."))
+    if isinstance(target, Moderatable) and not target.is_visible:
+        raise ValidationError(_("This item is hidden by the moderators and takes no comments."))
+    body = _body_clean(body)
+    content_type = ContentType.objects.get_for_model(target)
+    if parent is not None:
+        if parent.content_type_id != content_type.pk or parent.object_id != target.pk:
+            raise ValidationError(_("You can only reply to a comment on the same page."))
+        if parent.parent_id is not None:
+            parent = parent.parent  # one level of replies
+        if parent.is_deleted or not parent.is_visible:
+            raise ValidationError(_("That comment is no longer shown, so you cannot reply to it."))
+    _rate_limit_take(user=author)
+    comment = Comment(
+        content_type=content_type,
+        object_id=target.pk,
+        parent=parent,
+        author=author,
+        body=body,
+        body_html=markdown_render(body),
+    )
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, actor: User, comment: Comment, body: str) -> Comment:
+    """Replace the text of ``actor``'s own comment, within the edit window.
+
+    Locks the comment's row, so an edit and a deletion at the same moment do not mix.
+    """
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not actor.has_perm("core.change_comment", comment):
+        raise PermissionDenied(_("You can only edit your own comments."))
+    minutes = settings.CORE_COMMENT_EDIT_MINUTES
+    if timezone.now() - comment.created_at > timedelta(minutes=minutes):
+        raise ValidationError(
+            ngettext(
+                "A comment can be edited only in the first minute after posting. "
+                "You can still delete it and post a new one.",
+                "A comment can be edited only in the first %(minutes)s minutes after "
+                "posting. You can still delete it and post a new one.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+    body = _body_clean(body)
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.body_html = markdown_render(body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, actor: User, comment: Comment) -> Comment:
+    """Delete a comment softly: its text goes, its place and its replies stay.
+
+    Its author or a moderator may do it. A moderator deleting someone else's comment is
+    recorded in the comment's audit history. Locks the comment's row.
+    """
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not actor.has_perm("core.delete_comment", comment):
+        raise PermissionDenied(_("You can only delete your own comments."))
+    comment.body = ""
+    comment.body_html = ""
+    comment.deleted_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "deleted_at"])
+    if comment.author_id != actor.pk:
+        audit_record(
+            actor=actor,
+            obj=comment,
+            action="comment.delete_by_moderator",
+            changes={"deleted_at": (None, comment.deleted_at.isoformat())},
+        )
+    return comment

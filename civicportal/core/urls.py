@@ -1,0 +1,47 @@
+"""Pages of the participation pieces (namespace ``core``), included at the site's root."""
+
+from django.urls import path
+
+from civicportal.core.views import comments, follows, moderation, personal_data, share
+
+app_name = "core"
+
+urlpatterns = [
+    path(
+        "participate/<str:target>/<int:object_id>/comments/",
+        comments.CommentCreateView.as_view(),
+        name="comment-create",
+    ),
+    path(
+        "participate/comments/<int:pk>/reply/",
+        comments.CommentReplyView.as_view(),
+        name="comment-reply",
+    ),
+    path(
+        "participate/comments/<int:pk>/edit/",
+        comments.CommentEditView.as_view(),
+        name="comment-edit",
+    ),
+    path(
+        "participate/comments/<int:pk>/delete/",
+        comments.CommentDeleteView.as_view(),
+        name="comment-delete",
+    ),
+    path(
+        "participate/<str:target>/<int:object_id>/report/",
+        moderation.FlagCreateView.as_view(),
+        name="flag-create",
+    ),
+    path(
+        "participate/<str:target>/<int:object_id>/follow/",
+        follows.FollowView.as_view(),
+        name="follow",
+    ),
+    path("share/mastodon/", share.MastodonShareView.as_view(), name="share-mastodon"),
+    path(
+        "profile/data.json",
+        personal_data.PersonalDataExportView.as_view(),
+        name="personal-data-export",
+    ),
+    path("profile/delete/", personal_data.AccountDeleteView.as_view(), name="account-delete"),
+]

@@ -7,3 +7,38 @@ from django.utils.translation import gettext_lazy as _
 class BudgetingConfig(AppConfig):
     name = "budgeting"
     verbose_name = _("Participatory budgeting")
+
+    def ready(self) -> None:
+        from civicportal.core import navigation
+        from civicportal.notifications.topics import Topic, topic_register
+
+        navigation.register_section(
+            key="budgeting",
+            label=_("Budget"),
+            url_name="budgeting:process-list",
+            order=30,
+            home_template="budgeting/_home_section.html",
+        )
+        topic_register(
+            Topic(
+                key="budgeting.voting_opened",
+                label=_("Budget votes opening"),
+                description=_("When voting opens on a budget you can vote on."),
+            )
+        )
+        topic_register(
+            Topic(
+                key="budgeting.results_published",
+                label=_("Results of budget votes I voted in"),
+                description=_("When the results of a budget you voted on are published."),
+            )
+        )
+        topic_register(
+            Topic(
+                key="budgeting.project_reviewed",
+                label=_("Reviews of my budget projects"),
+                description=_(
+                    "When council staff decide whether a project you put forward is feasible."
+                ),
+            )
+        )

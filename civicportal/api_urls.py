@@ -8,6 +8,7 @@ from civicportal.core.api.docs import ApiDocsView
 v1_patterns = [
     path("", include("civicportal.accounts.api.urls")),
     path("", include("civicportal.core.api.urls")),
+    path("", include("budgeting.api.urls")),
 ]
 
 urlpatterns = [

@@ -255,6 +255,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
             hour=env_int("NOTIFICATIONS_DIGEST_HOUR", 7), minute=20, day_of_week="mon"
         ),
     },
+    # Budget processes move to their next phase when a date passes (safe to run twice).
+    "budgeting-processes-advance-due": {
+        "task": "budgeting.tasks.processes_advance_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Authentication ---------------------------------------------------------------------

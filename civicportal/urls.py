@@ -25,6 +25,7 @@ urlpatterns = [
     path("profile/", include("civicportal.accounts.urls")),
     # /profile/notifications/, /profile/inbox/, one-click unsubscribe, and /sw.js.
     path("", include("civicportal.notifications.urls")),
+    path("budget/", include("budgeting.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("civicportal.api_urls")),
 ]

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from budgeting.pabulib import Instance, Profile
 from budgeting.tallies.election import Election, UnsupportedVoteType
-from budgeting.tallies.results import ProjectOutcome, TallyResult, amount, plural
+from budgeting.tallies.results import ProjectOutcome, TallyResult, amount, number_text, plural
 
 RULES = ("greedy", "mes", "mes-add1")
 
@@ -56,6 +56,11 @@ def tally(instance: Instance, profile: Profile, rule: str) -> TallyResult:
             first = mes_outcomes[p].reason.removeprefix("Not funded: ").rstrip(".")
             then = outcome.reason.removeprefix("Not funded: ")
             outcome.reason = f"Not funded: {first}; then {then}"
+            outcome.reason_params = {
+                "first": {"key": mes_outcomes[p].reason_key, **mes_outcomes[p].reason_params},
+                "then": {"key": outcome.reason_key, **outcome.reason_params},
+            }
+            outcome.reason_key = "mes_then_completion"
             outcomes[p] = outcome
     result = _result(election, rule, run.selected + extra, outcomes)
     result.voter_budget_increment = increment
@@ -85,6 +90,11 @@ def _mes_outcomes(election: Election, prepared, run) -> dict[int, ProjectOutcome
     for p, project_id in enumerate(election.ids):
         cost, votes = election.costs[p], election.votes[p]
         what = plural(votes, "point") if election.cumulative else plural(votes, "vote")
+        params = {
+            "votes": number_text(votes),
+            "unit": "points" if election.cumulative else "votes",
+            "cost": number_text(cost),
+        }
         if p in run.funded:
             funded = run.funded[p]
             reason = (
@@ -92,8 +102,15 @@ def _mes_outcomes(election: Election, prepared, run) -> dict[int, ProjectOutcome
                 f"{plural(funded.supporters, 'supporter')} shared its cost of {amount(cost)}, "
                 f"each paying at most {amount(funded.max_payment)}."
             )
+            key = "mes_funded"
+            params.update(
+                round=str(position[p]),
+                supporters=number_text(funded.supporters),
+                max_payment=number_text(funded.max_payment),
+            )
         elif p in free:
             reason = f"Funded first: it costs nothing and has {what}."
+            key = "mes_free"
         elif p in run.unaffordable:
             supporters, held = run.unaffordable[p]
             reason = (
@@ -101,15 +118,20 @@ def _mes_outcomes(election: Election, prepared, run) -> dict[int, ProjectOutcome
                 f"{amount(held)} left of their equal shares when it was considered, "
                 f"and it costs {amount(cost)}."
             )
+            key = "mes_unaffordable"
+            params.update(supporters=number_text(supporters), held=number_text(held))
         elif not votes:
             reason = "Not funded: nobody voted for it."
+            key = "no_votes"
         elif cost == 0:
             reason = (
                 "Not funded by equal shares: it costs nothing, and equal shares measures "
                 "each supporter's gain by the cost of the project."
             )
+            key = "mes_cost_zero"
         else:
             reason = "Not funded: its supporters could not cover its cost."
+            key = "mes_uncovered"
         funded_flag = p in position
         outcomes[p] = ProjectOutcome(
             project_id,
@@ -119,5 +141,7 @@ def _mes_outcomes(election: Election, prepared, run) -> dict[int, ProjectOutcome
             reason,
             position.get(p),
             ("free" if p in free else "mes") if funded_flag else "mes",
+            key,
+            params,
         )
     return outcomes

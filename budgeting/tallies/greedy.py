@@ -16,7 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from budgeting.tallies.election import Election
-from budgeting.tallies.results import ProjectOutcome, amount, plural
+from budgeting.tallies.results import ProjectOutcome, amount, number_text, plural
 
 
 def greedy_order(election: Election) -> list[int]:
@@ -41,6 +41,12 @@ def greedy(
         cost = election.costs[p]
         votes = election.votes[p]
         what = plural(votes, "point") if election.cumulative else plural(votes, "vote")
+        params = {
+            "votes": number_text(votes),
+            "unit": "points" if election.cumulative else "votes",
+            "remaining": number_text(remaining),
+            "cost": number_text(cost),
+        }
         if cost <= remaining:
             reason = (
                 f"Funded by {stage}: {what}; {amount(remaining)} of the budget was left "
@@ -50,7 +56,15 @@ def greedy(
             selected.append(p)
             position = len(chosen) + len(selected)
             outcomes[p] = ProjectOutcome(
-                election.ids[p], True, votes, cost, reason, position, "greedy"
+                election.ids[p],
+                True,
+                votes,
+                cost,
+                reason,
+                position,
+                "greedy",
+                "greedy_funded" if not completion else "completion_funded",
+                params,
             )
         else:
             reason = (
@@ -58,6 +72,14 @@ def greedy(
                 f"when its turn came in {stage}, and it costs {amount(cost)}."
             )
             outcomes[p] = ProjectOutcome(
-                election.ids[p], False, votes, cost, reason, None, "greedy"
+                election.ids[p],
+                False,
+                votes,
+                cost,
+                reason,
+                None,
+                "greedy",
+                "greedy_unfunded" if not completion else "completion_unfunded",
+                params,
             )
     return selected, outcomes

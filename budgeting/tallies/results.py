@@ -18,6 +18,10 @@ class ProjectOutcome:
     position: int | None = None
     # "mes", "greedy" (also the greedy completion of mes-add1) or "free" (cost 0, see mes.py).
     stage: str = ""
+    # The reason as a template key and its values (numbers as text), so that pages can say
+    # it in the reader's language (budgeting/reasons.py); ``reason`` is the English text.
+    reason_key: str = ""
+    reason_params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +52,15 @@ def amount(value: int | float | Fraction) -> str:
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}"
+
+
+def number_text(value: int | float | Fraction) -> str:
+    """An exact number as text for ``reason_params``: '12000', '1234.57'."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        value = value.numerator
+    if isinstance(value, int):
+        return str(value)
+    return f"{float(value):.2f}"
 
 
 def plural(count: int | Fraction, singular: str, plural_form: str | None = None) -> str:

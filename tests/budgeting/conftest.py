@@ -31,3 +31,18 @@ def parsed():
         return cache[stem]
 
     return get
+
+
+@pytest.fixture
+def resident(db):
+    from tests.accounts.factories import UserFactory
+
+    return UserFactory(verified=True)
+
+
+@pytest.fixture
+def officer(db):
+    from civicportal.accounts import roles
+    from tests.accounts.factories import StaffFactory
+
+    return StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)

@@ -5,8 +5,10 @@ selection order (the order pabutools returns them in: for mes-add1, the equal-sh
 selections first, then the greedy completion). It touches no database, so it runs without one
 configured; heavy imports (the parser, numpy) happen inside the handler to keep start-up short.
 
-Subcommands are argparse subparsers: ``import`` and ``export`` (which need the budgeting
-models) are added in ``add_arguments`` next to ``tally`` and dispatched in ``handle``.
+``import FILE.pb`` creates a closed process with the file's projects and ballots (all or
+nothing; a progress bar on stderr) and prints its id. ``export PROCESS_ID -o FILE.pb``
+writes a closed process, anonymised; a process with several ballots needs ``--ballot ID``
+or gets one file per ballot (``FILE-<ballot id>.pb``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ class Command(BaseCommand):
         )
         tally.add_argument("file", help="path to a .pb file")
         tally.add_argument("--rule", choices=RULES, default="greedy")
-        # Extension point: subcommands.add_parser("import", ...) / ("export", ...).
+        importer = subcommands.add_parser(
+            "import", help="create a closed budget process from a .pb file; prints its id"
+        )
+        importer.add_argument("file", help="path to a .pb file")
+        importer.add_argument("--title", default="", help="the process title (default: META)")
+        exporter = subcommands.add_parser(
+            "export", help="write a closed budget process as an anonymised .pb file"
+        )
+        exporter.add_argument("process_id", type=int, help="the id of the budget process")
+        exporter.add_argument("-o", "--output", required=True, help="the .pb file to write")
+        exporter.add_argument("--ballot", type=int, help="the ballot id, if there are several")
 
     def handle(self, *args, **options) -> None:
         handler = getattr(self, f"handle_{options['subcommand'].replace('-', '_')}")
@@ -56,3 +68,88 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error}") from None
         if result.selected:
             self.stdout.write("\n".join(result.selected))
+
+    def handle_import(self, *, file: str, title: str, verbosity: int = 1, **options) -> None:
+        from django.core.exceptions import ValidationError
+
+        from budgeting.services import pabulib_import
+
+        bar = _ProgressBar(self.stderr, enabled=verbosity > 0)
+        try:
+            process = pabulib_import(actor=None, source=file, title=title, progress=bar)
+        except ValidationError as error:
+            bar.abort()
+            reason = " ".join(error.messages).rstrip(".")
+            raise CommandError(f"{file}: {reason}. Nothing was imported.") from None
+        bar.finish()
+        from budgeting.models import BallotSubmission
+
+        votes = BallotSubmission.objects.filter(ballot__process=process).count()
+        self.stderr.write(
+            f"Imported “{process.title}”: {process.projects.count()} projects, {votes:,} ballots."
+        )
+        self.stdout.write(str(process.pk))
+
+    def handle_export(self, *, process_id: int, output: str, ballot: int | None, **options) -> None:
+        from pathlib import Path
+
+        from django.core.exceptions import ValidationError
+
+        from budgeting.models import BudgetProcess
+        from budgeting.services import pabulib_export
+
+        process = BudgetProcess.objects.filter(pk=process_id).first()
+        if process is None:
+            raise CommandError(f"There is no budget process with id {process_id}.")
+        ballots = list(process.ballots.order_by("order", "id"))
+        if ballot is not None:
+            chosen = [b for b in ballots if b.pk == ballot]
+            if not chosen:
+                ids = ", ".join(str(b.pk) for b in ballots)
+                raise CommandError(f"Process {process_id} has no ballot {ballot} (ballots: {ids}).")
+            ballots = chosen
+        target = Path(output)
+        written = []
+        try:
+            for item in ballots:
+                path = (
+                    target
+                    if len(ballots) == 1
+                    else target.with_name(f"{target.stem}-{item.pk}{target.suffix or '.pb'}")
+                )
+                text = pabulib_export(process=process, ballot=item)
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        except OSError as error:
+            raise CommandError(f"{output}: {error.strerror}") from None
+        for path in written:
+            self.stdout.write(str(path))
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr: ``[#####.....]  52% 52,000/100,000 ballots``."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, *, enabled: bool = True) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        share = done / total if total else 1.0
+        filled = int(self.WIDTH * share)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {share:4.0%} {done:,}/{total:,} ballots", ending="")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("")
+
+    abort = finish

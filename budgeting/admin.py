@@ -1,0 +1,547 @@
+"""Budget officers' screens: processes and their phases, feasibility review, paper ballots,
+conflicts between online and paper ballots, counting and publishing results."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from budgeting import selectors, services
+from budgeting.forms import PabulibImportForm, PaperBallotForm
+from budgeting.models import (
+    Ballot,
+    BallotSubmission,
+    BudgetProcess,
+    ProcessTransition,
+    Project,
+    TallyProjectResult,
+    TallyResult,
+)
+from budgeting.rules import is_budget_staff
+from civicportal.accounts.admin import RulesAdminMixin
+
+
+def _messages(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+class BallotInline(admin.TabularInline):
+    model = Ballot
+    extra = 0
+    fields = (
+        "area",
+        "name",
+        "kind",
+        "budget",
+        "max_choices",
+        "min_choices",
+        "points_total",
+        "max_points_per_project",
+        "order",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return is_budget_staff(request.user) and not (obj and obj.rules_frozen)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_budget_staff(request.user) and not (obj and obj.rules_frozen)
+
+    def has_change_permission(self, request, obj=None):
+        return is_budget_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_budget_staff(request.user)
+
+
+class TransitionInline(admin.TabularInline):
+    model = ProcessTransition
+    extra = 0
+    fields = ("at", "from_state", "to_state", "actor", "note")
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("phase changes (audit trail)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_budget_staff(request.user)
+
+
+@admin.register(BudgetProcess)
+class BudgetProcessAdmin(RulesAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "title",
+        "state",
+        "tally_rule",
+        "frozen",
+        "voting_opens",
+        "voting_closes",
+        "tools",
+    )
+    list_filter = ("state", "source")
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("state", "rules_frozen_at", "results_published_at", "source", "created_at")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "description", "currency")}),
+        (
+            _("Schedule"),
+            {
+                "fields": (
+                    "state",
+                    "submission_opens",
+                    "review_opens",
+                    "voting_opens",
+                    "voting_closes",
+                    "results_on",
+                    "implementation_from",
+                ),
+                "description": _(
+                    "The phase moves on by itself when a date passes; use the actions of the "
+                    "list to move it on earlier. Every change is recorded below."
+                ),
+            },
+        ),
+        (
+            _("Voting rules"),
+            {
+                "fields": ("tally_rule", "paper_precedence", "rules_frozen_at"),
+                "description": _("Frozen once voting opens: they cannot change after that."),
+            },
+        ),
+        (_("Record"), {"fields": ("results_published_at", "source", "created_at")}),
+    )
+    inlines = [BallotInline, TransitionInline]
+    actions = ["advance_selected", "compute_results", "publish_results"]
+
+    @admin.display(boolean=True, description=_("rules frozen"))
+    def frozen(self, obj: BudgetProcess) -> bool:
+        return obj.rules_frozen
+
+    @admin.display(description=_("tools"))
+    def tools(self, obj: BudgetProcess):
+        if obj.state not in (BudgetProcess.State.VOTING, BudgetProcess.State.CLOSED):
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:budgeting_budgetprocess_paper", args=[obj.pk]),
+            gettext("Enter paper ballots"),
+            reverse("admin:budgeting_budgetprocess_conflicts", args=[obj.pk]),
+            gettext("Conflicts"),
+        )
+
+    def get_urls(self):
+        urls = super().get_urls()
+        own = [
+            path(
+                "<int:process_id>/paper/",
+                self.admin_site.admin_view(self.paper_ballot_view),
+                name="budgeting_budgetprocess_paper",
+            ),
+            path(
+                "<int:process_id>/conflicts/",
+                self.admin_site.admin_view(self.conflicts_view),
+                name="budgeting_budgetprocess_conflicts",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="budgeting_budgetprocess_import",
+            ),
+        ]
+        return own + urls
+
+    # --- Actions ---------------------------------------------------------------------------
+
+    @admin.action(description=_("Move to the next phase"))
+    def advance_selected(self, request: HttpRequest, queryset) -> None:
+        for process in queryset:
+            following = list(process.next_states())
+            if not following:
+                self.message_user(
+                    request,
+                    gettext("“%(process)s” is in its last phase.") % {"process": process},
+                    messages.WARNING,
+                )
+                continue
+            try:
+                services.process_advance(actor=request.user, process=process, to_state=following[0])
+            except (ValidationError, PermissionDenied) as error:
+                text = _messages(error) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{process}: {text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("“%(process)s” is now in the phase “%(phase)s”.")
+                    % {"process": process, "phase": process.get_state_display()},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description=_("Compute the results (voting closed)"))
+    def compute_results(self, request: HttpRequest, queryset) -> None:
+        for process in queryset:
+            try:
+                stored = services.results_compute(actor=request.user, process=process)
+            except (ValidationError, PermissionDenied) as error:
+                text = _messages(error) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{process}: {text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(process)s: %(count)s result computed; check them on the results "
+                        "page, then publish.",
+                        "%(process)s: %(count)s results computed; check them on the results "
+                        "page, then publish.",
+                        len(stored),
+                    )
+                    % {"process": process, "count": len(stored)},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description=_("Publish the results"))
+    def publish_results(self, request: HttpRequest, queryset) -> None:
+        for process in queryset:
+            try:
+                services.process_advance(
+                    actor=request.user, process=process, to_state=BudgetProcess.State.RESULTS
+                )
+            except (ValidationError, PermissionDenied) as error:
+                text = _messages(error) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{process}: {text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The results of “%(process)s” are published.") % {"process": process},
+                    messages.SUCCESS,
+                )
+
+    # --- Paper ballots and conflicts ----------------------------------------------------
+
+    def paper_ballot_view(self, request: HttpRequest, process_id: int):
+        process = get_object_or_404(BudgetProcess, pk=process_id)
+        if not request.user.has_perm("budgeting.enter_paper_ballot", process):
+            raise PermissionDenied
+        form = PaperBallotForm(request.POST or None, process=process)
+        if request.method == "POST" and form.is_valid():
+            try:
+                submission = services.paper_ballot_enter(
+                    actor=request.user,
+                    ballot=form.cleaned_data["ballot"],
+                    voter_identifier=form.cleaned_data["voter_identifier"],
+                    selections=form.cleaned_data["selections"],
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                if submission.counted:
+                    self.message_user(
+                        request,
+                        gettext("Paper ballot number %(id)s entered and counted.")
+                        % {"id": submission.pk},
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        gettext(
+                            "Paper ballot number %(id)s entered; this voter also voted online and "
+                            "the online ballot stands (see the conflicts)."
+                        )
+                        % {"id": submission.pk},
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(request.path)
+        projects = Project.objects.filter(
+            process=process, feasibility=Project.Feasibility.FEASIBLE
+        ).select_related("ballot", "ballot__area")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Enter paper ballots: %(process)s") % {"process": process},
+            "process": process,
+            "form": form,
+            "projects": projects,
+            "entered": BallotSubmission.objects.filter(
+                ballot__process=process, channel=BallotSubmission.Channel.PAPER
+            ).count(),
+        }
+        return TemplateResponse(request, "admin/budgeting/paper_ballot.html", context)
+
+    def conflicts_view(self, request: HttpRequest, process_id: int):
+        process = get_object_or_404(BudgetProcess, pk=process_id)
+        if not is_budget_staff(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Online and paper ballots of the same voter: %(process)s")
+            % {"process": process},
+            "process": process,
+            "conflicts": selectors.conflict_list(process=process),
+        }
+        return TemplateResponse(request, "admin/budgeting/conflicts.html", context)
+
+    def import_view(self, request: HttpRequest):
+        if not request.user.has_perm("budgeting.import_process"):
+            raise PermissionDenied
+        form = PabulibImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                process = services.pabulib_import(
+                    actor=request.user,
+                    source=form.cleaned_data["file"],
+                    title=form.cleaned_data["title"],
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Imported “%(process)s”.") % {"process": process},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:budgeting_budgetprocess_change", args=[process.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Import a Pabulib file"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/budgeting/import.html", context)
+
+
+class FeasibilityFilter(admin.SimpleListFilter):
+    title = _("feasibility")
+    parameter_name = "feasibility"
+
+    def lookups(self, request, model_admin):
+        return Project.Feasibility.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(feasibility=self.value()) if self.value() else queryset
+
+
+class ProjectAdminForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = (
+            "process",
+            "ballot",
+            "title",
+            "description",
+            "image",
+            "image_description",
+            "estimated_cost",
+            "feasibility",
+            "feasibility_reason",
+            "final_cost",
+        )
+
+    def clean(self):
+        data = super().clean()
+        ballot = data.get("ballot")
+        cost = data.get("final_cost")
+        if cost is None:
+            cost = data.get("estimated_cost")
+        if data.get("feasibility") == "feasible" and ballot and cost and cost > ballot.budget:
+            self.add_error(
+                "final_cost",
+                _(
+                    "The project costs more than the whole budget of its ballot; it cannot be "
+                    "funded, so it is not feasible."
+                ),
+            )
+        return data
+
+
+@admin.register(Project)
+class ProjectAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """The review queue: projects waiting for review first."""
+
+    form = ProjectAdminForm
+
+    list_display = ("title", "process", "ballot", "estimated_cost", "final_cost", "feasibility")
+    list_filter = ("process", FeasibilityFilter, "ballot__area")
+    list_select_related = ("process", "ballot", "ballot__area")
+    search_fields = ("title", "description")
+    readonly_fields = ("submitted_by", "submitted_at", "reviewed_by", "reviewed_at")
+    fields = (
+        "process",
+        "ballot",
+        "title",
+        "description",
+        "image",
+        "image_description",
+        "estimated_cost",
+        "submitted_by",
+        "submitted_at",
+        "feasibility",
+        "feasibility_reason",
+        "final_cost",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    actions = ["mark_feasible"]
+
+    def get_ordering(self, request):
+        return ["feasibility", "process", "ballot", "title"]
+
+    def has_view_permission(self, request, obj=None):
+        return is_budget_staff(request.user)
+
+    def save_model(self, request, obj: Project, form, change):
+        review_fields = {"feasibility", "feasibility_reason", "final_cost"}
+        if change and review_fields & set(form.changed_data) and obj.feasibility != "pending":
+            # The review goes through its service (permission, notification, audit).
+            other = set(form.changed_data) - review_fields
+            if other:
+                Project.objects.filter(pk=obj.pk).update(
+                    **{name: getattr(obj, name) for name in other if name != "image"}
+                )
+            services.project_review(
+                actor=request.user,
+                project=obj,
+                feasibility=obj.feasibility,
+                reason=obj.feasibility_reason,
+                final_cost=obj.final_cost,
+            )
+            return
+        if not change:
+            obj.submitted_by = obj.submitted_by or request.user
+            if obj.feasibility != Project.Feasibility.PENDING:
+                from django.utils import timezone
+
+                obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Mark as feasible (keeps each project's cost)"))
+    def mark_feasible(self, request, queryset) -> None:
+        done = 0
+        for project in queryset.select_related("process", "ballot"):
+            try:
+                services.project_review(
+                    actor=request.user,
+                    project=project,
+                    feasibility=Project.Feasibility.FEASIBLE,
+                    reason=project.feasibility_reason,
+                    final_cost=project.final_cost,
+                )
+            except (ValidationError, PermissionDenied) as error:
+                text = _messages(error) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{project}: {text}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s project marked feasible.",
+                    "%(count)s projects marked feasible.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(BallotSubmission)
+class BallotSubmissionAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """The register, read-only: ballots change only through the services."""
+
+    list_display = (
+        "id",
+        "ballot",
+        "channel",
+        "counted",
+        "superseded_by",
+        "submitted_at",
+        "revision",
+    )
+    list_filter = ("channel", "counted", "ballot__process")
+    list_select_related = ("ballot", "ballot__process", "ballot__area", "superseded_by")
+    search_fields = ("=id", "=import_voter_id")
+    fields = (
+        "ballot",
+        "channel",
+        "counted",
+        "superseded_by",
+        "entered_by",
+        "submitted_at",
+        "replaced_at",
+        "revision",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TallyRowInline(admin.TabularInline):
+    model = TallyProjectResult
+    fields = ("project", "selected", "votes", "cost", "position", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_budget_staff(request.user)
+
+
+@admin.register(TallyResult)
+class TallyResultAdmin(RulesAdminMixin, admin.ModelAdmin):
+    list_display = ("ballot", "rule", "voter_count", "budget_used", "computed_at", "short_checksum")
+    list_filter = ("rule", "ballot__process")
+    fields = (
+        "ballot",
+        "rule",
+        "checksum",
+        "budget",
+        "budget_used",
+        "voter_count",
+        "voter_budget_increment",
+        "computed_at",
+        "computed_by",
+    )
+    readonly_fields = fields
+    inlines = [TallyRowInline]
+
+    @admin.display(description=_("checksum"))
+    def short_checksum(self, obj: TallyResult) -> str:
+        return obj.checksum[:12] + "…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

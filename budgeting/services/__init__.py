@@ -1,0 +1,26 @@
+"""Writes of participatory budgeting, by subdomain; import them from here.
+
+- ``processes``: phase transitions (``process_advance``) and the schedule;
+- ``projects``: ``project_submit``, ``project_review``;
+- ``voting``: ``ballot_cast`` (online), ``paper_ballot_enter`` (staff), de-duplication;
+- ``results``: ``results_compute`` (stored once, with the input checksum);
+- ``pabulib_io``: ``pabulib_import`` and ``pabulib_export``.
+"""
+
+from budgeting.services.pabulib_io import pabulib_export, pabulib_import
+from budgeting.services.processes import process_advance, processes_advance_due
+from budgeting.services.projects import project_review, project_submit
+from budgeting.services.results import results_compute
+from budgeting.services.voting import ballot_cast, paper_ballot_enter
+
+__all__ = [
+    "ballot_cast",
+    "pabulib_export",
+    "pabulib_import",
+    "paper_ballot_enter",
+    "process_advance",
+    "processes_advance_due",
+    "project_review",
+    "project_submit",
+    "results_compute",
+]

@@ -1,0 +1,438 @@
+"""Pabulib files in and out of the database: import a ``.pb`` file, export a closed process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from budgeting import pabulib
+from budgeting.models import (
+    Ballot,
+    BallotSelection,
+    BallotSubmission,
+    BudgetProcess,
+    ProcessTransition,
+    Project,
+    TallyResult,
+)
+from budgeting.selectors import exact_number
+from civicportal.accounts.models import Area
+
+Progress = Callable[[int, int], None]
+BATCH = 2000
+RULE_FROM_PABULIB = {
+    "greedy": BudgetProcess.TallyRule.GREEDY,
+    "equalshares": BudgetProcess.TallyRule.MES,
+    "equalshares/add1": BudgetProcess.TallyRule.MES_ADD1,
+}
+ID_MAX = 64
+TITLE_MAX = 300
+
+
+def _read_text(source) -> str:
+    """The text of a path, an uploaded (binary) file, an open text file or a string."""
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
+        try:
+            data = Path(source).read_bytes()
+        except FileNotFoundError:
+            raise ValidationError(_("%(file)s: no such file.") % {"file": source}) from None
+        except IsADirectoryError:
+            raise ValidationError(
+                _("%(file)s is a directory, not a .pb file.") % {"file": source}
+            ) from None
+    elif isinstance(source, str):
+        return source
+    else:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        data = source.read()
+        if isinstance(data, str):
+            return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(
+            _("Line %(line)s: the file is not UTF-8 text.") % {"line": line}, code="encoding"
+        ) from None
+
+
+def _meta_int(meta: dict, key: str) -> int | None:
+    value = meta.get(key, "").strip()
+    if not value:
+        return None
+    try:
+        number = pabulib.parse_number(value)
+    except ValueError:
+        number = None
+    if not isinstance(number, int) or number < 0:
+        raise ValidationError(
+            _("META %(key)s is %(value)s, which is not a whole number.")
+            % {"key": key, "value": value[:40]}
+        )
+    return number
+
+
+def _meta_date(meta: dict, key: str) -> datetime | None:
+    value = meta.get(key, "").strip()
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%Y %H:%M"):
+        try:
+            return timezone.make_aware(datetime.strptime(value, pattern))
+        except ValueError:
+            continue
+    return None
+
+
+def _unique_slug(base: str) -> str:
+    base = (slugify(base) or "pabulib")[:180]
+    slug, n = base, 1
+    while BudgetProcess.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _ballot_rules(instance: pabulib.Instance, profile: pabulib.Profile) -> dict:
+    meta, vote_type = instance.meta, profile.vote_type
+    if vote_type not in pabulib.TALLY_VOTE_TYPES:
+        raise ValidationError(
+            _(
+                "vote_type “%(type)s” cannot be imported: the portal runs approval, choose-1 "
+                "(approval of one), knapsack and cumulative ballots."
+            )
+            % {"type": vote_type}
+        )
+    min_length = _meta_int(meta, "min_length") or 0
+    max_length = _meta_int(meta, "max_length")
+    if vote_type == "cumulative":
+        totals = [sum(b.points) for b in profile.ballots] or [1]
+        for ballot in profile.ballots:
+            if any(not isinstance(x, int) for x in ballot.points):
+                raise ValidationError(
+                    _("Voter %(voter)s gives fractional points; only whole points can be imported.")
+                    % {"voter": ballot.voter_id}
+                )
+        points_total = _meta_int(meta, "max_sum_points") or max(max(totals), 1)
+        return {
+            "kind": Ballot.Kind.CUMULATIVE,
+            "points_total": points_total,
+            "max_points_per_project": _meta_int(meta, "max_points"),
+            "min_choices": min_length,
+            "max_choices": max_length,
+        }
+    if vote_type == "choose-1":
+        return {"kind": Ballot.Kind.APPROVAL, "max_choices": 1, "min_choices": min(min_length, 1)}
+    if meta.get("max_sum_cost", "").strip():
+        return {"kind": Ballot.Kind.KNAPSACK, "max_choices": max_length, "min_choices": min_length}
+    return {
+        "kind": Ballot.Kind.APPROVAL,
+        "max_choices": max_length or max(len(instance.projects), 1),
+        "min_choices": min_length,
+    }
+
+
+@transaction.atomic
+def pabulib_import(
+    *, actor, source, title: str = "", progress: Progress | None = None
+) -> BudgetProcess:
+    """Create a closed process with the projects and ballots of a Pabulib file.
+
+    ``source``: a path, an uploaded file or the text itself. All or nothing: any problem
+    raises ValidationError (naming the line for format errors) and nothing is stored.
+    ``progress(done, total)`` is called as ballots are stored (real files hold 100,000).
+    ``actor`` None is the command line.
+    """
+    if actor is not None and not actor.has_perm("budgeting.import_process"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("Only budget officers can import Pabulib files."))
+    text = _read_text(source)
+    try:
+        instance, profile = pabulib.parse(text)
+    except pabulib.PabulibFormatError as error:
+        if error.line:
+            raise ValidationError(
+                _("Line %(line)s: %(message)s") % {"line": error.line, "message": error.message},
+                code="format",
+            ) from None
+        raise ValidationError(error.message, code="format") from None
+    meta = instance.meta
+    budget = Decimal(str(instance.budget))
+    if budget <= 0:
+        raise ValidationError(_("META budget must be more than 0."))
+    for project in instance.projects:
+        if len(project.project_id) > ID_MAX:
+            raise ValidationError(
+                _("Project id %(id)s… is longer than %(max)s characters.")
+                % {"id": project.project_id[:20], "max": ID_MAX}
+            )
+        if Decimal(str(project.cost)).as_tuple().exponent < -2:
+            raise ValidationError(
+                _("The cost of project %(id)s has more than two decimals.")
+                % {"id": project.project_id}
+            )
+        if len(project.name) > TITLE_MAX:
+            raise ValidationError(
+                _("The name of project %(id)s is longer than %(max)s characters.")
+                % {"id": project.project_id, "max": TITLE_MAX}
+            )
+    for ballot in profile.ballots:
+        if len(ballot.voter_id) > ID_MAX:
+            raise ValidationError(
+                _("Voter id %(id)s… is longer than %(max)s characters.")
+                % {"id": ballot.voter_id[:20], "max": ID_MAX}
+            )
+    rules = _ballot_rules(instance, profile)
+    now = timezone.now()
+    name = " ".join(
+        part
+        for part in (meta.get("unit", ""), meta.get("subunit", ""), meta.get("instance", ""))
+        if part
+    )
+    title = (title or meta.get("description") or name or _("Imported budget")).strip()[:200]
+    process = BudgetProcess.objects.create(
+        title=title,
+        slug=_unique_slug(name or title),
+        description=meta.get("comment", "") or meta.get("comments", ""),
+        state=BudgetProcess.State.CLOSED,
+        voting_opens=_meta_date(meta, "date_begin"),
+        voting_closes=_meta_date(meta, "date_end"),
+        tally_rule=RULE_FROM_PABULIB.get(meta.get("rule", ""), BudgetProcess.TallyRule.MES_ADD1),
+        currency=(meta.get("currency") or "EUR")[:3].upper(),
+        rules_frozen_at=now,
+        source=BudgetProcess.Source.PABULIB,
+        pabulib_meta=meta,
+    )
+    if (
+        process.voting_opens
+        and process.voting_closes
+        and process.voting_closes < process.voting_opens
+    ):
+        process.voting_closes = None
+        process.save(update_fields=["voting_closes"])
+    district = meta.get("district", "").strip()
+    area = Area.objects.filter(name__iexact=district).first() if district else None
+    ballot = Ballot.objects.create(
+        process=process,
+        area=area,
+        name="" if area else (district or meta.get("subunit", "") or "")[:120],
+        budget=budget,
+        pabulib_project_columns=instance.project_columns,
+        pabulib_vote_columns=profile.vote_columns,
+        **rules,
+    )
+    projects = Project.objects.bulk_create(
+        Project(
+            process=process,
+            ballot=ballot,
+            title=project.name or _("Project %(id)s") % {"id": project.project_id},
+            description=project.extra.get("description", ""),
+            estimated_cost=Decimal(str(project.cost)),
+            feasibility=Project.Feasibility.FEASIBLE,
+            reviewed_at=now,
+            submitted_at=now,
+            order=index,
+            pabulib_id=project.project_id,
+            pabulib_extra=project.extra,
+        )
+        for index, project in enumerate(instance.projects)
+    )
+    project_pk = {p.pabulib_id: p.pk for p in projects}
+    total = len(profile.ballots)
+    if progress:
+        progress(0, total)
+    for start in range(0, total, BATCH):
+        chunk = profile.ballots[start : start + BATCH]
+        submissions = BallotSubmission.objects.bulk_create(
+            BallotSubmission(
+                ballot=ballot,
+                channel=BallotSubmission.Channel.IMPORTED,
+                import_voter_id=b.voter_id,
+                submitted_at=now,
+                revision=1,
+                pabulib_extra=b.extra,
+            )
+            for b in chunk
+        )
+        BallotSelection.objects.bulk_create(
+            (
+                BallotSelection(
+                    submission_id=submission.pk,
+                    project_id=project_pk[project_id],
+                    points=b.points[i] if b.points is not None else 1,
+                    position=i,
+                )
+                for submission, b in zip(submissions, chunk, strict=True)
+                for i, project_id in enumerate(b.projects)
+            ),
+            batch_size=5000,
+        )
+        if progress:
+            progress(min(start + BATCH, total), total)
+    ProcessTransition.objects.create(
+        process=process,
+        from_state="",
+        to_state=BudgetProcess.State.CLOSED,
+        actor=actor,
+        note="pabulib import",
+        at=now,
+    )
+    return process
+
+
+def _date(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%d.%m.%Y") if value else ""
+
+
+def _native_meta(process: BudgetProcess, ballot: Ballot) -> dict[str, str]:
+    meta = {
+        "description": process.title,
+        "unit": settings.COUNCIL_NAME,
+        "instance": str((process.voting_opens or process.created_at).year),
+        "rule": process.pabulib_rule(),
+        "currency": process.currency,
+        "language": settings.LANGUAGE_CODE,
+        "date_begin": _date(process.voting_opens),
+        "date_end": _date(process.voting_closes),
+        "min_length": str(ballot.min_choices),
+    }
+    if ballot.area_id:
+        meta["district"] = ballot.area.name
+    elif ballot.name:
+        meta["subunit"] = ballot.name
+    if ballot.max_choices is not None:
+        meta["max_length"] = str(ballot.max_choices)
+    if ballot.kind == Ballot.Kind.KNAPSACK:
+        meta["max_sum_cost"] = str(exact_number(ballot.budget))
+    if ballot.kind == Ballot.Kind.CUMULATIVE:
+        meta["max_sum_points"] = str(ballot.points_total)
+        if ballot.max_points_per_project:
+            meta["max_points"] = str(ballot.max_points_per_project)
+    return {key: value for key, value in meta.items() if value}
+
+
+def pabulib_export(*, process: BudgetProcess, ballot: Ballot | None = None) -> str:
+    """One ballot of a closed process as Pabulib text, anonymised.
+
+    Voter ids are replaced by 1, 2, 3... in the order ballots were stored; only counted
+    ballots are written (a voter who voted online and on paper appears once). Accounts,
+    identifier hashes and times are never written. Imported processes keep their META and
+    extra columns, so importing a file and exporting it gives the same instance and profile.
+    """
+    if not process.is_closed:
+        raise ValidationError(
+            _(
+                "Only a process whose voting has closed can be exported "
+                "(“%(process)s” is in the phase %(phase)s)."
+            )
+            % {"process": process.title, "phase": process.get_state_display()}
+        )
+    ballots = list(process.ballots.select_related("area").order_by("order", "id"))
+    if ballot is None:
+        if len(ballots) != 1:
+            raise ValidationError(
+                _("“%(process)s” has %(count)s ballots; choose one of: %(ballots)s.")
+                % {
+                    "process": process.title,
+                    "count": len(ballots),
+                    "ballots": ", ".join(f"{b.pk} ({b.display_name})" for b in ballots),
+                }
+            )
+        ballot = ballots[0]
+    elif ballot.process_id != process.pk:
+        raise ValidationError(_("That ballot belongs to another process."))
+    imported = process.source == BudgetProcess.Source.PABULIB and bool(process.pabulib_meta)
+    meta = dict(process.pabulib_meta) if imported else _native_meta(process, ballot)
+    vote_type = meta.get("vote_type") if imported else ballot.tally_vote_type
+    vote_type = vote_type or ballot.tally_vote_type
+    with_points = vote_type in pabulib.POINTS_VOTE_TYPES
+
+    projects = list(
+        Project.objects.filter(ballot=ballot, feasibility=Project.Feasibility.FEASIBLE).order_by(
+            "order", "id"
+        )
+    )
+    by_pk = {p.pk: p.tally_id for p in projects}
+    submissions = list(
+        BallotSubmission.objects.filter(ballot=ballot, counted=True)
+        .order_by("id")
+        .values_list("id", "channel", "pabulib_extra")
+    )
+    chosen: dict[int, list[tuple[str, int]]] = {pk: [] for pk, _, _ in submissions}
+    for submission_id, project_id, points in (
+        BallotSelection.objects.filter(submission__ballot=ballot, submission__counted=True)
+        .order_by("submission_id", "position", "id")
+        .values_list("submission_id", "project_id", "points")
+        .iterator(chunk_size=5000)
+    ):
+        if project_id in by_pk:
+            chosen[submission_id].append((by_pk[project_id], points))
+
+    if imported:
+        project_columns = list(ballot.pabulib_project_columns)
+        vote_columns = list(ballot.pabulib_vote_columns)
+        extras = {p.pk: dict(p.pabulib_extra) for p in projects}
+    else:
+        votes: dict[str, int] = dict.fromkeys(by_pk.values(), 0)
+        for pairs in chosen.values():
+            for project_id, points in pairs:
+                votes[project_id] += points
+        official = TallyResult.objects.filter(ballot=ballot, rule=process.tally_rule).first()
+        funded = (
+            set(official.rows.filter(selected=True).values_list("project_id", flat=True))
+            if official
+            else None
+        )
+        project_columns = ["project_id", "cost", "name", "votes"]
+        if funded is not None:
+            project_columns.append("selected")
+        extras = {}
+        for p in projects:
+            extras[p.pk] = {"votes": str(votes[p.tally_id])}
+            if funded is not None:
+                extras[p.pk]["selected"] = "1" if p.pk in funded else "0"
+        vote_columns = ["voter_id", "vote", *(["points"] if with_points else []), "voting_method"]
+    channel_names = {"online": "internet", "paper": "paper"}
+    budget = (
+        pabulib.parse_number(meta["budget"])
+        if imported and "budget" in meta
+        else exact_number(ballot.budget)
+    )
+    instance = pabulib.Instance(
+        meta=meta,
+        projects=[
+            pabulib.Project(
+                project_id=p.tally_id,
+                cost=exact_number(p.cost),
+                name=p.title if not imported or "name" in project_columns else "",
+                extra=extras[p.pk],
+            )
+            for p in projects
+        ],
+        budget=budget,
+        project_columns=project_columns,
+    )
+    ballots_out = []
+    for number, (submission_id, channel, extra) in enumerate(submissions, start=1):
+        pairs = chosen[submission_id]
+        if not imported:
+            extra = {"voting_method": channel_names.get(channel, channel)}
+        ballots_out.append(
+            pabulib.Ballot(
+                voter_id=str(number),
+                projects=tuple(p for p, _ in pairs),
+                points=tuple(x for _, x in pairs) if with_points else None,
+                extra=dict(extra or {}),
+            )
+        )
+    profile = pabulib.Profile(vote_type=vote_type, ballots=ballots_out, vote_columns=vote_columns)
+    return pabulib.write(instance, profile)

@@ -1,0 +1,187 @@
+"""Projects: submission by residents and feasibility review by budget officers."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from budgeting.models import Ballot, BudgetProcess, Project
+from budgeting.services.common import TOPIC_PROJECT_REVIEWED, notify, require_perm
+
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_SIDE = 1600
+IMAGE_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
+
+
+def image_reencode(upload) -> ContentFile:
+    """Re-encode an uploaded image as JPEG (or PNG when it has transparency), metadata-free.
+
+    Decoding and re-encoding drops EXIF (GPS position, camera serial), XMP and comments;
+    the orientation is applied first so the picture stays upright. Raises ValidationError
+    for anything that is not a readable image, or is too large.
+    """
+    if upload.size and upload.size > IMAGE_MAX_BYTES:
+        raise ValidationError({"image": _("The image is larger than 5 MB. Choose a smaller one.")})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            width, height = probe.size
+            if width * height > IMAGE_MAX_PIXELS:
+                raise ValidationError({"image": _("The image has too many pixels.")})
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as original:
+            original.load()
+            image = ImageOps.exif_transpose(original)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise ValidationError(
+            {"image": _("This file is not an image we can read. Use a JPEG, PNG or WebP file.")}
+        ) from None
+    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    transparent = image.mode in ("RGBA", "LA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    out = io.BytesIO()
+    if transparent:
+        clean = image.convert("RGBA")
+        clean.save(out, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        clean = image.convert("RGB")
+        clean.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+        extension = "jpg"
+    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(12)}.{extension}")
+
+
+@transaction.atomic
+def project_submit(
+    *,
+    actor,
+    process: BudgetProcess,
+    ballot: Ballot,
+    title: str,
+    description: str,
+    estimated_cost: Decimal,
+    image=None,
+    image_description: str = "",
+) -> Project:
+    """A resident puts a project forward while submission is open; it waits for review."""
+    require_perm(
+        actor,
+        "budgeting.submit_project",
+        process,
+        _("Projects can be submitted by signed-in residents while submission is open."),
+    )
+    if ballot.process_id != process.pk:
+        raise ValidationError({"ballot": _("Choose one of this process's ballots.")})
+    title, description = (title or "").strip(), (description or "").strip()
+    if not description:
+        raise ValidationError({"description": _("Describe the project: what, where and for whom.")})
+    if image and not image_description.strip():
+        raise ValidationError(
+            {"image_description": _("Describe the image for people who cannot see it.")}
+        )
+    project = Project(
+        process=process,
+        ballot=ballot,
+        title=title,
+        description=description,
+        estimated_cost=estimated_cost,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+        image_description=image_description.strip() if image else "",
+    )
+    project.full_clean(exclude=["image"])
+    if image:
+        content = image_reencode(image)
+        project.image.save(content.name, content, save=False)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_review(
+    *,
+    actor,
+    project: Project,
+    feasibility: str,
+    reason: str = "",
+    final_cost: Decimal | None = None,
+) -> Project:
+    """A budget officer decides whether ``project`` is feasible, with a public reason.
+
+    Only before voting opens (the ballot is frozen then). A project found not feasible needs
+    a reason; a feasible one may get a final cost that the ballot uses. The submitter is
+    notified (on commit). Locks the project row.
+    """
+    require_perm(
+        actor,
+        "budgeting.review_project",
+        project.process,
+        _("Only budget officers can review projects, and only before voting opens."),
+    )
+    locked = Project.objects.select_for_update().select_related("process").get(pk=project.pk)
+    if feasibility not in Project.Feasibility.values or feasibility == Project.Feasibility.PENDING:
+        raise ValidationError({"feasibility": _("Choose feasible or not feasible.")})
+    reason = (reason or "").strip()
+    if feasibility == Project.Feasibility.NOT_FEASIBLE and not reason:
+        raise ValidationError(
+            {
+                "feasibility_reason": _(
+                    "Say why the project is not feasible: residents will read it."
+                )
+            }
+        )
+    if final_cost is not None and final_cost < 0:
+        raise ValidationError({"final_cost": _("The cost cannot be negative.")})
+    if (
+        feasibility == Project.Feasibility.FEASIBLE
+        and (final_cost if final_cost is not None else locked.cost) > locked.ballot.budget
+    ):
+        raise ValidationError(
+            {
+                "final_cost": _(
+                    "The project costs more than the whole budget of its ballot; it cannot be "
+                    "funded, so it is not feasible."
+                )
+            }
+        )
+    locked.feasibility = feasibility
+    locked.feasibility_reason = reason
+    locked.final_cost = final_cost
+    locked.reviewed_by = actor
+    locked.reviewed_at = timezone.now()
+    locked.full_clean(exclude=["image"])
+    locked.save(
+        update_fields=[
+            "feasibility",
+            "feasibility_reason",
+            "final_cost",
+            "reviewed_by",
+            "reviewed_at",
+        ]
+    )
+    if locked.submitted_by_id and locked.submitted_by_id != actor.pk:
+        notify(
+            topic=TOPIC_PROJECT_REVIEWED,
+            recipients=[locked.submitted_by],
+            subject=gettext_noop("Your project “%(project)s” was reviewed"),
+            body=gettext_noop(
+                "Council staff reviewed your project “%(project)s”: %(outcome)s. Open it to "
+                "read their reasons."
+            ),
+            params={"project": locked.title, "outcome": locked.get_feasibility_display()},
+            url=locked.get_absolute_url(),
+            key=f"budgeting.project_reviewed:{locked.pk}:{int(locked.reviewed_at.timestamp())}",
+            source=locked,
+        )
+    return locked

@@ -9,6 +9,7 @@ v1_patterns = [
     path("", include("civicportal.accounts.api.urls")),
     path("", include("civicportal.core.api.urls")),
     path("", include("budgeting.api.urls")),
+    path("", include("consultations.api.urls")),
 ]
 
 urlpatterns = [

@@ -261,6 +261,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Residents hear of consultations opening in their area (safe to run twice).
+    "consultations-announce-opened": {
+        "task": "consultations.tasks.consultations_announce_opened_task",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # --- Authentication ---------------------------------------------------------------------
@@ -446,6 +452,12 @@ CORE_COMMENT_RATE_LIMIT = env_int("CORE_COMMENT_RATE_LIMIT", 10)
 CORE_COMMENT_RATE_WINDOW = env_int("CORE_COMMENT_RATE_WINDOW", 300)
 # Distinct residents' reports that hide an item until a moderator reviews it.
 CORE_FLAG_HIDE_THRESHOLD = env_int("CORE_FLAG_HIDE_THRESHOLD", 3)
+
+# --- Consultations ---------------------------------------------------------------------------
+
+# New anonymous responses accepted from one network address per window (seconds); 0: no limit.
+CONSULTATIONS_ANON_RATE_LIMIT = env_int("CONSULTATIONS_ANON_RATE_LIMIT", 20)
+CONSULTATIONS_ANON_RATE_WINDOW = env_int("CONSULTATIONS_ANON_RATE_WINDOW", 3600)
 
 # --- Internationalisation ---------------------------------------------------------------
 

@@ -26,6 +26,8 @@ urlpatterns = [
     # /profile/notifications/, /profile/inbox/, one-click unsubscribe, and /sw.js.
     path("", include("civicportal.notifications.urls")),
     path("budget/", include("budgeting.urls")),
+    # /consultations/... and the staff results under /staff/consultations/...
+    path("", include("consultations.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("civicportal.api_urls")),
 ]

@@ -4,6 +4,52 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _paragraph_can_view(user, paragraph) -> bool:
+    """A paragraph is seen (and commented on) by whoever may see its consultation."""
+    from django.contrib.auth.models import AnonymousUser
+
+    consultation = paragraph.section.draft.consultation
+    return (user or AnonymousUser()).has_perm("consultations.view_consultation", consultation)
+
+
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
+
+    def ready(self) -> None:
+        from civicportal.core import navigation, personal_data, targets
+        from civicportal.notifications.topics import Topic, topic_register
+        from consultations.models import Paragraph
+        from consultations.personal_data import (
+            consultations_personal_data_erase,
+            consultations_personal_data_export,
+        )
+
+        navigation.register_section(
+            key="consultations",
+            label=_("Consultations"),
+            url_name="consultations:consultation-list",
+            order=20,
+            home_template="consultations/_home_section.html",
+        )
+        # Residents comment on each paragraph of a draft; staff reply in the same thread.
+        targets.register(Paragraph, comments=True, follows=True, can_view=_paragraph_can_view)
+        topic_register(
+            Topic(
+                key="consultations.opened",
+                label=_("New consultations in my area"),
+                description=_("When the council opens a consultation in your area or city-wide."),
+            )
+        )
+        topic_register(
+            Topic(
+                key="consultations.results_published",
+                label=_("Results of consultations I answered"),
+                description=_("When the council publishes the results of a consultation."),
+            )
+        )
+        personal_data.register(
+            "consultations",
+            export=consultations_personal_data_export,
+            erase=consultations_personal_data_erase,
+        )

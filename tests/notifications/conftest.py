@@ -8,6 +8,7 @@ relay) is stood in for, by a real SMTP server on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import os
@@ -69,6 +70,8 @@ class _SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:  # a slow relay; other connections go on meanwhile
+            await asyncio.sleep(self.sink.delay)
         with self.sink.lock:
             if self.sink.defer_next > 0:
                 self.sink.defer_next -= 1
@@ -88,13 +91,15 @@ class SmtpSink:
     """An SMTP server on 127.0.0.1 that records every accepted message.
 
     ``defer_next`` answers that many DATA commands with 451; RCPT to ``nobody@…`` gets 550.
+    ``delay`` (seconds) holds each message before accepting it, like a slow relay.
     """
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, delay: float = 0.0) -> None:
         self.port = port or free_port()
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.defer_next = 0
+        self.delay = delay
         self._controller: Controller | None = None
 
     @property
@@ -258,12 +263,17 @@ class Worker:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings, broker, tmp_path) -> Iterator[Callable[..., Worker]]:
+def celery_worker(
+    transactional_db, settings, broker, tmp_path, _celery_workers
+) -> Iterator[Callable[..., Worker]]:
     """Start a real worker with ``celery_worker(EMAIL_URL=..., OTHER_SETTING=...)``.
 
     Depends on ``transactional_db`` so that the worker, which reads committed rows only,
-    is stopped before pytest-django empties the tables.
+    is stopped before pytest-django empties the tables. The session's shared worker (see
+    tests/conftest.py) is stopped first: it has another environment and would otherwise
+    take some of this test's tasks.
     """
+    _celery_workers.stop()
     workers: list[Worker] = []
 
     def start(**extra_env: str) -> Worker:

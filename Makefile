@@ -89,7 +89,8 @@ smoke: assets
 		$(PY) -m civicportal.core.smoke
 
 test: lint assets
-	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL SQLITE_PATH=$(CURDIR)/var/migrations-check.sqlite3 \
+		$(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory smoke
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ v1_patterns = [
     path("", include("civicportal.core.api.urls")),
     path("", include("budgeting.api.urls")),
     path("", include("consultations.api.urls")),
+    path("", include("proposals.api.urls")),
 ]
 
 urlpatterns = [

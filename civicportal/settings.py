@@ -255,6 +255,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
             hour=env_int("NOTIFICATIONS_DIGEST_HOUR", 7), minute=20, day_of_week="mon"
         ),
     },
+    # Idea proposals: forward the period's top ideas and those past the support threshold
+    # (the top ideas once per PROPOSALS_FORWARD_PERIOD), archive inactive ones. Both are
+    # safe to run twice.
+    "proposals-ideas-forward": {
+        "task": "proposals.tasks.ideas_forward_task",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    "proposals-ideas-archive-inactive": {
+        "task": "proposals.tasks.ideas_archive_inactive_task",
+        "schedule": crontab(hour=4, minute=40),
+    },
     # Budget processes move to their next phase when a date passes (safe to run twice).
     "budgeting-processes-advance-due": {
         "task": "budgeting.tasks.processes_advance_due_task",
@@ -459,6 +470,33 @@ CORE_FLAG_HIDE_THRESHOLD = env_int("CORE_FLAG_HIDE_THRESHOLD", 3)
 CONSULTATIONS_ANON_RATE_LIMIT = env_int("CONSULTATIONS_ANON_RATE_LIMIT", 20)
 CONSULTATIONS_ANON_RATE_WINDOW = env_int("CONSULTATIONS_ANON_RATE_WINDOW", 3600)
 
+# --- Idea proposals -------------------------------------------------------------------------
+
+# How often the most supported ideas go to the council: monthly, weekly or quarterly.
+PROPOSALS_FORWARD_PERIOD = env_str("PROPOSALS_FORWARD_PERIOD", "monthly")
+if PROPOSALS_FORWARD_PERIOD not in {"weekly", "monthly", "quarterly"}:
+    raise ImproperlyConfigured(
+        f"PROPOSALS_FORWARD_PERIOD={PROPOSALS_FORWARD_PERIOD!r}; use weekly, monthly or quarterly."
+    )
+# The top N ideas by support each period (with at least PROPOSALS_FORWARD_MIN_SUPPORT) ...
+PROPOSALS_FORWARD_TOP_N = env_int("PROPOSALS_FORWARD_TOP_N", 3)
+PROPOSALS_FORWARD_MIN_SUPPORT = env_int("PROPOSALS_FORWARD_MIN_SUPPORT", 1)
+# ... and, on any day, every idea with at least this many supporters.
+PROPOSALS_FORWARD_THRESHOLD = env_int("PROPOSALS_FORWARD_THRESHOLD", 100)
+# Days without a vote, point or comment after which an unanswered idea is archived.
+PROPOSALS_ARCHIVE_AFTER_DAYS = env_int("PROPOSALS_ARCHIVE_AFTER_DAYS", 180)
+# Posting an idea needs a verified residency (voting and points only need an account).
+PROPOSALS_REQUIRE_VERIFIED = env_bool("PROPOSALS_REQUIRE_VERIFIED", default=False)
+PROPOSALS_IMAGE_MAX_BYTES = env_int("PROPOSALS_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+# Ideas a resident may post per day; 0 switches the limit off.
+PROPOSALS_IDEAS_PER_DAY = env_int("PROPOSALS_IDEAS_PER_DAY", 5)
+# Map tiles for the idea form and pages, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+# (its origin is added to the CSP). Empty: the map works without tiles, on the markers alone.
+PROPOSALS_MAP_TILE_URL = env_str("PROPOSALS_MAP_TILE_URL")
+PROPOSALS_MAP_ATTRIBUTION = env_str("PROPOSALS_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+# Where the map opens: "latitude,longitude,zoom" (default: Reykjavik).
+PROPOSALS_MAP_CENTER = env_str("PROPOSALS_MAP_CENTER", "64.1466,-21.9426,12")
+
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
@@ -482,6 +520,7 @@ STATICFILES_DIRS = [
     # Front-end packages installed from npm (static/package-lock.json), served as our own.
     ("vendor/bootstrap", _NPM / "bootstrap" / "dist"),
     ("vendor/htmx", _NPM / "htmx.org" / "dist"),
+    ("vendor/leaflet", _NPM / "leaflet" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
@@ -532,6 +571,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if PROPOSALS_MAP_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    if "{s}" in PROPOSALS_MAP_TILE_URL:
+        raise ImproperlyConfigured(
+            "PROPOSALS_MAP_TILE_URL must name one host (no {s} subdomains): the CSP allows "
+            "images from that host only."
+        )
+    _tiles = _urlsplit(PROPOSALS_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
 # --- API --------------------------------------------------------------------------------
 

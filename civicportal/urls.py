@@ -25,6 +25,7 @@ urlpatterns = [
     path("profile/", include("civicportal.accounts.urls")),
     # /profile/notifications/, /profile/inbox/, one-click unsubscribe, and /sw.js.
     path("", include("civicportal.notifications.urls")),
+    path("ideas/", include("proposals.urls")),
     path("budget/", include("budgeting.urls")),
     # /consultations/... and the staff results under /staff/consultations/...
     path("", include("consultations.urls")),

@@ -7,3 +7,43 @@ from django.utils.translation import gettext_lazy as _
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("Idea proposals")
+
+    def ready(self) -> None:
+        from civicportal.core import navigation, personal_data, targets
+        from civicportal.notifications.topics import Topic, topic_register
+        from proposals import services
+        from proposals.models import Idea, Point
+
+        targets.register(Idea)
+        targets.register(Point, comments=False, follows=False)
+        navigation.register_section(
+            key="proposals",
+            label=_("Ideas"),
+            url_name="proposals:idea-list",
+            order=10,
+            home_template="proposals/_home_section.html",
+        )
+        personal_data.register(
+            "proposals",
+            export=services.proposals_personal_data_export,
+            erase=services.proposals_personal_data_erase,
+        )
+        topic_register(
+            Topic(
+                key=services.council.TOPIC_STATUS_CHANGED,
+                label=_("Answers to ideas I voted on or follow"),
+                description=_(
+                    "When the council changes the status of an idea you supported, opposed "
+                    "or follow, with its official response."
+                ),
+            )
+        )
+        topic_register(
+            Topic(
+                key=services.council.TOPIC_FORWARDED,
+                label=_("Ideas forwarded to the council (staff)"),
+                description=_(
+                    "When residents' most supported ideas move to review and wait for an answer."
+                ),
+            )
+        )

@@ -1,0 +1,318 @@
+"""The last hour before a deadline: 32 signed-in residents voting at once (issue 4).
+
+    .venv/bin/python bench/vote_burst.py [--clients 32] [--seconds 20] [--ideas 40]
+
+Builds its own PostgreSQL database (``cp_bench_votes``; server from ``BENCH_DATABASE_URL``),
+migrates it, creates the residents and ideas, and starts gunicorn (3 workers, 4 threads
+each) on it with *this file* as the settings module: it is CivicPortal's settings plus a
+URLconf adding one bare view, ``/bench/baseline-vote/``, that only inserts a vote row. The
+baseline lives here, not in the product.
+
+Two phases of ``--seconds`` each, every client a signed-in resident with its own session
+cookie and CSRF token, in a closed loop:
+
+1. baseline: POST /bench/baseline-vote/ (insert one row, nothing else);
+2. real: POST /ideas/<id>/vote/ with support/oppose on random ideas (CSRF, rules,
+   row lock, counters, all of it).
+
+Then it compares the stored counters and vote rows with what each resident last sent:
+``lost`` are votes sent and acknowledged but missing, ``double`` votes counted more than
+once. Targets: real at least 0.7 times the baseline's requests per second, p99 < 100 ms, nothing lost
+or doubled. Last line: ``RESULT vote_rps_ratio=… p99_ms=… lost=… double=…``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+if str(BASE_DIR) not in sys.path:
+    sys.path.insert(0, str(BASE_DIR))
+
+# --- As a settings module (gunicorn imports this file by name) ------------------------------
+
+if __name__ != "__main__":
+    from civicportal.settings import *  # noqa: F403
+
+    ROOT_URLCONF = "vote_burst"
+
+    from django.http import HttpResponse
+    from django.urls import include, path
+
+    def baseline_vote(request):
+        """The floor: parse the POST and insert one vote row, nothing else."""
+        from proposals.models import IdeaVote
+
+        IdeaVote.objects.bulk_create(
+            [
+                IdeaVote(
+                    idea_id=int(request.POST["idea"]),
+                    user_id=request.user.pk,
+                    value=request.POST["value"],
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        return HttpResponse(status=204)
+
+    def __getattr__(name: str):
+        """``urlpatterns`` on first use: the portal's URLconf needs the app registry ready."""
+        if name == "urlpatterns":
+            return [
+                path("bench/baseline-vote/", baseline_vote),
+                path("", include("civicportal.urls")),
+            ]
+        raise AttributeError(name)
+
+# --- As a script --------------------------------------------------------------------------
+
+if __name__ == "__main__":
+    import argparse
+    import random
+    import re
+    import signal
+    import socket
+    import statistics
+    import subprocess
+    import threading
+    import time
+    from collections import Counter
+    from urllib.parse import urlsplit, urlunsplit
+
+    SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/postgres")
+    DB_NAME = "cp_bench_votes"
+
+    def database_url(name: str) -> str:
+        return urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{name}"))
+
+    ENV = {
+        "DATABASE_URL": database_url(DB_NAME),
+        "SECRET_KEY": "bench-secret-key-not-for-production",
+        "DEBUG": "0",
+        "INSECURE_HTTP": "1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_POOL_MAX_SIZE": "6",
+        "DISABLE_RATE_LIMITS": "1",
+        "FAST_PASSWORD_HASHER": "1",
+    }
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    def prepare(clients: int, ideas: int):
+        import psycopg
+
+        with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+        os.environ.update(ENV, DJANGO_SETTINGS_MODULE="civicportal.settings")
+        os.environ.pop("REDIS_URL", None)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.test import Client
+
+        from civicportal.accounts.models import User
+        from proposals.models import Category, Idea
+
+        call_command("migrate", verbosity=0)
+        category = Category.objects.create(name="Bench", slug="bench")
+        author = User.objects.create_user(email="author@bench.example", password="x")
+        real = [
+            Idea.objects.create(title=f"Idea {n}", body="Body", category=category, author=author)
+            for n in range(ideas)
+        ]
+        baseline = [
+            Idea.objects.create(title=f"Baseline {n}", body="Body", category=category)
+            for n in range(ideas)
+        ]
+        cookies = []
+        for n in range(clients):
+            user = User.objects.create_user(email=f"voter{n}@bench.example", password="x")
+            client = Client()
+            client.force_login(user)
+            cookies.append((user.pk, client.cookies["sessionid"].value))
+        return [i.pk for i in real], [i.pk for i in baseline], cookies
+
+    def start_gunicorn(port: int) -> subprocess.Popen:
+        env = {**os.environ, **ENV, "DJANGO_SETTINGS_MODULE": "vote_burst"}
+        env.pop("REDIS_URL", None)
+        process = subprocess.Popen(
+            [
+                str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+                "civicportal.wsgi:application",
+                f"--bind=127.0.0.1:{port}",
+                "--workers=3",
+                "--threads=4",
+                "--worker-class=gthread",
+                f"--pythonpath={BASE_DIR},{BASE_DIR / 'bench'}",
+                "--log-level=warning",
+            ],
+            env=env,
+            cwd=BASE_DIR,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return process
+            except OSError:
+                time.sleep(0.2)
+        process.kill()
+        raise SystemExit("gunicorn did not start within 60 s")
+
+    def run_phase(base, sessions, seconds, make_request):
+        import requests  # noqa: F401  (imported for the sessions)
+
+        latencies: list[float] = []
+        failures = Counter()
+        lock = threading.Lock()
+        stop_at = time.monotonic() + seconds
+        barrier = threading.Barrier(len(sessions))
+
+        def worker(index, session, token):
+            rng = random.Random(index)
+            barrier.wait()
+            local, bad = [], Counter()
+            while time.monotonic() < stop_at:
+                started = time.perf_counter()
+                ok = make_request(index, session, token, rng)
+                local.append((time.perf_counter() - started) * 1000)
+                if not ok:
+                    bad["failed"] += 1
+            with lock:
+                latencies.extend(local)
+                failures.update(bad)
+
+        threads = [
+            threading.Thread(target=worker, args=(i, s, t)) for i, (s, t) in enumerate(sessions)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        return latencies, elapsed, failures
+
+    def pct(values, q):
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+    def main() -> None:
+        parser = argparse.ArgumentParser(description="Vote burst against gunicorn")
+        parser.add_argument("--clients", type=int, default=32)
+        parser.add_argument("--seconds", type=float, default=20)
+        parser.add_argument("--ideas", type=int, default=40)
+        args = parser.parse_args()
+
+        import requests
+
+        real_ids, baseline_ids, cookies = prepare(args.clients, args.ideas)
+        port = free_port()
+        server = start_gunicorn(port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            sessions = []
+            for _user_id, cookie in cookies:
+                session = requests.Session()
+                session.cookies.set("sessionid", cookie)
+                page = session.get(f"{base}/ideas/{real_ids[0]}/", timeout=30)
+                token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+                sessions.append((session, token))
+
+            def baseline(index, session, token, rng):
+                response = session.post(
+                    f"{base}/bench/baseline-vote/",
+                    data={"idea": rng.choice(baseline_ids), "value": "support"},
+                    headers={"X-CSRFToken": token},
+                    timeout=30,
+                )
+                return response.status_code == 204
+
+            last_sent: dict[tuple[int, int], str] = {}
+            sent_lock = threading.Lock()
+
+            def real(index, session, token, rng):
+                idea = rng.choice(real_ids)
+                value = "support" if rng.random() < 0.7 else "oppose"
+                response = session.post(
+                    f"{base}/ideas/{idea}/vote/",
+                    data={"value": value},
+                    headers={"X-CSRFToken": token},
+                    timeout=30,
+                    allow_redirects=False,
+                )
+                ok = response.status_code == 302
+                if ok:
+                    with sent_lock:
+                        last_sent[(cookies[index][0], idea)] = value
+                return ok
+
+            for session, _token in sessions:  # warm every worker's connections and templates
+                session.get(f"{base}/ideas/{real_ids[0]}/", timeout=30)
+            base_lat, base_elapsed, base_fail = run_phase(base, sessions, args.seconds, baseline)
+            real_lat, real_elapsed, real_fail = run_phase(base, sessions, args.seconds, real)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+        from django.db.models import Count, Q
+
+        from proposals.models import Idea, IdeaVote
+
+        expected = Counter()
+        for (_user, idea), value in last_sent.items():
+            expected[(idea, value)] += 1
+        lost = double = 0
+        rows = {
+            (r["idea_id"], r["value"]): r["n"]
+            for r in IdeaVote.objects.filter(idea_id__in=real_ids)
+            .values("idea_id", "value")
+            .annotate(n=Count("id"))
+        }
+        for idea in Idea.objects.filter(pk__in=real_ids).annotate(
+            s=Count("votes", filter=Q(votes__value="support")),
+            o=Count("votes", filter=Q(votes__value="oppose")),
+        ):
+            for value, counter, row_count in (
+                ("support", idea.support_count, idea.s),
+                ("oppose", idea.oppose_count, idea.o),
+            ):
+                want = expected[(idea.pk, value)]
+                for got in (counter, row_count):
+                    lost += max(want - got, 0)
+                    double += max(got - want, 0)
+        print(f"vote rows on the real ideas: {sum(rows.values())}")
+
+        base_rps = len(base_lat) / base_elapsed
+        real_rps = len(real_lat) / real_elapsed
+        try:
+            load = os.getloadavg()
+            print(
+                f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
+            )
+        except OSError:
+            pass
+        print(f"{'phase':<10}{'requests':>10}{'rps':>9}{'median ms':>11}{'p99 ms':>9}{'failed':>8}")
+        for name, lat, rps, fail in (
+            ("baseline", base_lat, base_rps, base_fail),
+            ("real", real_lat, real_rps, real_fail),
+        ):
+            print(
+                f"{name:<10}{len(lat):>10}{rps:>9.1f}{statistics.median(lat):>11.1f}"
+                f"{pct(lat, 99):>9.1f}{fail['failed']:>8}"
+            )
+        print(f"distinct (resident, idea) votes acknowledged: {len(last_sent)}")
+        print(
+            f"RESULT vote_rps_ratio={real_rps / base_rps:.2f} p99_ms={pct(real_lat, 99):.1f} "
+            f"lost={lost} double={double}"
+        )
+
+    main()

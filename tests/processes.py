@@ -170,10 +170,15 @@ def use_broker(url: str) -> Iterator[None]:
     from civicportal.celery import app
 
     def reset_pools() -> None:
+        from kombu import pools
+
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu keeps process-wide pools too; a closed one left registered would fail the
+        # next publish with "Acquire on closed pool".
+        pools.reset()
 
     # app.conf reads Django's settings live; restore the override itself, not the value read
     # now (which may come from a settings override that ends after this block).

@@ -60,32 +60,38 @@ class RatePacer:
         self._tokens = 0
         self._pause_checked_at = -math.inf
 
-    def acquire(self, count: int = 1) -> None:
+    def acquire(self, count: int = 1) -> int | None:
+        """Take ``count`` tokens; the calendar second (Unix time) the last one belongs to.
+
+        None when the channel is unpaced.
+        """
         if self.rate == 0:
             # Unpaced, but a far side's "hold off" still counts: look at most once a second.
             now = time.monotonic()
             if now - self._pause_checked_at >= 1:
                 self._pause_checked_at = now
                 self._wait_out_pause(now + self.max_wait)
-            return
+            return None
+        window = None
         for _ in range(count):
-            self._take_one()
+            window = self._take_one()
+        return window
 
-    def _take_one(self) -> None:
+    def _take_one(self) -> int:
         deadline = time.monotonic() + self.max_wait
         while True:
             now = time.time()
             window = int(now)
             if window == self._window and self._tokens > 0:
                 self._tokens -= 1
-                return
+                return window
             self._wait_out_pause(deadline)
             now = time.time()
             window = int(now)
             granted = self._reserve(window)
             if granted:
                 self._window, self._tokens = window, granted - 1
-                return
+                return window
             wait = window + 1 - time.time()
             if time.monotonic() + wait > deadline:
                 raise TransientSendError(

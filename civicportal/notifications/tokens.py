@@ -7,6 +7,7 @@ timestamp), so it cannot be forged or altered, and it stops working after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -59,3 +60,19 @@ def unsubscribe_url(*, user_id: int, topic: str, channel: str) -> str:
     """The absolute URL of the unsubscribe page (GET) and one-click endpoint (POST)."""
     token = unsubscribe_token_make(user_id=user_id, topic=topic, channel=channel)
     return absolute_url(reverse("notifications:unsubscribe", kwargs={"token": token}))
+
+
+def unsubscribe_url_maker(*, topic: str, channel: str) -> Callable[[int], str]:
+    """``unsubscribe_url`` for many users of one topic and channel (a fan-out's hot path):
+    the URL is reversed once, and only each user's token is made per call.
+    """
+    marker = "cpunsubscribetoken"
+    template = absolute_url(reverse("notifications:unsubscribe", kwargs={"token": marker}))
+    if template.count(marker) != 1:  # pragma: no cover - a URL pattern that mangles tokens
+        return lambda user_id: unsubscribe_url(user_id=user_id, topic=topic, channel=channel)
+    head, tail = template.split(marker)
+
+    def make(user_id: int) -> str:
+        return head + unsubscribe_token_make(user_id=user_id, topic=topic, channel=channel) + tail
+
+    return make

@@ -1,0 +1,455 @@
+"""Benchmark: one email event to N recipients through the real engine, against a bare loop.
+
+    .venv/bin/python bench/notify_fanout.py [--recipients 100000]
+
+It creates a fresh PostgreSQL database (``--database``, dropped first), migrates it, bulk-
+creates N residents, starts a minimal SMTP sink on loopback in its own process and one
+``celery worker --concurrency=2`` (two pool processes) on a Redis database of its own, then
+creates one event to every resident by email through ``event_create`` and measures from
+the commit to the last message at the sink: deliveries per second and time to the last
+delivery, and the worker tree's peak memory (sum of VmRSS over the parent and its pool,
+sampled from /proc; and the largest VmHWM of one process). The baseline sends N messages
+of the same size with a bare ``smtplib`` loop over one connection to the same sink.
+
+Targets (issue 3): at least 1,000 deliveries/s end to end and at least half the bare
+loop's rate. The last line is
+``RESULT deliveries_per_s=<x> ratio_vs_bare=<y> worker_peak_rss_mb=<z>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+# --- The SMTP sink (its own process, so that it does not share our GIL) -----------------
+
+
+def _sink_main(port: int, pipelining: bool, count, first, last, size, ready) -> None:
+    """A minimal aiosmtpd server: counts accepted messages and stamps the first and last.
+
+    With ``pipelining`` it offers PIPELINING (RFC 2920), as production relays (Postfix,
+    Exim, Amazon SES) do; aiosmtpd reads commands from a buffered stream one at a time, so
+    it serves pipelined commands correctly.
+    """
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+    class Handler:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname
+            if pipelining:
+                responses.insert(len(responses) - 1, "250-PIPELINING")
+            return responses
+
+        async def handle_DATA(self, server, session, envelope):
+            now = time.time()
+            if count.value == 0:
+                first.value = now
+                size.value = len(envelope.original_content or b"")
+            count.value += 1
+            last.value = now
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    threading.Event().wait()  # until terminated
+
+
+class Sink:
+    def __init__(self, *, pipelining: bool) -> None:
+        self.port = _free_port()
+        ctx = multiprocessing.get_context("spawn")
+        self.count = ctx.RawValue("q", 0)
+        self.first = ctx.RawValue("d", 0.0)
+        self.last = ctx.RawValue("d", 0.0)
+        self.size = ctx.RawValue("q", 0)
+        ready = ctx.Event()
+        self.process = ctx.Process(
+            target=_sink_main,
+            args=(self.port, pipelining, self.count, self.first, self.last, self.size, ready),
+            daemon=True,
+        )
+        self.process.start()
+        if not ready.wait(30):
+            raise RuntimeError("the SMTP sink did not start")
+
+    def reset(self) -> None:
+        self.count.value, self.first.value, self.last.value, self.size.value = 0, 0.0, 0.0, 0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- Memory of a process tree, from /proc ------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        todo.extend(_children(current))
+    return pids
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of ``pids`` (children that already exited not counted)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _database_backends(database: str) -> list[int]:
+    """PostgreSQL backend processes connected to ``database`` (from their process titles)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                title = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and f" {database} ".encode() in title:
+                found.append(int(entry))
+    return found
+
+
+class Watch(threading.Thread):
+    """Samples every 0.2 s: the worker tree's total VmRSS (keeping the peak) and each
+    process's VmHWM, and the CPU time of the database's backends (which come and go with
+    the workers' connections; one that lives less than a sample is missed).
+    """
+
+    def __init__(self, pid: int, database: str) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.database = database
+        self.peak_total_kb = 0
+        self.hwm_kb: dict[int, int] = {}
+        self.backend_cpu: dict[int, tuple[float, float]] = {}  # pid -> (first, last) seconds
+        for backend in _database_backends(database):
+            cpu = _cpu_s([backend])
+            self.backend_cpu[backend] = (cpu, cpu)
+        self.stopping = threading.Event()
+
+    def sample(self) -> None:
+        pids = _tree(self.pid)
+        self.peak_total_kb = max(self.peak_total_kb, sum(_status_kb(p, "VmRSS") for p in pids))
+        for pid in pids:
+            self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), _status_kb(pid, "VmHWM"))
+        for backend in _database_backends(self.database):
+            cpu = _cpu_s([backend])
+            first, _last = self.backend_cpu.get(backend, (0.0, 0.0))
+            self.backend_cpu[backend] = (first, cpu)
+
+    def database_cpu_s(self) -> float:
+        return sum(last - first for first, last in self.backend_cpu.values())
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.2):
+            self.sample()
+
+
+# --- Set-up --------------------------------------------------------------------------------
+
+
+def _database_create(server_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--database", default="cp_bench_notify")
+    parser.add_argument("--postgres", default="postgres://root@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--chunk-size", type=int, default=200)
+    parser.add_argument("--email-rate", type=int, default=10_000, help="paced messages/s")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes")
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--no-pipelining",
+        action="store_true",
+        help="the sink does not offer SMTP PIPELINING (the engine then uses 4 round trips)",
+    )
+    args = parser.parse_args()
+    n = args.recipients
+
+    print(f"load average at start: {_loadavg()}", flush=True)
+    database_url = _database_create(args.postgres, args.database)
+    sink = Sink(pipelining=not args.no_pipelining)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("EMAIL_", "NOTIFICATIONS_", "CELERY_", "DATABASE_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="civicportal.settings",
+        DATABASE_URL=database_url,
+        DATABASE_POOL_MIN_SIZE="1",
+        DATABASE_POOL_MAX_SIZE="4",
+        REDIS_URL=args.redis,
+        CELERY_BROKER_URL=args.redis,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        SECRET_KEY="bench-secret-key-not-for-production",
+        DEBUG="0",
+        INSECURE_HTTP="1",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        FAST_PASSWORD_HASHER="1",
+        LOG_FORMAT="text",
+        EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
+        NOTIFICATIONS_CHUNK_SIZE=str(args.chunk_size),
+        NOTIFICATIONS_RATES=f"email={args.email_rate}",
+    )
+    os.environ.clear()
+    os.environ.update(env)
+
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
+    )
+    print(f"migrated {args.database} in {time.perf_counter() - started:.1f} s", flush=True)
+
+    import django
+
+    django.setup()
+    import redis
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.db.models import Count
+
+    from civicportal.accounts.models import User
+    from civicportal.notifications.channels.email import EmailChannel
+    from civicportal.notifications.models import Delivery
+    from civicportal.notifications.services import event_create
+
+    redis.Redis.from_url(args.redis).flushdb()  # the bench's own Redis database
+
+    started = time.perf_counter()
+    password = make_password(None)
+    languages = ["en"] * 9 + ["is"]
+    for offset in range(0, n, 10_000):
+        User.objects.bulk_create(
+            [
+                User(
+                    email=f"resident{i}@example.org",
+                    display_name=f"Resident {i}",
+                    preferred_language=languages[i % len(languages)],
+                    password=password,
+                )
+                for i in range(offset, min(n, offset + 10_000))
+            ],
+            batch_size=2000,
+        )
+    print(f"created {n:,} residents in {time.perf_counter() - started:.1f} s", flush=True)
+
+    log = ROOT / "var" / "bench-notify-worker.log"
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as log_file:
+        worker = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "celery"), "-A", "civicportal", "worker",
+                f"--concurrency={args.concurrency}", "--loglevel=INFO",
+                "-n", f"bench-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
+            ],
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        _wait_ready(worker, log)
+        watch = Watch(worker.pid, args.database)
+        watch.sample()
+        idle_kb = watch.peak_total_kb
+        watch.start()
+
+        marks: dict[str, float] = {}
+        worker_pids = _tree(worker.pid)
+        cpu_before = _cpu_s(worker_pids), _cpu_s([sink.process.pid])
+        created = time.perf_counter()
+        with transaction.atomic():
+            # Runs first among the commit's callbacks, before the engine's enqueueing.
+            transaction.on_commit(lambda: marks.setdefault("commit", time.time()))
+            event = event_create(
+                kind="bench.fanout",
+                recipients=User.objects.order_by("pk"),
+                channels_for=lambda user: ["email"],
+                context={
+                    "subject": "The budget vote for %(area)s is open",
+                    "body": (
+                        "Residents of %(area)s can now vote on the projects of this year's "
+                        "participatory budget.\n\nVoting closes on 15 December."
+                    ),
+                    "params": {"area": "Vesturbær"},
+                    "url": "/budgeting/2026/",
+                    "action": "Vote now",
+                },
+                idempotency_key=f"bench.fanout.{n}",
+            )
+        enqueued = time.time()
+        print(
+            f"event_create + commit + enqueue: {time.perf_counter() - created:.1f} s "
+            f"(enqueue {enqueued - marks['commit']:.1f} s)",
+            flush=True,
+        )
+        deadline = time.monotonic() + args.timeout
+        while sink.count.value < n:
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit(f"only {sink.count.value:,} of {n:,} messages arrived; see {log}")
+            time.sleep(0.2)
+        watch.stopping.set()
+        watch.join()
+        watch.sample()
+        worker_cpu = _cpu_s(worker_pids) - cpu_before[0]
+        sink_cpu = _cpu_s([sink.process.pid]) - cpu_before[1]
+        database_cpu = watch.database_cpu_s()
+        engine_s = sink.last.value - marks["commit"]
+        engine_rate = n / engine_s
+        message_size = sink.size.value
+        statuses = dict(
+            Delivery.objects.filter(event=event)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+        time.sleep(1)
+        extra = sink.count.value - n
+        peak_mb = watch.peak_total_kb / 1024
+        hwm_mb = max(watch.hwm_kb.values()) / 1024
+
+        # The baseline: the same number of messages, the same size, one connection.
+        sample = Delivery.objects.select_related("event", "recipient").filter(event=event).first()
+        data = EmailChannel().message_build(sample).message().as_bytes(linesep="\r\n")
+        sink.reset()
+        bare_cpu_before = time.process_time(), _cpu_s([sink.process.pid])
+        started = time.time()
+        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+            for i in range(n):
+                smtp.sendmail("bench@example.org", [f"bare{i}@example.org"], data)
+        while sink.count.value < n:
+            time.sleep(0.05)
+        bare_s = sink.last.value - started
+        bare_client_cpu = time.process_time() - bare_cpu_before[0]
+        bare_sink_cpu = _cpu_s([sink.process.pid]) - bare_cpu_before[1]
+        bare_rate = n / bare_s
+    finally:
+        _stop(worker)
+        sink.stop()
+
+    print()
+    print(f"{'':<36} {'engine':>12} {'bare loop':>12}")
+    print(f"{'messages':<36} {n:>12,} {n:>12,}")
+    print(f"{'message size (bytes)':<36} {message_size:>12,} {len(data):>12,}")
+    print(f"{'time to last delivery (s)':<36} {engine_s:>12.2f} {bare_s:>12.2f}")
+    print(f"{'deliveries per second':<36} {engine_rate:>12,.0f} {bare_rate:>12,.0f}")
+    print(
+        f"{'sender CPU per message (ms)':<36} {worker_cpu / n * 1000:>12.3f} "
+        f"{bare_client_cpu / n * 1000:>12.3f}"
+    )
+    print(
+        f"{'sink CPU per message (ms)':<36} {sink_cpu / n * 1000:>12.3f} "
+        f"{bare_sink_cpu / n * 1000:>12.3f}"
+    )
+    print(f"{'database CPU per message (ms)':<36} {database_cpu / n * 1000:>12.3f}")
+    print(f"{'worker tree peak RSS (MB)':<36} {peak_mb:>12.1f}")
+    print(f"{'  idle before the event (MB)':<36} {idle_kb / 1024:>12.1f}")
+    print(f"{'  largest one-process VmHWM (MB)':<36} {hwm_mb:>12.1f}")
+    print(f"{'delivery rows by status':<36} {statuses}")
+    print(f"{'messages beyond one per recipient':<36} {extra:>12}")
+    print(f"load average at end: {_loadavg()}")
+    print(
+        f"RESULT deliveries_per_s={engine_rate:.0f} ratio_vs_bare={engine_rate / bare_rate:.2f} "
+        f"worker_peak_rss_mb={peak_mb:.0f}"
+    )
+
+
+def _wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise SystemExit(f"the worker exited before it was ready; see {log}")
+        if " ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the worker was not ready in time; see {log}")
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    import signal
+
+    if worker.poll() is None:
+        os.killpg(os.getpgid(worker.pid), signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(os.getpgid(worker.pid), signal.SIGKILL)
+            worker.wait(10)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from budgeting.models import Ballot, BudgetProcess, Project
 from budgeting.services.common import TOPIC_PROJECT_REVIEWED, notify, require_perm
+from civicportal.core.images import image_reencode
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_SIDE = 1600
-IMAGE_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
-
-
-def image_reencode(upload) -> ContentFile:
-    """Re-encode an uploaded image as JPEG (or PNG when it has transparency), metadata-free.
-
-    Decoding and re-encoding drops EXIF (GPS position, camera serial), XMP and comments;
-    the orientation is applied first so the picture stays upright. Raises ValidationError
-    for anything that is not a readable image, or is too large.
-    """
-    if upload.size and upload.size > IMAGE_MAX_BYTES:
-        raise ValidationError({"image": _("The image is larger than 5 MB. Choose a smaller one.")})
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            width, height = probe.size
-            if width * height > IMAGE_MAX_PIXELS:
-                raise ValidationError({"image": _("The image has too many pixels.")})
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as original:
-            original.load()
-            image = ImageOps.exif_transpose(original)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError(
-            {"image": _("This file is not an image we can read. Use a JPEG, PNG or WebP file.")}
-        ) from None
-    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
-    transparent = image.mode in ("RGBA", "LA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    out = io.BytesIO()
-    if transparent:
-        clean = image.convert("RGBA")
-        clean.save(out, format="PNG", optimize=True)
-        extension = "png"
-    else:
-        clean = image.convert("RGB")
-        clean.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
-        extension = "jpg"
-    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(12)}.{extension}")
 
 
 @transaction.atomic
@@ -102,7 +58,7 @@ def project_submit(
     )
     project.full_clean(exclude=["image"])
     if image:
-        content = image_reencode(image)
+        content = image_reencode(image, max_bytes=IMAGE_MAX_BYTES, max_side=IMAGE_MAX_SIDE)
         project.image.save(content.name, content, save=False)
     project.save()
     return project

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import Area, User
+from civicportal.core.images import image_reencode
 from civicportal.core.models import Follow
 from civicportal.core.rendering import markdown_render
-from proposals.images import image_prepare
 from proposals.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Idea, trending_score
 
 # Markup that has no place in a description; refused outright rather than silently escaped,
@@ -128,7 +128,7 @@ def idea_create(
     prepared = None
     if image:
         try:
-            prepared = image_prepare(image)
+            prepared = image_reencode(image, max_bytes=settings.PROPOSALS_IMAGE_MAX_BYTES)
         except ValidationError as error:
             errors.update(error.message_dict)
         if not (image_description or "").strip():

@@ -439,7 +439,7 @@ def test_project_submit_refuses_a_file_that_is_not_an_image(resident):
     process = ProcessFactory(state=State.SUBMISSION, voting_closes=None)
     ballot = BallotFactory(process=process)
     upload = SimpleUploadedFile("x.jpg", b"not really", content_type="image/jpeg")
-    with pytest.raises(ValidationError, match="not an image"):
+    with pytest.raises(ValidationError, match="not a picture we can read"):
         services.project_submit(
             actor=resident,
             process=process,

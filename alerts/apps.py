@@ -7,3 +7,35 @@ from django.utils.translation import gettext_lazy as _
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = _("Emergency alerts")
+
+    def ready(self) -> None:
+        from alerts.services import alerts_personal_data_erase, alerts_personal_data_export
+        from civicportal.core import navigation, personal_data
+        from civicportal.notifications.models import ChannelName
+        from civicportal.notifications.topics import Topic, topic_register
+
+        navigation.register_section(
+            key="alerts",
+            label=_("Alerts"),
+            url_name="alerts:alert-list",
+            order=40,
+            home_template="alerts/_home_section.html",
+        )
+        navigation.register_banner("alerts/_banner.html")
+        # Urgent (never batched) and internal: residents choose alert channels on their
+        # alert subscription page, not among the other topics; a one-click unsubscribe
+        # from an alert email still switches that channel off.
+        topic_register(
+            Topic(
+                key="alerts.alert",
+                label=_("Emergency alerts"),
+                description=_("Alerts, updates and all-clears for the areas you chose."),
+                default_channels=(ChannelName.EMAIL,),
+                channels=(ChannelName.EMAIL, ChannelName.PUSH, ChannelName.SMS),
+                urgent=True,
+                internal=True,
+            )
+        )
+        personal_data.register(
+            "alerts", export=alerts_personal_data_export, erase=alerts_personal_data_erase
+        )

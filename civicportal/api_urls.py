@@ -9,6 +9,7 @@ v1_patterns = [
     path("", include("civicportal.accounts.api.urls")),
     path("", include("civicportal.core.api.urls")),
     path("", include("budgeting.api.urls")),
+    path("", include("alerts.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("proposals.api.urls")),
 ]

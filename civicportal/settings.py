@@ -278,6 +278,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Alerts past their expiry become expired; unfinished alert fan-outs restart.
+    "alerts-expire": {
+        "task": "alerts.tasks.alerts_expire_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    "alerts-fan-outs-sweep": {
+        "task": "alerts.tasks.alerts_fan_outs_sweep_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 
 # --- Authentication ---------------------------------------------------------------------
@@ -454,6 +465,16 @@ NOTIFICATIONS_PACING_MAX_WAIT = env_int("NOTIFICATIONS_PACING_MAX_WAIT", 30)
 # Right-hand side of each email's deterministic Message-ID; empty: SITE_URL's host name.
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
 
+# --- Emergency alerts -----------------------------------------------------------------------
+
+# CAP <sender> and the prefix of each message's <identifier>; empty: from SITE_URL's host.
+ALERTS_CAP_SENDER = env_str("ALERTS_CAP_SENDER")
+ALERTS_CAP_IDENTIFIER_PREFIX = env_str("ALERTS_CAP_IDENTIFIER_PREFIX")
+# Subscribers per fan-out batch (one event_create call, one commit, enqueued at once).
+ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 2000)
+# A fan-out not finished this many seconds after approval is restarted by the sweeper.
+ALERTS_FANOUT_STALE_AFTER = env_int("ALERTS_FANOUT_STALE_AFTER", 60)
+
 # --- Participation core (comments, reports, follows) ----------------------------------------
 
 # Minutes after posting during which an author may edit a comment.
@@ -620,6 +641,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that several serializers share get one stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": LANGUAGES,
+        "IdeaStatusEnum": "proposals.models.IdeaStatus",
+        "CapStatusEnum": "alerts.models.CapStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "civicportal.core.api.schema.add_error_responses",

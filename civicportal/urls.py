@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("civicportal.notifications.urls")),
     path("ideas/", include("proposals.urls")),
     path("budget/", include("budgeting.urls")),
+    # /alerts/ (pages, feeds, CAP) and /staff/alerts/ (staff screens, MFA enforced).
+    path("", include("alerts.urls")),
     # /consultations/... and the staff results under /staff/consultations/...
     path("", include("consultations.urls")),
     path("admin/", admin.site.urls),

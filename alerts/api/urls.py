@@ -1,0 +1,16 @@
+from django.urls import path
+
+from alerts.api import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("alerts/", views.AlertListApi.as_view(), name="alert-list"),
+    path("alerts/<int:pk>/", views.AlertDetailApi.as_view(), name="alert-detail"),
+    path("alerts/drafts/", views.AlertDraftCreateApi.as_view(), name="draft-create"),
+    path("alerts/messages/<int:pk>/", views.MessageDraftUpdateApi.as_view(), name="draft-update"),
+    path("alerts/messages/<int:pk>/submit/", views.MessageSubmitApi.as_view(), name="submit"),
+    path("alerts/messages/<int:pk>/approve/", views.MessageApproveApi.as_view(), name="approve"),
+    path("alerts/<int:pk>/update/", views.AlertUpdateApi.as_view(), name="update"),
+    path("alerts/<int:pk>/cancel/", views.AlertCancelApi.as_view(), name="cancel"),
+]

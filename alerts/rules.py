@@ -1,0 +1,58 @@
+"""Who may do what with alerts (django-rules).
+
+Authors draft, submit, update and cancel; approvers approve messages someone else wrote
+(the two-person rule: ``services.alert_approve`` refuses self-approval whatever the path,
+and the database refuses it too). Every rule has a role test in tests/alerts/test_rules.py.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from civicportal.accounts.rules import is_administrator, is_alert_approver, is_alert_author
+
+is_alert_staff = is_alert_author | is_alert_approver
+
+
+@rules.predicate
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+@rules.predicate
+def is_not_author(user, message) -> bool:
+    """The message (or the alert's message waiting for approval) was written by someone else."""
+    if message is None:
+        return True
+    if hasattr(message, "pending_message"):  # an Alert
+        message = message.pending_message()
+        if message is None:
+            return True
+    return message.author_id is None or message.author_id != user.pk
+
+
+@rules.predicate
+def alert_is_in_force(user, alert) -> bool:
+    return alert is not None and alert.is_in_force and not alert.is_exercise
+
+
+# Staff.
+rules.add_perm("alerts.draft_alert", is_alert_author)
+rules.add_perm("alerts.update_alert", is_alert_author)
+rules.add_perm("alerts.cancel_alert", is_alert_author | is_alert_approver)
+rules.add_perm("alerts.approve_alert", is_alert_approver & is_not_author)
+rules.add_perm("alerts.view_delivery", is_alert_staff)
+rules.add_perm("alerts.triage_groundreport", is_alert_staff)
+
+# Residents.
+rules.add_perm("alerts.subscribe_alerts", is_signed_in)
+rules.add_perm("alerts.report_groundreport", is_signed_in & alert_is_in_force)
+
+# The admin: alert staff see the screens; nobody edits published history there.
+rules.add_perm("alerts", is_alert_staff | is_administrator)
+for _model in ("alert", "alertmessage", "groundreport"):
+    rules.add_perm(f"alerts.view_{_model}", is_alert_staff)
+rules.add_perm("alerts.add_alert", is_alert_author)
+rules.add_perm("alerts.change_alertmessage", is_alert_author)
+rules.add_perm("alerts.change_groundreport", is_alert_staff)
+rules.add_perm("alerts.view_alertsubscription", is_administrator)

@@ -1,0 +1,354 @@
+"""Reads of the alerts app: lists, the banner, who a message reaches, delivery figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts import geometry
+from alerts.models import (
+    SEVERITY_RANK,
+    Alert,
+    AlertMessage,
+    AlertSubscription,
+    CapStatus,
+    GroundReport,
+)
+from civicportal.accounts.models import Area, User
+from civicportal.notifications.models import (
+    Delivery,
+    NotificationPreference,
+    PhoneNumber,
+    PushSubscription,
+)
+
+ALERT_TOPIC = "alerts.alert"
+BANNER_CACHE_KEY = "alerts:banner:v1"
+# The banner is cached briefly and dropped whenever an alert changes state; the short
+# lifetime bounds how long an alert stays after its expiry time passes.
+BANNER_CACHE_SECONDS = 15
+CHANNELS = ("email", "push", "sms")
+
+_published = Q(state=AlertMessage.State.PUBLISHED)
+
+
+def _with_timeline(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("current_message").prefetch_related(
+        Prefetch(
+            "messages",
+            queryset=AlertMessage.objects.filter(_published)
+            .prefetch_related("areas")
+            .order_by("sequence"),
+            to_attr="timeline",
+        )
+    )
+
+
+# --- Public ------------------------------------------------------------------------------
+
+
+def alert_list(
+    *,
+    viewer=None,
+    active: bool | None = None,
+    area: Area | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Alert]:
+    """Public alerts, newest first: ``active`` True (in force), False (past) or None (all).
+
+    The query count is constant: messages and their areas come in two prefetch queries.
+    """
+    now = now or timezone.now()
+    queryset = Alert.objects.public()
+    in_force = Alert.objects.active(now).values("pk")
+    if active is True:
+        queryset = queryset.filter(pk__in=in_force)
+    elif active is False:
+        queryset = queryset.exclude(pk__in=in_force)
+    if area is not None:
+        queryset = queryset.filter(
+            Exists(AlertMessage.objects.filter(_published, alert=OuterRef("pk"), areas=area))
+        )
+    return _with_timeline(queryset).order_by("-first_published_at", "-id")
+
+
+def alert_get(*, viewer, pk: int) -> Alert:
+    """A public alert; alert staff also see drafts and exercises. 404 otherwise."""
+    queryset = Alert.objects.all()
+    if not viewer.has_perm("alerts.view_alert"):
+        queryset = queryset.public()
+    alert = _with_timeline(queryset).filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No such alert.")
+    return alert
+
+
+def message_get_public(*, viewer, identifier: str) -> AlertMessage:
+    """A published message by its CAP identifier; exercises and drafts for alert staff only."""
+    message = (
+        AlertMessage.objects.select_related("alert")
+        .prefetch_related("areas")
+        .filter(identifier=identifier)
+        .first()
+    )
+    if message is None:
+        raise Http404("No such CAP message.")
+    public = message.state == AlertMessage.State.PUBLISHED and not message.is_exercise
+    if not public and not viewer.has_perm("alerts.view_alertmessage"):
+        raise Http404("No such CAP message.")
+    return message
+
+
+def message_list_public(*, limit: int = 50) -> QuerySet[AlertMessage]:
+    """Published real messages, newest first (the CAP index and the people's feed)."""
+    return (
+        AlertMessage.objects.filter(_published, alert__status=CapStatus.ACTUAL)
+        .select_related("alert")
+        .order_by("-sent", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class BannerAlert:
+    pk: int
+    headline: str
+    severity: str
+    expires_at: datetime
+    url: str
+
+
+def banner_alerts(*, now: datetime | None = None) -> list[BannerAlert]:
+    """Alerts in force for the banner on every page: one small query, cached briefly.
+
+    The cached list keeps each alert's expiry and is filtered again on every read, so an
+    expired alert leaves the banner at its expiry time even before the cache is dropped.
+    """
+    now = now or timezone.now()
+    cached = cache.get(BANNER_CACHE_KEY)
+    if cached is None:
+        cached = [
+            BannerAlert(
+                pk=pk,
+                headline=headline,
+                severity=severity,
+                expires_at=expires_at,
+                url=reverse("alerts:alert-detail", args=[pk]),
+            )
+            for pk, headline, severity, expires_at in Alert.objects.active(now)
+            .order_by("-first_published_at")
+            .values_list("pk", "headline", "severity", "expires_at")[:5]
+        ]
+        cache.set(BANNER_CACHE_KEY, cached, BANNER_CACHE_SECONDS)
+    rank = {s: -SEVERITY_RANK.get(s, 1) for s in SEVERITY_RANK}
+    return sorted((a for a in cached if a.expires_at > now), key=lambda a: rank[a.severity])
+
+
+def banner_cache_clear() -> None:
+    cache.delete(BANNER_CACHE_KEY)
+
+
+# --- Audience ------------------------------------------------------------------------------
+
+
+def targeted_area_ids(message: AlertMessage, *, areas: list[Area] | None = None) -> set[int]:
+    """The chosen areas, and every area whose boundary a drawn polygon or circle touches."""
+    ids = {area.pk for area in message.areas.all()}
+    if message.polygons or message.circles:
+        candidates = areas if areas is not None else Area.objects.exclude(boundary=None)
+        for area in candidates:
+            if area.pk not in ids and geometry.shapes_touch_boundary(
+                polygons=message.polygons, circles=message.circles, boundary=area.boundary
+            ):
+                ids.add(area.pk)
+    return ids
+
+
+def _messages_reaching(message: AlertMessage) -> list[AlertMessage]:
+    """The messages whose audience this one reaches: an update or cancellation also goes to
+    everyone the earlier messages of the alert went to."""
+    if message.msg_type == "Alert":
+        return [message]
+    earlier = list(
+        AlertMessage.objects.filter(_published, alert_id=message.alert_id)
+        .exclude(pk=message.pk)
+        .prefetch_related("areas")
+    )
+    return [*earlier, message]
+
+
+def subscriptions_for(message: AlertMessage) -> QuerySet[AlertSubscription]:
+    """Active residents' subscriptions that ``message`` reaches, one row each.
+
+    A subscription matches when its areas meet the message's targeted areas (no areas
+    means the whole council) and the message is at least as severe as its minimum.
+    Exercise and test messages reach only subscriptions that opted into them.
+    """
+    boundary_areas = list(Area.objects.exclude(boundary=None))
+    condition = Q(pk__in=[])
+    for reaching in _messages_reaching(message):
+        area_ids = targeted_area_ids(reaching, areas=boundary_areas)
+        condition |= Q(min_severity__lte=reaching.severity_rank) & (
+            Q(areas__isnull=True) | Q(areas__in=area_ids)
+        )
+    matching = AlertSubscription.objects.filter(condition).values("pk")
+    subscriptions = AlertSubscription.objects.filter(
+        pk__in=Subquery(matching), user__is_active=True
+    )
+    if message.alert.status != CapStatus.ACTUAL:
+        subscriptions = subscriptions.filter(receive_tests=True)
+    return subscriptions
+
+
+def opted_out(channel: str) -> Exists:
+    """The resident used a one-click unsubscribe link of an alert on ``channel``."""
+    return Exists(
+        NotificationPreference.objects.filter(
+            user=OuterRef("user_id"), topic=ALERT_TOPIC, channel=channel, enabled=False
+        )
+    )
+
+
+def channels_offered() -> tuple[str, ...]:
+    return tuple(c for c in CHANNELS if c in settings.NOTIFICATIONS_CHANNELS)
+
+
+def audience_counts(message: AlertMessage) -> dict[str, int]:
+    """How many residents each channel reaches: what the approver sees before approving."""
+    subscriptions = subscriptions_for(message)
+    offered = channels_offered()
+    has_push = Exists(PushSubscription.objects.filter(user=OuterRef("user_id")))
+    has_phone = Exists(
+        PhoneNumber.objects.filter(user=OuterRef("user_id"), verified_at__isnull=False)
+    )
+    filters = {
+        "email": Q(by_email=True) & ~opted_out("email"),
+        "push": Q(by_push=True) & has_push & ~opted_out("push"),
+        "sms": Q(by_sms=True) & has_phone & ~opted_out("sms"),
+    }
+    counts = {"residents": subscriptions.count()}
+    for channel in CHANNELS:
+        counts[channel] = (
+            subscriptions.filter(filters[channel]).count() if channel in offered else 0
+        )
+    return counts
+
+
+# --- Delivery ------------------------------------------------------------------------------
+
+
+@dataclass
+class ChannelFigures:
+    channel: str
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+@dataclass
+class DeliveryFigures:
+    channels: list[ChannelFigures] = field(default_factory=list)
+    first_sent_at: datetime | None = None
+    last_sent_at: datetime | None = None
+    to_last: timedelta | None = None
+    done: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for c in self.channels)
+
+
+def delivery_figures(message: AlertMessage) -> DeliveryFigures:
+    """Recipients per channel, sent, failed and pending, and the time to the last delivery.
+
+    Two aggregate queries over the message's deliveries (an index covers event, channel,
+    status), whatever the number of recipients.
+    """
+    content_type = ContentType.objects.get_for_model(AlertMessage)
+    deliveries = Delivery.objects.filter(
+        event__source_content_type=content_type, event__source_object_id=str(message.pk)
+    )
+    by_channel: dict[str, ChannelFigures] = {}
+    for channel, status, count in (
+        deliveries.values_list("channel", "status").annotate(n=Count("id")).order_by()
+    ):
+        figures = by_channel.setdefault(channel, ChannelFigures(channel=channel))
+        figures.total += count
+        if status == Delivery.Status.SENT:
+            figures.sent += count
+        elif status == Delivery.Status.FAILED:
+            figures.failed += count
+        else:
+            figures.pending += count
+    times = deliveries.filter(status=Delivery.Status.SENT).aggregate(
+        first=Min("sent_at"), last=Max("sent_at")
+    )
+    result = DeliveryFigures(
+        channels=sorted(by_channel.values(), key=lambda c: c.channel),
+        first_sent_at=times["first"],
+        last_sent_at=times["last"],
+    )
+    if times["last"] and message.sent:
+        result.to_last = times["last"] - message.sent
+    result.done = bool(by_channel) and all(c.pending == 0 for c in by_channel.values())
+    return result
+
+
+# --- Staff ---------------------------------------------------------------------------------
+
+
+def staff_alert_list() -> QuerySet[Alert]:
+    """Every alert for the staff dashboard, with its messages (two queries)."""
+    return Alert.objects.prefetch_related(
+        Prefetch(
+            "messages",
+            queryset=AlertMessage.objects.select_related("author", "approver").order_by("sequence"),
+        )
+    ).order_by("-updated_at", "-id")
+
+
+def staff_alert_get(*, pk: int) -> Alert:
+    alert = (
+        Alert.objects.prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=AlertMessage.objects.select_related("author", "approver", "quoted_report")
+                .prefetch_related("areas")
+                .order_by("sequence"),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert.")
+    return alert
+
+
+def pending_message_list() -> QuerySet[AlertMessage]:
+    return (
+        AlertMessage.objects.filter(state=AlertMessage.State.PENDING)
+        .select_related("alert", "author")
+        .order_by("submitted_at", "id")
+    )
+
+
+def report_list(*, alert: Alert | None = None, triage: str | None = None) -> QuerySet[GroundReport]:
+    queryset = GroundReport.objects.select_related("alert", "user", "triaged_by")
+    if alert is not None:
+        queryset = queryset.filter(alert=alert)
+    if triage:
+        queryset = queryset.filter(triage=triage)
+    return queryset.order_by("-created_at", "-id")
+
+
+def subscription_get(*, user: User) -> AlertSubscription | None:
+    return AlertSubscription.objects.filter(user=user).prefetch_related("areas").first()

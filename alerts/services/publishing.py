@@ -1,0 +1,496 @@
+"""Drafting, approving, updating, cancelling and expiring alerts: the state machine.
+
+Alert:   draft → pending → published → updated (any number of times) → cancelled | expired
+Message: draft → pending → published            (a message not yet published is withdrawn
+                                                 when its alert is cancelled)
+
+**Two-person rule.** A message becomes public only through ``alert_approve``, which
+refuses an actor who is not an Alert approver, and the message's own author, whatever
+called it (staff page, admin action, API). The database refuses self-approval too
+(``alerts_message_no_self_approval``). An *update* is a new message that needs approval
+like the first one.
+
+**Cancellation is one step.** ``alert_cancel`` publishes the Cancel message at once, by
+any alert author or approver, without a second person. Withdrawing a warning can only make
+the public safer, and the delay of a second signature is what made the 2018 Hawaii false
+missile alert take 38 minutes to correct. The cancellation carries the earlier message's
+words with the canceller's note; it cannot announce anything new.
+
+Every service takes the alert's row lock (``select_for_update``) before reading its state,
+so two approvals, an approval and a cancellation, or two updates cannot interleave.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from alerts.models import (
+    Alert,
+    AlertMessage,
+    CapStatus,
+    GroundReport,
+    MsgType,
+    ResponseType,
+    Urgency,
+)
+from civicportal.accounts.models import Area, User
+from civicportal.accounts.rules import is_alert_approver, is_alert_author
+from civicportal.core.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+CONTENT_FIELDS = (
+    "category",
+    "event",
+    "response_type",
+    "urgency",
+    "severity",
+    "certainty",
+    "headline",
+    "description",
+    "instruction",
+    "web",
+    "contact",
+    "onset",
+    "expires",
+    "second_language",
+    "second_event",
+    "second_headline",
+    "second_description",
+    "second_instruction",
+    "area_description",
+    "polygons",
+    "circles",
+)
+
+
+@dataclass
+class MessageContent:
+    """What one CAP message says and where: everything an author writes."""
+
+    category: str
+    event: str
+    urgency: str
+    severity: str
+    certainty: str
+    headline: str
+    description: str
+    instruction: str
+    expires: datetime
+    response_type: str = ResponseType.MONITOR
+    web: str = ""
+    contact: str = ""
+    onset: datetime | None = None
+    second_language: str = ""
+    second_event: str = ""
+    second_headline: str = ""
+    second_description: str = ""
+    second_instruction: str = ""
+    areas: list[Area] = field(default_factory=list)
+    area_description: str = ""
+    polygons: list = field(default_factory=list)
+    circles: list = field(default_factory=list)
+
+    @classmethod
+    def from_message(cls, message: AlertMessage) -> MessageContent:
+        values = {name: getattr(message, name) for name in CONTENT_FIELDS}
+        return cls(**values, areas=list(message.areas.all()))
+
+
+def cap_sender() -> str:
+    return settings.ALERTS_CAP_SENDER or f"alerts@{urlsplit(settings.SITE_URL).hostname}"
+
+
+def _identifier(alert: Alert, sequence: int) -> str:
+    prefix = settings.ALERTS_CAP_IDENTIFIER_PREFIX or (
+        f"{urlsplit(settings.SITE_URL).hostname}.alert"
+    )
+    return f"{prefix}.{alert.pk}.{sequence}"
+
+
+# --- Checks ----------------------------------------------------------------------------------
+
+
+def _require_author(actor: User) -> None:
+    if not is_alert_author(actor):
+        raise PermissionDenied(_("Only staff with the Alert author role can write alerts."))
+
+
+def _content_validate(content: MessageContent, *, now: datetime) -> None:
+    errors: dict[str, list[str]] = {}
+
+    def error(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    for name in ("event", "headline", "description", "instruction"):
+        if not str(getattr(content, name) or "").strip():
+            error(name, _("This is needed in every alert."))
+    if content.expires is None:
+        error("expires", _("Give the time the alert stops being in force."))
+    elif content.expires <= now:
+        error("expires", _("The expiry time has already passed. Choose a time in the future."))
+    if content.onset and content.expires and content.onset >= content.expires:
+        error("onset", _("The onset must come before the expiry time."))
+    if not content.areas and not content.polygons and not content.circles:
+        error(
+            "areas",
+            _("Choose at least one area, or draw a polygon or a circle, so residents know where."),
+        )
+    if (content.polygons or content.circles) and not content.area_description.strip():
+        error("area_description", _("Describe the drawn area in words for people."))
+    if content.second_language:
+        if content.second_language == settings.LANGUAGE_CODE:
+            error("second_language", _("The second language must differ from the first."))
+        for name in ("second_headline", "second_description", "second_instruction"):
+            if not str(getattr(content, name) or "").strip():
+                error(name, _("Needed when a second language is chosen."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+def _lock_message(message: AlertMessage) -> tuple[Alert, AlertMessage]:
+    alert = Alert.objects.select_for_update().get(pk=message.alert_id)
+    return alert, AlertMessage.objects.get(pk=message.pk)
+
+
+def _message_write(message: AlertMessage, content: MessageContent) -> None:
+    for name in CONTENT_FIELDS:
+        value = getattr(content, name)
+        setattr(message, name, value if value is not None or name == "onset" else "")
+    message.language = settings.LANGUAGE_CODE
+    message.save()
+    message.areas.set(content.areas)
+
+
+def _new_message(
+    alert: Alert, *, actor: User, msg_type: str, content: MessageContent, note: str = ""
+) -> AlertMessage:
+    sequence = alert.messages.count() + 1
+    message = AlertMessage(
+        alert=alert,
+        sequence=sequence,
+        identifier=_identifier(alert, sequence),
+        sender=cap_sender(),
+        msg_type=msg_type,
+        note=note,
+        author=actor,
+    )
+    _message_write(message, content)
+    return message
+
+
+def _after_change(alert: Alert) -> None:
+    from alerts.selectors import banner_cache_clear
+
+    transaction.on_commit(banner_cache_clear)
+
+
+def _set_state(alert: Alert, state: str, *, actor: User | None, action: str) -> None:
+    before = alert.state
+    alert.state = state
+    alert.updated_at = timezone.now()
+    alert.save(update_fields=["state", "updated_at"])
+    audit_record(actor=actor, obj=alert, action=action, changes={"state": (before, state)})
+    _after_change(alert)
+
+
+# --- Drafting --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def alert_draft_create(
+    *, actor: User, content: MessageContent, status: str = CapStatus.ACTUAL
+) -> Alert:
+    """A new alert in draft, with its first message (msgType Alert) by ``actor``."""
+    _require_author(actor)
+    if status not in CapStatus.values:
+        raise ValidationError({"status": _("Choose Actual, Exercise or Test.")})
+    now = timezone.now()
+    _content_validate(content, now=now)
+    alert = Alert.objects.create(
+        status=status,
+        headline=content.headline,
+        severity=content.severity,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    _new_message(alert, actor=actor, msg_type=MsgType.ALERT, content=content)
+    audit_record(actor=actor, obj=alert, action="alerts.draft", changes={"state": ("", "draft")})
+    return alert
+
+
+@transaction.atomic
+def alert_draft_update(
+    *, actor: User, message: AlertMessage, content: MessageContent
+) -> AlertMessage:
+    """Change a draft message. Only its author may: an approver must never approve words
+    they wrote, so nobody else writes into someone's draft."""
+    _require_author(actor)
+    _alert, message = _lock_message(message)
+    if message.state != AlertMessage.State.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be changed; this message is “%(state)s”.")
+            % {"state": message.get_state_display()}
+        )
+    if message.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author of a draft can change it."))
+    _content_validate(content, now=timezone.now())
+    _message_write(message, content)
+    if message.msg_type == MsgType.ALERT:
+        Alert.objects.filter(pk=message.alert_id).update(
+            headline=content.headline, severity=content.severity, updated_at=timezone.now()
+        )
+    return message
+
+
+@transaction.atomic
+def alert_submit_for_approval(*, actor: User, message: AlertMessage) -> AlertMessage:
+    """Draft → pending. The author asks a second person to approve it."""
+    _require_author(actor)
+    alert, message = _lock_message(message)
+    if message.state != AlertMessage.State.DRAFT:
+        raise ValidationError(_("Only a draft can be sent for approval."))
+    if message.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author of a draft can send it for approval."))
+    if alert.state in (Alert.State.CANCELLED, Alert.State.EXPIRED):
+        raise ValidationError(_("This alert has ended; start a new alert instead."))
+    _content_validate(MessageContent.from_message(message), now=timezone.now())
+    message.state = AlertMessage.State.PENDING
+    message.submitted_at = timezone.now()
+    message.save(update_fields=["state", "submitted_at"])
+    if alert.state == Alert.State.DRAFT:
+        _set_state(alert, Alert.State.PENDING, actor=actor, action="alerts.submit")
+    return message
+
+
+@transaction.atomic
+def alert_return_to_author(*, actor: User, message: AlertMessage, reason: str) -> AlertMessage:
+    """Pending → draft: an approver sends the message back with a reason (kept in the
+    audit trail); the author can change it and submit it again."""
+    if not is_alert_approver(actor):
+        raise PermissionDenied(_("Only staff with the Alert approver role can send it back."))
+    alert, message = _lock_message(message)
+    if message.state != AlertMessage.State.PENDING:
+        raise ValidationError(_("Only a message waiting for approval can be sent back."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Tell the author what to change.")})
+    message.state = AlertMessage.State.DRAFT
+    message.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        obj=alert,
+        action="alerts.return",
+        changes={"message": (message.identifier, reason.strip()[:500])},
+    )
+    if alert.state == Alert.State.PENDING:
+        _set_state(alert, Alert.State.DRAFT, actor=actor, action="alerts.return")
+    return message
+
+
+# --- Publishing ------------------------------------------------------------------------------
+
+
+def _publish(alert: Alert, message: AlertMessage, *, now: datetime) -> None:
+    """Mark ``message`` sent, point the alert at it, and fan out once committed."""
+    from alerts.services.fanout import fan_out_enqueue
+
+    earlier = list(
+        alert.messages.filter(state=AlertMessage.State.PUBLISHED)
+        .exclude(pk=message.pk)
+        .order_by("sequence")
+    )
+    message.references = " ".join(m.cap_reference for m in earlier)
+    message.sent = now
+    message.approved_at = now
+    message.state = AlertMessage.State.PUBLISHED
+    message.save(update_fields=["references", "sent", "approved_at", "state", "approver"])
+    alert.current_message = message
+    if message.msg_type != MsgType.CANCEL:
+        alert.headline = message.headline
+        alert.severity = message.severity
+        alert.expires_at = message.expires
+    if alert.first_published_at is None:
+        alert.first_published_at = now
+    alert.save(
+        update_fields=[
+            "current_message",
+            "headline",
+            "severity",
+            "expires_at",
+            "first_published_at",
+        ]
+    )
+    transaction.on_commit(partial(fan_out_enqueue, message_id=message.pk), robust=True)
+
+
+@transaction.atomic
+def alert_approve(*, actor: User, message: AlertMessage) -> AlertMessage:
+    """Pending → published: the second person approves, and the message goes out.
+
+    Refuses (``PermissionDenied``) anyone without the Alert approver role and the
+    message's author, whatever the path. Refuses (``ValidationError``) a message that is
+    not waiting for approval, or whose alert ended meanwhile. Locks the alert row, so two
+    approvers clicking at once publish it once. The fan-out to subscribers is enqueued on
+    commit.
+    """
+    if not is_alert_approver(actor):
+        raise PermissionDenied(_("Only staff with the Alert approver role can approve alerts."))
+    alert, message = _lock_message(message)
+    if message.author_id == actor.pk:
+        raise PermissionDenied(
+            _("You wrote this message, so someone else must approve it (the two-person rule).")
+        )
+    if message.state != AlertMessage.State.PENDING:
+        raise ValidationError(
+            _("Only a message waiting for approval can be approved; this one is “%(state)s”.")
+            % {"state": message.get_state_display()}
+        )
+    if alert.state in (Alert.State.CANCELLED, Alert.State.EXPIRED):
+        raise ValidationError(_("This alert has ended; its messages can no longer go out."))
+    now = timezone.now()
+    if message.expires <= now:
+        raise ValidationError(
+            _("This message expired while it waited. Send it back so its author can fix it.")
+        )
+    message.approver = actor
+    _publish(alert, message, now=now)
+    new_state = Alert.State.PUBLISHED if message.msg_type == MsgType.ALERT else Alert.State.UPDATED
+    _set_state(alert, new_state, actor=actor, action="alerts.approve")
+    return message
+
+
+@transaction.atomic
+def alert_update(
+    *,
+    actor: User,
+    alert: Alert,
+    content: MessageContent,
+    note: str = "",
+    quoted_report: GroundReport | None = None,
+) -> AlertMessage:
+    """A new message (msgType Update) for a published alert, sent for approval at once.
+
+    It goes out when a second person approves it (``alert_approve``); until then the
+    alert stays as it is. ``quoted_report`` (a ground report of this alert) is quoted at
+    the end of the description and marked confirmed.
+    """
+    _require_author(actor)
+    alert = _lock(alert)
+    if alert.state not in (Alert.State.PUBLISHED, Alert.State.UPDATED):
+        raise ValidationError(_("Only a published alert can be updated."))
+    if alert.messages.filter(state=AlertMessage.State.PENDING).exists():
+        raise ValidationError(_("An update of this alert is already waiting for approval."))
+    if quoted_report is not None:
+        if quoted_report.alert_id != alert.pk:
+            raise ValidationError({"quoted_report": _("That report belongs to another alert.")})
+        if quoted_report.triage == GroundReport.Triage.DISMISSED:
+            raise ValidationError({"quoted_report": _("A dismissed report cannot be quoted.")})
+        with translation.override(settings.LANGUAGE_CODE):
+            quote = _("A resident reports: “%(text)s”") % {"text": quoted_report.text.strip()}
+        if quote not in content.description:
+            content.description = f"{content.description.rstrip()}\n\n{quote}"
+    now = timezone.now()
+    _content_validate(content, now=now)
+    message = _new_message(alert, actor=actor, msg_type=MsgType.UPDATE, content=content, note=note)
+    message.state = AlertMessage.State.PENDING
+    message.submitted_at = now
+    message.quoted_report = quoted_report
+    message.save(update_fields=["state", "submitted_at", "quoted_report"])
+    if quoted_report is not None and quoted_report.triage == GroundReport.Triage.NEW:
+        from alerts.services.residents import report_triage
+
+        report_triage(actor=actor, report=quoted_report, triage=GroundReport.Triage.CONFIRMED)
+    audit_record(
+        actor=actor,
+        obj=alert,
+        action="alerts.update",
+        changes={"message": ("", message.identifier)},
+    )
+    return message
+
+
+@transaction.atomic
+def alert_cancel(*, actor: User, alert: Alert, note: str) -> AlertMessage:
+    """Published or updated → cancelled, in one step (see the module docstring).
+
+    Publishes a Cancel message that references every earlier message, carries the
+    current message's words with ``note`` as its instruction, and reaches everyone the
+    earlier messages reached. A message still waiting for approval is withdrawn.
+    """
+    if not (is_alert_author(actor) or is_alert_approver(actor)):
+        raise PermissionDenied(_("Only alert authors and approvers can cancel an alert."))
+    alert = _lock(alert)
+    if alert.state not in (Alert.State.PUBLISHED, Alert.State.UPDATED):
+        raise ValidationError(
+            _("Only an alert in force can be cancelled; this one is “%(state)s”.")
+            % {"state": alert.get_state_display()}
+        )
+    if not note.strip():
+        raise ValidationError({"note": _("Tell residents why the alert ends and what to do now.")})
+    alert.messages.filter(state__in=[AlertMessage.State.DRAFT, AlertMessage.State.PENDING]).update(
+        state=AlertMessage.State.WITHDRAWN
+    )
+    current = alert.current_message
+    content = MessageContent.from_message(current)
+    content.response_type = ResponseType.ALL_CLEAR
+    content.urgency = Urgency.PAST
+    content.instruction = note.strip()
+    if content.second_language:
+        content.second_instruction = note.strip()
+    now = timezone.now()
+    if content.expires <= now:
+        content.expires = now
+    message = _new_message(alert, actor=actor, msg_type=MsgType.CANCEL, content=content, note=note)
+    message.submitted_at = now
+    _publish(alert, message, now=now)
+    _set_state(alert, Alert.State.CANCELLED, actor=actor, action="alerts.cancel")
+    return message
+
+
+# --- Expiry ----------------------------------------------------------------------------------
+
+
+def alerts_expire(*, now: datetime | None = None) -> int:
+    """Published/updated alerts past their expiry → expired. Beat job; safe to run twice.
+
+    The banner does not wait for this: it filters on the expiry time itself. One
+    conditional UPDATE per alert (under its lock), so an alert cancelled at the same
+    moment stays cancelled.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Alert.objects.filter(
+            state__in=[Alert.State.PUBLISHED, Alert.State.UPDATED], expires_at__lte=now
+        ).values_list("pk", flat=True)
+    )
+    expired = 0
+    for pk in ids:
+        with transaction.atomic():
+            alert = Alert.objects.select_for_update().filter(pk=pk).first()
+            if alert is None or alert.state not in (Alert.State.PUBLISHED, Alert.State.UPDATED):
+                continue
+            if alert.expires_at is None or alert.expires_at > now:
+                continue
+            alert.messages.filter(
+                state__in=[AlertMessage.State.DRAFT, AlertMessage.State.PENDING]
+            ).update(state=AlertMessage.State.WITHDRAWN)
+            _set_state(alert, Alert.State.EXPIRED, actor=None, action="alerts.expire")
+            expired += 1
+    if expired:
+        logger.info("Alerts expired: %d", expired)
+    return expired

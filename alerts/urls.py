@@ -1,0 +1,52 @@
+from django.urls import path
+
+from alerts import feeds, views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("alerts/", views.AlertListView.as_view(), name="alert-list"),
+    path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert-detail"),
+    path("alerts/<int:pk>/report/", views.ReportCreateView.as_view(), name="report-create"),
+    path("alerts/subscription/", views.SubscriptionView.as_view(), name="subscription"),
+    path("alerts/feed/", feeds.AlertFeed(), name="feed"),
+    path("alerts/cap.atom", feeds.CapIndexFeed(), name="cap-index"),
+    path("alerts/cap/<str:identifier>.xml", views.cap_message, name="cap-message"),
+    # Staff pages live under /staff/ so that two-factor authentication is enforced.
+    path("staff/alerts/", views.StaffAlertListView.as_view(), name="staff-list"),
+    path("staff/alerts/new/", views.StaffDraftCreateView.as_view(), name="staff-draft-create"),
+    path("staff/alerts/<int:pk>/", views.StaffAlertView.as_view(), name="staff-alert"),
+    path(
+        "staff/alerts/messages/<int:pk>/edit/",
+        views.StaffDraftUpdateView.as_view(),
+        name="staff-draft-update",
+    ),
+    path(
+        "staff/alerts/messages/<int:pk>/submit/",
+        views.StaffSubmitView.as_view(),
+        name="staff-submit",
+    ),
+    path(
+        "staff/alerts/messages/<int:pk>/approve/",
+        views.StaffApproveView.as_view(),
+        name="staff-approve",
+    ),
+    path(
+        "staff/alerts/messages/<int:pk>/return/",
+        views.StaffReturnView.as_view(),
+        name="staff-return",
+    ),
+    path(
+        "staff/alerts/messages/<int:pk>/delivery/",
+        views.StaffDeliveryView.as_view(),
+        name="staff-delivery",
+    ),
+    path("staff/alerts/<int:pk>/update/", views.StaffUpdateView.as_view(), name="staff-update"),
+    path("staff/alerts/<int:pk>/cancel/", views.StaffCancelView.as_view(), name="staff-cancel"),
+    path("staff/alerts/reports/", views.StaffReportQueueView.as_view(), name="staff-reports"),
+    path(
+        "staff/alerts/reports/<int:pk>/triage/",
+        views.StaffReportTriageView.as_view(),
+        name="staff-report-triage",
+    ),
+]

@@ -159,8 +159,13 @@ def smtp_settings(settings, smtp_sink):
 
 
 @pytest.fixture
-def broker(settings) -> Iterator[redis.Redis]:
-    """The real broker's Redis, with the default queue emptied before and after the test."""
+def broker(settings, _celery_workers) -> Iterator[redis.Redis]:
+    """The real broker's Redis, with the default queue emptied before and after the test.
+
+    The session's shared worker (tests/conftest.py) is stopped first, so that what a test
+    enqueues stays in the queue for it to read.
+    """
+    _celery_workers.stop()
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete("celery")
     yield client

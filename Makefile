@@ -86,6 +86,7 @@ messages: install
 smoke: assets
 	rm -rf var/smoke && mkdir -p var/smoke
 	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=$(CURDIR)/var/smoke/db.sqlite3 \
+		EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
 		$(PY) -m civicportal.core.smoke
 
 test: lint assets

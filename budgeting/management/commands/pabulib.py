@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-RULES = ("greedy", "mes", "mes-add1")
+from budgeting.tallies.cli import RULES
 
 
 class Command(BaseCommand):
@@ -49,25 +49,14 @@ class Command(BaseCommand):
         handler(**options)
 
     def handle_tally(self, *, file: str, rule: str, **options) -> None:
-        from budgeting.pabulib import PabulibFormatError, parse_file
-        from budgeting.tallies import UnsupportedVoteType, tally
+        from budgeting.tallies.cli import TallyFileError, tally_file
 
         try:
-            instance, profile = parse_file(file)
-        except FileNotFoundError:
-            raise CommandError(f"{file}: no such file") from None
-        except IsADirectoryError:
-            raise CommandError(f"{file}: is a directory, not a .pb file") from None
-        except UnicodeDecodeError as error:
-            raise CommandError(f"{file}: not UTF-8 text ({error.reason})") from None
-        except PabulibFormatError as error:
-            raise CommandError(f"{file}: {error}") from None
-        try:
-            result = tally(instance, profile, rule)
-        except UnsupportedVoteType as error:
-            raise CommandError(f"{file}: {error}") from None
-        if result.selected:
-            self.stdout.write("\n".join(result.selected))
+            selected = tally_file(file, rule)
+        except TallyFileError as error:
+            raise CommandError(str(error)) from None
+        if selected:
+            self.stdout.write("\n".join(selected))
 
     def handle_import(self, *, file: str, title: str, verbosity: int = 1, **options) -> None:
         from django.core.exceptions import ValidationError

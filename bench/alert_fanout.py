@@ -20,27 +20,26 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from psycopg import connect  # noqa: E402
+from support import (  # noqa: E402
+    database_create,
+    free_port,
+    loadavg,
+    process_tree,
+    status_kb,
+    worker_stop,
+    worker_wait_ready,
+)
 
 # --- Sinks, process trees and memory (kept here: each bench stands alone) -------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _smtp_main(port: int, count, first, last, ready) -> None:
@@ -73,7 +72,7 @@ def _smtp_main(port: int, count, first, last, ready) -> None:
 
 class SmtpSink:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         ctx = multiprocessing.get_context("spawn")
         self.count = ctx.RawValue("q", 0)
         self.first = ctx.RawValue("d", 0.0)
@@ -93,35 +92,6 @@ class SmtpSink:
         self.process.join(10)
 
 
-def _tree(pid: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            parents.setdefault(parent, []).append(int(entry))
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        todo.extend(parents.get(current, []))
-    return pids
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 class MemoryWatch(threading.Thread):
     """Samples the worker tree's total VmRSS every 0.2 s and keeps the peak."""
 
@@ -132,43 +102,13 @@ class MemoryWatch(threading.Thread):
         self.stopping = threading.Event()
 
     def sample(self) -> None:
-        self.peak_total_kb = max(self.peak_total_kb, sum(_rss_kb(p) for p in _tree(self.pid)))
+        self.peak_total_kb = max(
+            self.peak_total_kb, sum(status_kb(p, "VmRSS") for p in process_tree(self.pid))
+        )
 
     def run(self) -> None:
         while not self.stopping.wait(0.2):
             self.sample()
-
-
-def _database_create(server_url: str, name: str) -> str:
-    with connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-
-def _loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def _wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker exited before it was ready; see {log}")
-        if " ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"the worker was not ready in time; see {log}")
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(os.getpgid(worker.pid), signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(os.getpgid(worker.pid), signal.SIGKILL)
-            worker.wait(10)
 
 
 def _push_main(port: int, count, first, last, ready) -> None:
@@ -203,7 +143,7 @@ def _push_main(port: int, count, first, last, ready) -> None:
 
 class PushSink:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         ctx = multiprocessing.get_context("spawn")
         self.count = ctx.RawValue("q", 0)
         self.first = ctx.RawValue("d", 0.0)
@@ -244,8 +184,8 @@ def main() -> None:
     n_push = int(n * args.push_share)
     n_email = n - n_push
 
-    print(f"load average at start: {_loadavg()}", flush=True)
-    database_url = _database_create(args.postgres, args.database)
+    print(f"load average at start: {loadavg()}", flush=True)
+    database_url = database_create(args.postgres, args.database)
     smtp = SmtpSink()
     push = PushSink()
     import base64
@@ -373,7 +313,7 @@ def main() -> None:
             start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_ready(worker, log)
+        worker_wait_ready(worker, log)
         watch = MemoryWatch(worker.pid)
         watch.sample()
         idle_kb = watch.peak_total_kb
@@ -418,7 +358,7 @@ def main() -> None:
         )
         extra = (smtp.count.value - n_email) + (push.count.value - n_push)
     finally:
-        _stop(worker)
+        worker_stop(worker)
         smtp.stop()
         push.stop()
 
@@ -436,7 +376,7 @@ def main() -> None:
     print(f"{'worker tree peak RSS (MB)':<34} {peak_mb:>10.1f}  (idle {idle_kb / 1024:.1f})")
     print(f"{'deliveries by channel':<34} {statuses}")
     print(f"{'messages beyond one per recipient':<34} {extra:>10}")
-    print(f"load average at end: {_loadavg()}")
+    print(f"load average at end: {loadavg()}")
     print(
         f"RESULT first_delivery_s={first:.2f} last_delivery_s={last:.2f} "
         f"worker_peak_rss_mb={peak_mb:.0f}"

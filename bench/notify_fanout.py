@@ -22,17 +22,24 @@ import argparse
 import multiprocessing
 import os
 import smtplib
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from support import (  # noqa: E402
+    database_create,
+    free_port,
+    loadavg,
+    process_tree,
+    status_kb,
+    worker_stop,
+    worker_wait_ready,
+)
 
 # --- The SMTP sink (its own process, so that it does not share our GIL) -----------------
 
@@ -74,7 +81,7 @@ def _sink_main(port: int, pipelining: bool, count, first, last, size, ready) -> 
 
 class Sink:
     def __init__(self, *, pipelining: bool) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         ctx = multiprocessing.get_context("spawn")
         self.count = ctx.RawValue("q", 0)
         self.first = ctx.RawValue("d", 0.0)
@@ -98,48 +105,7 @@ class Sink:
         self.process.join(10)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- Memory of a process tree, from /proc ------------------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return found
-
-
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        todo.extend(_children(current))
-    return pids
-
-
-def _status_kb(pid: int, field: str) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _cpu_s(pids: list[int]) -> float:
@@ -188,10 +154,10 @@ class Watch(threading.Thread):
         self.stopping = threading.Event()
 
     def sample(self) -> None:
-        pids = _tree(self.pid)
-        self.peak_total_kb = max(self.peak_total_kb, sum(_status_kb(p, "VmRSS") for p in pids))
+        pids = process_tree(self.pid)
+        self.peak_total_kb = max(self.peak_total_kb, sum(status_kb(p, "VmRSS") for p in pids))
         for pid in pids:
-            self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), _status_kb(pid, "VmHWM"))
+            self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
         for backend in _database_backends(self.database):
             cpu = _cpu_s([backend])
             first, _last = self.backend_cpu.get(backend, (0.0, 0.0))
@@ -206,19 +172,6 @@ class Watch(threading.Thread):
 
 
 # --- Set-up --------------------------------------------------------------------------------
-
-
-def _database_create(server_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-
-def _loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -239,8 +192,8 @@ def main() -> None:
     args = parser.parse_args()
     n = args.recipients
 
-    print(f"load average at start: {_loadavg()}", flush=True)
-    database_url = _database_create(args.postgres, args.database)
+    print(f"load average at start: {loadavg()}", flush=True)
+    database_url = database_create(args.postgres, args.database)
     sink = Sink(pipelining=not args.no_pipelining)
     env = {
         key: value
@@ -322,14 +275,14 @@ def main() -> None:
             start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_ready(worker, log)
+        worker_wait_ready(worker, log)
         watch = Watch(worker.pid, args.database)
         watch.sample()
         idle_kb = watch.peak_total_kb
         watch.start()
 
         marks: dict[str, float] = {}
-        worker_pids = _tree(worker.pid)
+        worker_pids = process_tree(worker.pid)
         cpu_before = _cpu_s(worker_pids), _cpu_s([sink.process.pid])
         created = time.perf_counter()
         with transaction.atomic():
@@ -398,7 +351,7 @@ def main() -> None:
         bare_sink_cpu = _cpu_s([sink.process.pid]) - bare_cpu_before[1]
         bare_rate = n / bare_s
     finally:
-        _stop(worker)
+        worker_stop(worker)
         sink.stop()
 
     print()
@@ -421,34 +374,11 @@ def main() -> None:
     print(f"{'  largest one-process VmHWM (MB)':<36} {hwm_mb:>12.1f}")
     print(f"{'delivery rows by status':<36} {statuses}")
     print(f"{'messages beyond one per recipient':<36} {extra:>12}")
-    print(f"load average at end: {_loadavg()}")
+    print(f"load average at end: {loadavg()}")
     print(
         f"RESULT deliveries_per_s={engine_rate:.0f} ratio_vs_bare={engine_rate / bare_rate:.2f} "
         f"worker_peak_rss_mb={peak_mb:.0f}"
     )
-
-
-def _wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker exited before it was ready; see {log}")
-        if " ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"the worker was not ready in time; see {log}")
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    import signal
-
-    if worker.poll() is None:
-        os.killpg(os.getpgid(worker.pid), signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(os.getpgid(worker.pid), signal.SIGKILL)
-            worker.wait(10)
 
 
 if __name__ == "__main__":

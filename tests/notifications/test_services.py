@@ -314,6 +314,65 @@ def test_deliveries_send_sends_each_email_once_with_its_stable_message_id(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_sending_commits_without_the_flush_wait_and_gives_the_connection_back_as_it_was(
+    smtp_settings, smtp_sink, broker, settings
+):
+    """The sender's statements skip the WAL flush wait; the connection's setting is reset."""
+    settings.NOTIFICATIONS_ASYNC_COMMIT = True
+    event = _create(users_create(2))
+    seen: list[str] = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("UPDATE"):
+            with connections["default"].connection.cursor() as cursor:
+                seen.append(cursor.execute("SHOW synchronous_commit").fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connections["default"].execute_wrapper(spy):
+        summary = deliveries_send(delivery_ids=list(event.deliveries.values_list("id", flat=True)))
+
+    assert summary.sent == 2
+    assert seen and set(seen) == {"off"}  # the claim ran with it
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert set(event.deliveries.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_later_batch_of_the_same_event_reuses_the_prepared_message(
+    smtp_settings, smtp_sink, broker, monkeypatch
+):
+    """A fan-out's chunks reach a worker again and again: the message is prepared once."""
+    from civicportal.notifications.channels import email as email_channel
+
+    users = users_create(4, preferred_language="en", display_name="Sigrún")
+    event = _create(users)
+    ids = list(event.deliveries.order_by("id").values_list("id", flat=True))
+    builds = []
+    build = email_channel._Prepared.build.__func__
+
+    def counting_build(cls, *args, **kwargs):
+        builds.append(kwargs["language"])
+        return build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(email_channel._Prepared, "build", classmethod(counting_build))
+
+    deliveries_send(delivery_ids=ids[:2])
+    deliveries_send(delivery_ids=ids[2:])
+
+    assert builds == ["en"]
+    received = smtp_sink.messages()
+    assert sorted(r.to[0] for r in received) == sorted(u.email for u in users)
+    assert {r.message_id for r in received} == set(
+        event.deliveries.values_list("message_id", flat=True)
+    )
+    for r in received:
+        plain = next(p for p in r.message.walk() if p.get_content_type() == "text/plain")
+        assert "Sigrún" in plain.get_payload(decode=True).decode()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_email_is_rendered_in_the_recipients_language_as_html_and_text(
     smtp_settings, smtp_sink, broker
 ):

@@ -19,6 +19,7 @@ import logging
 import re
 import smtplib
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 from django.core.mail.message import sanitize_address
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.html import escape
 
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
@@ -101,12 +104,10 @@ class EmailChannel:
             connection.open()
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientSendError(f"cannot reach the mail relay: {exc!r}") from exc
-        # Prepared messages per (event, language, named recipient?), for this batch only.
-        prepared: dict[tuple[int, str, bool], _Prepared | None] = {}
         try:
             for delivery in deliveries:
                 try:
-                    data = self._prepared_bytes(connection, prepared, delivery)
+                    data = self._prepared_bytes(connection, delivery)
                 except Exception:  # the ordinary path says what is wrong with this one
                     logger.debug("No prepared email for delivery %s", delivery.pk, exc_info=True)
                     data = None
@@ -145,12 +146,7 @@ class EmailChannel:
 
         return _reported(delivery, send)
 
-    def _prepared_bytes(
-        self,
-        connection,
-        prepared: dict[tuple[int, str, bool], _Prepared | None],
-        delivery: Delivery,
-    ) -> _Filled | None:
+    def _prepared_bytes(self, connection, delivery: Delivery) -> _Filled | None:
         """The message of ``delivery`` from its group's prepared one, or None for the
         ordinary path (another backend, no recipient, a group or value it cannot vouch for).
         """
@@ -162,14 +158,20 @@ class EmailChannel:
             return None
         recipient = delivery.recipient
         name = recipient.display_name or ""
-        key = (delivery.event_id, language_for(recipient), bool(name))
-        if key not in prepared:
+        language = language_for(recipient)
+        key = (delivery.event_id, delivery.event.idempotency_key, language, bool(name))
+        try:
+            group = _prepared_groups[key]
+            _prepared_groups.move_to_end(key)
+        except KeyError:
             try:
-                prepared[key] = _Prepared.build(self, delivery, language=key[1], named=key[2])
+                group = _Prepared.build(self, delivery, language=language, named=key[3])
             except Exception:  # the ordinary path reports what is wrong, per message
                 logger.debug("No prepared email for %s", key, exc_info=True)
-                prepared[key] = None
-        group = prepared[key]
+                group = None
+            _prepared_groups[key] = group
+            while len(_prepared_groups) > _PREPARED_GROUPS_MAX:
+                _prepared_groups.popitem(last=False)
         if group is None:
             return None
         return group.fill(
@@ -178,6 +180,20 @@ class EmailChannel:
             name=name,
             unsubscribe=group.unsubscribe_url(delivery.recipient_id),
         )
+
+
+# Prepared messages per (event, its key, language, named recipient?), kept by the worker
+# process across batches: a fan-out's chunks of one event come to the same process again
+# and again, and preparing (three renderings and a comparison) costs as much as sending
+# dozens of messages. An event never changes once created; a settings change (tests)
+# forgets them all. The event's key is part of the name so that a reused id never matches.
+_PREPARED_GROUPS_MAX = 64
+_prepared_groups: OrderedDict[tuple[int, str, str, bool], _Prepared | None] = OrderedDict()
+
+
+@receiver(setting_changed)
+def _prepared_groups_forget(**kwargs) -> None:
+    _prepared_groups.clear()
 
 
 def _reported(delivery: Delivery, send: Callable[[], str | None]) -> SendResult:

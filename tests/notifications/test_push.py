@@ -323,3 +323,26 @@ def test_vapid_keys_command_prints_a_usable_pair(capsys):
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     assert b64url(public) == lines["NOTIFICATIONS_VAPID_PUBLIC_KEY"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_environments_proxy_settings_are_honoured_per_push_service(
+    vapid, http_sink, broker, monkeypatch
+):
+    """HTTP_PROXY/NO_PROXY apply as requests would apply them, though read once a batch."""
+    proxied, direct = users_create(2)
+    # Only reachable through the proxy (the loopback sink stands in for it).
+    Browser().subscribe(proxied, "http://push.example.test/push/through-proxy")
+    Browser().subscribe(direct, f"{http_sink.url}/push/direct")
+    monkeypatch.setenv("HTTP_PROXY", http_sink.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    event = _push_event([proxied, direct])
+
+    summary = deliveries_send(delivery_ids=_ids(event))
+
+    assert summary.sent == 2
+    assert sorted(request.path for request in http_sink.received()) == [
+        "/push/direct",
+        "http://push.example.test/push/through-proxy",  # the absolute form a proxy gets
+    ]
+    assert PushSubscription.objects.filter(last_success_at__isnull=False).count() == 2

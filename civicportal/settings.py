@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -234,6 +235,15 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 # One beat schedule for the whole portal; modules add their periodic jobs here.
+# Two queues, and every worker consumes both, taking from each in turn: "urgent" (alerts:
+# their fan-out and their deliveries) and the default. So an alert never waits behind a
+# large non-urgent backlog (a notice to every resident, a digest run).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("urgent", routing_key="urgent"),
+    Queue("celery", routing_key="celery"),
+)
+URGENT_QUEUE = "urgent"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "core-clear-expired-sessions": {
         "task": "civicportal.core.tasks.session_clear_expired_task",

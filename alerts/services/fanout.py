@@ -173,7 +173,7 @@ def fan_out_enqueue(*, message_id: int) -> bool:
     from alerts.tasks import alert_message_fan_out_task
 
     try:
-        alert_message_fan_out_task.apply_async(args=(message_id,))
+        alert_message_fan_out_task.apply_async(args=(message_id,), queue=settings.URGENT_QUEUE)
     except Exception:
         logger.exception("Could not enqueue the fan-out of alert message %s", message_id)
         return False

@@ -160,16 +160,16 @@ def smtp_settings(settings, smtp_sink):
 
 @pytest.fixture
 def broker(settings, _celery_workers) -> Iterator[redis.Redis]:
-    """The real broker's Redis, with the default queue emptied before and after the test.
+    """The real broker's Redis, with both queues emptied before and after the test.
 
     The session's shared worker (tests/conftest.py) is stopped first, so that what a test
     enqueues stays in the queue for it to read.
     """
     _celery_workers.stop()
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
+    client.delete("celery", settings.URGENT_QUEUE)
     yield client
-    client.delete("celery")
+    client.delete("celery", settings.URGENT_QUEUE)
     client.close()
 
 
@@ -224,7 +224,7 @@ class Worker:
             self.process = subprocess.Popen(
                 [
                     str(CELERY), "-A", "civicportal", "worker",
-                    "--concurrency=2", "--loglevel=INFO", "-Q", "celery",
+                    "--concurrency=2", "--loglevel=INFO",
                     "-n", self.nodename, "--without-mingle", "--without-gossip",
                 ],
                 cwd=BASE_DIR,

@@ -38,10 +38,10 @@ def email_only(user: User) -> list[str]:
     return ["email"]
 
 
-def queued_chunks(broker) -> list[list[int]]:
-    """The delivery id lists of the send tasks waiting in the broker's default queue."""
+def queued_chunks(broker, queue: str = "celery") -> list[list[int]]:
+    """The delivery id lists of the send tasks waiting in a queue of the broker."""
     chunks = []
-    for raw in reversed(broker.lrange("celery", 0, -1)):  # LPUSH: oldest last
+    for raw in reversed(broker.lrange(queue, 0, -1)):  # LPUSH: oldest last
         message = json.loads(raw)
         assert message["headers"]["task"].endswith("deliveries_send_task")
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
@@ -148,6 +148,42 @@ def test_event_create_enqueues_chunked_tasks_only_on_commit(
 
     ids = list(event.deliveries.order_by("id").values_list("id", flat=True))
     assert queued_chunks(broker) == [ids[0:3], ids[3:6], ids[6:7]]
+
+
+@pytest.mark.django_db
+def test_urgent_deliveries_go_to_the_urgent_queue_and_keep_it_when_swept(
+    settings, django_capture_on_commit_callbacks, broker
+):
+    """Alerts never wait behind a backlog: their chunks (and their re-queues) go apart."""
+    users = users_create(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        ordinary = event_create(
+            kind="tests.status_changed",
+            recipients=users,
+            channels_for=email_only,
+            context=CONTEXT,
+            idempotency_key="ordinary",
+        )
+        urgent = event_create(
+            kind="tests.status_changed",
+            recipients=users,
+            channels_for=email_only,
+            context=CONTEXT,
+            idempotency_key="urgent",
+            urgent=True,
+        )
+    ordinary_ids = list(ordinary.deliveries.order_by("id").values_list("id", flat=True))
+    urgent_ids = list(urgent.deliveries.order_by("id").values_list("id", flat=True))
+    assert queued_chunks(broker, settings.URGENT_QUEUE) == [urgent_ids]
+    assert queued_chunks(broker) == [ordinary_ids]
+
+    # Both lost (a broker that forgot them): the sweeper re-queues each to its own queue.
+    broker.delete("celery", settings.URGENT_QUEUE)
+    Delivery.objects.update(queued_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_sweep()
+    assert queued_chunks(broker, settings.URGENT_QUEUE) == [urgent_ids]
+    assert queued_chunks(broker) == [ordinary_ids]
 
 
 @pytest.mark.django_db

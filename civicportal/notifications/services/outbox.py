@@ -182,7 +182,10 @@ def event_create(
             .values_list("id", flat=True)
         )
         if new_ids:
-            transaction.on_commit(partial(deliveries_enqueue, delivery_ids=new_ids), robust=True)
+            transaction.on_commit(
+                partial(deliveries_enqueue, delivery_ids=new_ids, urgent=event.urgent),
+                robust=True,
+            )
     return event
 
 
@@ -217,8 +220,11 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
         yield chunk
 
 
-def deliveries_enqueue(*, delivery_ids: Sequence[int]) -> int:
+def deliveries_enqueue(*, delivery_ids: Sequence[int], urgent: bool = False) -> int:
     """Hand deliveries to workers, one task per chunk of ``NOTIFICATIONS_CHUNK_SIZE`` ids.
+
+    Urgent events' chunks go to the urgent queue (``settings.URGENT_QUEUE``), which every
+    worker serves in turn with the default one, so they never wait behind a backlog.
 
     Call it only after the rows are committed (from ``transaction.on_commit``). Never
     raises for an unreachable broker: it logs, marks the rows not yet handed over as
@@ -230,7 +236,9 @@ def deliveries_enqueue(*, delivery_ids: Sequence[int]) -> int:
     chunks = list(_chunks(delivery_ids, settings.NOTIFICATIONS_CHUNK_SIZE))
     for done, chunk in enumerate(chunks):
         try:
-            deliveries_send_task.apply_async(args=(chunk,))
+            deliveries_send_task.apply_async(
+                args=(chunk,), queue=settings.URGENT_QUEUE if urgent else None
+            )
         except Exception:
             left = [delivery_id for rest in chunks[done:] for delivery_id in rest]
             logger.exception(
@@ -520,7 +528,7 @@ def deliveries_sweep() -> SweepSummary:
             summary.requeued = Delivery.objects.filter(
                 id__in=ids, status=Delivery.Status.PENDING
             ).update(queued_at=now)
-            transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids), robust=True)
+            _enqueue_on_commit_by_urgency(ids)
     if summary.reset or summary.requeued:
         logger.info(
             "Notification sweep: %d stale claims reset, %d deliveries re-queued",
@@ -546,8 +554,23 @@ def deliveries_requeue(*, delivery_ids: Sequence[int]) -> int:
                 id__in=delivery_ids, status=Delivery.Status.PENDING, queued_at=now
             ).values_list("id", flat=True)
         )
-        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids), robust=True)
+        _enqueue_on_commit_by_urgency(ids)
     return count
+
+
+def _enqueue_on_commit_by_urgency(delivery_ids: Sequence[int]) -> None:
+    """Enqueue rows of urgent and other events apart, each to its queue, on commit."""
+    urgent = set(
+        Delivery.objects.filter(id__in=delivery_ids, event__urgent=True).values_list(
+            "id", flat=True
+        )
+    )
+    for is_urgent in (True, False):
+        ids = [pk for pk in delivery_ids if (pk in urgent) is is_urgent]
+        if ids:
+            transaction.on_commit(
+                partial(deliveries_enqueue, delivery_ids=ids, urgent=is_urgent), robust=True
+            )
 
 
 # --- Inbox ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -192,16 +192,17 @@ def subscriptions_for(message: AlertMessage) -> QuerySet[AlertSubscription]:
     Exercise and test messages reach only subscriptions that opted into them.
     """
     boundary_areas = list(Area.objects.exclude(boundary=None))
+    # Per-row EXISTS tests rather than a join: the fan-out reads the matches in pages by
+    # user id, and this lets each page walk the user id index and stop after its rows
+    # (a join made every page compute and de-duplicate all the matches first).
+    chosen = AlertSubscription.areas.through.objects.filter(alertsubscription_id=OuterRef("pk"))
     condition = Q(pk__in=[])
     for reaching in _messages_reaching(message):
         area_ids = targeted_area_ids(reaching, areas=boundary_areas)
         condition |= Q(min_severity__lte=reaching.severity_rank) & (
-            Q(areas__isnull=True) | Q(areas__in=area_ids)
+            ~Exists(chosen) | Exists(chosen.filter(area_id__in=area_ids))
         )
-    matching = AlertSubscription.objects.filter(condition).values("pk")
-    subscriptions = AlertSubscription.objects.filter(
-        pk__in=Subquery(matching), user__is_active=True
-    )
+    subscriptions = AlertSubscription.objects.filter(condition, user__is_active=True)
     if message.alert.status != CapStatus.ACTUAL:
         subscriptions = subscriptions.filter(receive_tests=True)
     return subscriptions

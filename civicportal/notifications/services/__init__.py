@@ -1,6 +1,9 @@
 """Writes of the notification engine, by subdomain; import them from here.
 
-- ``outbox``: events, deliveries, claiming, sending, sweeping, the inbox;
+- ``events``: events and their deliveries, handed to workers on commit;
+- ``sending``: claiming and sending a chunk of deliveries (the workers' side);
+- ``sweeping``: re-queueing what no worker is going to send;
+- ``inbox``: the in-app inbox's writes;
 - ``preferences``: residents' choices per topic and channel, one-click unsubscribe;
 - ``digests``: daily and weekly digest emails;
 - ``push``: web push subscriptions;
@@ -8,17 +11,8 @@
 """
 
 from civicportal.notifications.services.digests import digest_period, digests_send
-from civicportal.notifications.services.outbox import (
-    SendSummary,
-    SweepSummary,
-    deliveries_claim,
-    deliveries_enqueue,
-    deliveries_requeue,
-    deliveries_send,
-    deliveries_sweep,
-    event_create,
-    inbox_mark_read,
-)
+from civicportal.notifications.services.events import deliveries_enqueue, event_create
+from civicportal.notifications.services.inbox import inbox_mark_read
 from civicportal.notifications.services.phone import (
     phone_number_delete,
     phone_number_normalise,
@@ -35,6 +29,16 @@ from civicportal.notifications.services.preferences import (
 from civicportal.notifications.services.push import (
     push_subscription_delete,
     push_subscription_save,
+)
+from civicportal.notifications.services.sending import (
+    SendSummary,
+    deliveries_claim,
+    deliveries_send,
+)
+from civicportal.notifications.services.sweeping import (
+    SweepSummary,
+    deliveries_requeue,
+    deliveries_sweep,
 )
 
 __all__ = [

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import User
 from civicportal.notifications.models import ChannelName, DigestItem, Event, Frequency
-from civicportal.notifications.services.outbox import event_create
+from civicportal.notifications.services.events import event_create
 from civicportal.notifications.topics import DIGEST_TOPIC
 
 logger = logging.getLogger(__name__)

@@ -117,7 +117,7 @@ def topic_event_create(
     of the change it announces). A list of ``recipients`` is read once; a QuerySet is
     read by ``event_create`` in batches.
     """
-    from civicportal.notifications.services.outbox import event_create
+    from civicportal.notifications.services.events import event_create
 
     if not isinstance(recipients, models.QuerySet):
         recipients = list(recipients)

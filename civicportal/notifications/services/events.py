@@ -1,0 +1,234 @@
+"""Creating events and their deliveries, and handing the deliveries to workers.
+
+``event_create`` runs inside the caller's transaction, so an event exists exactly when the
+change it announces was committed; its deliveries are enqueued only on commit, urgent ones
+on the urgent queue. Sending is in ``sending``; the sweeper in ``sweeping``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from itertools import islice
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from civicportal.accounts.models import User
+from civicportal.notifications.channels import Channel, channel_get
+from civicportal.notifications.models import Delivery, DigestItem, Event, validate_kind
+from civicportal.notifications.rendering import context_validate
+
+logger = logging.getLogger(__name__)
+
+
+_INSERT_BATCH = 1000
+_RECIPIENT_FETCH = 2000
+
+
+# --- Creating events --------------------------------------------------------------------
+
+
+def event_create(
+    *,
+    kind: str,
+    recipients: Iterable[User],
+    channels_for: Callable[[User], Iterable[str]],
+    context: dict,
+    idempotency_key: str,
+    urgent: bool = False,
+    source: models.Model | None = None,
+    broadcasts: Iterable[tuple[str, str]] = (),
+    digest_for: Callable[[User], str | None] | None = None,
+) -> Event:
+    """Record an event and one pending Delivery per recipient and channel; send on commit.
+
+    Call it inside the transaction of the change it announces (it opens a savepoint of its
+    own). ``channels_for(user)`` names the channels each recipient gets; a channel whose
+    backend has no address for a user (``address_for`` returns None) is skipped for them,
+    and inactive users are skipped. ``broadcasts`` are ``(channel, address)`` pairs sent to
+    no person (the council's social media accounts). ``recipients`` may be a QuerySet; it
+    is read in batches, and deliveries are bulk-inserted in batches. Addresses are looked
+    up per batch (a backend's ``addresses_for``), so the query count grows with the number
+    of batches, not of recipients.
+
+    ``digest_for(user)`` (optional) names the digest (``daily``/``weekly``) a recipient
+    gathers this event into instead of an immediate email (a ``DigestItem`` row; see
+    ``digests_send``); it is ignored for urgent events, which are never delayed.
+    ``channels_for_recipients`` gives both callables from residents' preferences.
+
+    Idempotent: the event is looked up by ``idempotency_key`` (unique), and deliveries are
+    inserted with ON CONFLICT DO NOTHING against the unique (event, recipient, channel) and
+    (event, channel, address) constraints, so a repeated call, or two concurrent ones,
+    leave one row per recipient and channel; a repeated call only adds recipients that
+    were missing. Once the outermost transaction commits, the new rows are handed to
+    workers in chunks of ``NOTIFICATIONS_CHUNK_SIZE`` ids; if the broker is unreachable
+    then, the sweeper sends them later.
+
+    Raises ``ValidationError`` for a bad kind, a context that cannot be rendered, or an
+    idempotency key already used by another kind, and ``ImproperlyConfigured`` for a
+    channel without a backend.
+    """
+    validate_kind(kind)
+    context_validate(context)
+    backends: dict[str, Channel] = {}
+
+    def backend(channel: str) -> Channel:
+        if channel not in backends:
+            backends[channel] = channel_get(channel)
+        return backends[channel]
+
+    with transaction.atomic():
+        event, created = Event.objects.get_or_create(
+            idempotency_key=idempotency_key,
+            defaults={
+                "kind": kind,
+                "urgent": urgent,
+                "context": context,
+                "source_content_type": (
+                    ContentType.objects.get_for_model(source) if source is not None else None
+                ),
+                "source_object_id": str(source.pk) if source is not None else "",
+            },
+        )
+        if not created and event.kind != kind:
+            raise ValidationError(
+                f"The idempotency key {idempotency_key!r} already names a {event.kind} event."
+            )
+        # Every row inserted by this call carries this exact queued_at: that is how the
+        # ids of *this call's* rows are found again (bulk inserts that ignore conflicts do
+        # not return ids).
+        now = timezone.now()
+        rows: list[Delivery] = []
+        digest_items: list[DigestItem] = []
+        for batch in _batches(_iterate(recipients), _INSERT_BATCH):
+            wanted: list[tuple[User, str]] = []
+            by_channel: dict[str, list[User]] = {}
+            for user in batch:
+                if not user.is_active:
+                    continue
+                frequency = digest_for(user) if digest_for is not None and not urgent else None
+                if frequency:
+                    digest_items.append(
+                        DigestItem(user=user, event=event, frequency=frequency, created_at=now)
+                    )
+                for channel in dict.fromkeys(channels_for(user)):
+                    wanted.append((user, channel))
+                    by_channel.setdefault(channel, []).append(user)
+            addresses = {
+                channel: _addresses(backend(channel), users)
+                for channel, users in by_channel.items()
+            }
+            for user, channel in wanted:
+                address = addresses[channel].get(user.pk)
+                if address is None:
+                    continue
+                rows.append(
+                    Delivery(
+                        event=event,
+                        recipient=user,
+                        channel=channel,
+                        address=address,
+                        created_at=now,
+                        queued_at=now,
+                    )
+                )
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
+            rows = []
+            if digest_items:
+                DigestItem.objects.bulk_create(digest_items, ignore_conflicts=True)
+                digest_items = []
+        for channel, address in broadcasts:
+            backend(channel)
+            rows.append(
+                Delivery(
+                    event=event,
+                    recipient=None,
+                    channel=channel,
+                    address=address,
+                    created_at=now,
+                    queued_at=now,
+                )
+            )
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
+        new_ids = list(
+            Delivery.objects.filter(event=event, status=Delivery.Status.PENDING, queued_at=now)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if new_ids:
+            transaction.on_commit(
+                partial(deliveries_enqueue, delivery_ids=new_ids, urgent=event.urgent),
+                robust=True,
+            )
+    return event
+
+
+def _iterate(recipients: Iterable[User]) -> Iterable[User]:
+    if isinstance(recipients, models.QuerySet):
+        return recipients.iterator(chunk_size=_RECIPIENT_FETCH)
+    return recipients
+
+
+def _batches(users: Iterable[User], size: int) -> Iterable[list[User]]:
+    iterator = iter(users)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _addresses(backend: Channel, users: list[User]) -> dict[int, str]:
+    """``{user id: address}`` for the reachable ``users``: one call for backends that can."""
+    bulk = getattr(backend, "addresses_for", None)
+    if bulk is not None:
+        return bulk(users)
+    found = {}
+    for user in users:
+        address = backend.address_for(user)
+        if address is not None:
+            found[user.pk] = address
+    return found
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def deliveries_enqueue(*, delivery_ids: Sequence[int], urgent: bool = False) -> int:
+    """Hand deliveries to workers, one task per chunk of ``NOTIFICATIONS_CHUNK_SIZE`` ids.
+
+    Urgent events' chunks go to the urgent queue (``settings.URGENT_QUEUE``), which every
+    worker serves in turn with the default one, so they never wait behind a backlog.
+
+    Call it only after the rows are committed (from ``transaction.on_commit``). Never
+    raises for an unreachable broker: it logs, marks the rows not yet handed over as
+    unqueued (``queued_at`` null) so that the next sweep takes them at once, and returns
+    how many chunks were enqueued.
+    """
+    from civicportal.notifications.tasks import deliveries_send_task
+
+    chunks = list(_chunks(delivery_ids, settings.NOTIFICATIONS_CHUNK_SIZE))
+    for done, chunk in enumerate(chunks):
+        try:
+            deliveries_send_task.apply_async(
+                args=(chunk,), queue=settings.URGENT_QUEUE if urgent else None
+            )
+        except Exception:
+            left = [delivery_id for rest in chunks[done:] for delivery_id in rest]
+            logger.exception(
+                "Could not enqueue %d notification deliveries; the sweeper will send them",
+                len(left),
+            )
+            try:
+                Delivery.objects.filter(id__in=left, status=Delivery.Status.PENDING).update(
+                    queued_at=None
+                )
+            except Exception:  # the sweeper's age test still finds them, a little later
+                logger.exception("Could not mark %d deliveries as unqueued", len(left))
+            return done
+    return len(chunks)

@@ -386,13 +386,13 @@ def test_a_later_batch_of_the_same_event_reuses_the_prepared_message(
     event = _create(users)
     ids = list(event.deliveries.order_by("id").values_list("id", flat=True))
     builds = []
-    build = email_channel._Prepared.build.__func__
+    build = email_channel.Prepared.build.__func__
 
     def counting_build(cls, *args, **kwargs):
         builds.append(kwargs["language"])
         return build(cls, *args, **kwargs)
 
-    monkeypatch.setattr(email_channel._Prepared, "build", classmethod(counting_build))
+    monkeypatch.setattr(email_channel.Prepared, "build", classmethod(counting_build))
 
     deliveries_send(delivery_ids=ids[:2])
     deliveries_send(delivery_ids=ids[2:])

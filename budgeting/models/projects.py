@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models.process import MONEY, Ballot, BudgetProcess, frozen_error
+from budgeting.models.ballots import Ballot
+from budgeting.models.process import MONEY, BudgetProcess, frozen_error
 
 
 def project_image_path(instance: Project, filename: str) -> str:

@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models.process import MONEY, Ballot, BudgetProcess
+from budgeting.models.ballots import Ballot
+from budgeting.models.process import MONEY, BudgetProcess
 from budgeting.models.projects import Project
 
 

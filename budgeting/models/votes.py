@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models.process import Ballot
+from budgeting.models.ballots import Ballot
 from budgeting.models.projects import Project
 
 

@@ -4,10 +4,12 @@
 - ``projects``: ``project_submit``, ``project_review``;
 - ``voting``: ``ballot_cast`` (online), ``paper_ballot_enter`` (staff), de-duplication;
 - ``results``: ``results_compute`` (stored once, with the input checksum);
-- ``pabulib_io``: ``pabulib_import`` and ``pabulib_export``.
+- ``pabulib_importing``: ``pabulib_import`` (a ``.pb`` file becomes a closed process);
+- ``pabulib_exporting``: ``pabulib_export`` (a closed process's ballot, anonymised).
 """
 
-from budgeting.services.pabulib_io import pabulib_export, pabulib_import
+from budgeting.services.pabulib_exporting import pabulib_export
+from budgeting.services.pabulib_importing import pabulib_import
 from budgeting.services.processes import process_advance, processes_advance_due
 from budgeting.services.projects import project_review, project_submit
 from budgeting.services.results import results_compute

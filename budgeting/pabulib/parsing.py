@@ -1,35 +1,22 @@
-"""Read and write participatory-budgeting elections in the Pabulib ``.pb`` format.
-
-The format (https://pabulib.org/format) is three ``;``-separated sections, each opened by a
-line holding only its name and followed by a header line:
-
-- ``META``: ``key;value`` rows; ``budget``, ``vote_type``, ``num_projects`` and ``num_votes``
-  are required.
-- ``PROJECTS``: ``project_id;cost;...`` (``name``, ``category``, ``votes``... are optional).
-- ``VOTES``: ``voter_id;vote;...`` where ``vote`` lists project ids separated by commas and,
-  for ``cumulative`` and ``scoring`` ballots, ``points`` lists the points in the same order.
-
-Fields may be quoted the CSV way (a double quote inside a quoted field is doubled); files may
-be UTF-8 with a BOM and CRLF line ends. Columns we do not know are kept as strings and written
-back unchanged.
-
-This module needs neither Django nor a database: ``pabulib tally`` and the tests use it as is.
-"""
+"""Reading ``.pb`` text, checking it as it goes: every problem names its line."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-Number = int | Decimal
+from budgeting.pabulib.elections import (
+    POINTS_VOTE_TYPES,
+    VOTE_TYPES,
+    Ballot,
+    Instance,
+    Number,
+    Profile,
+    Project,
+)
 
-VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
-# Vote types the tallies understand; choose-1 is an approval ballot with one project.
-TALLY_VOTE_TYPES = ("approval", "choose-1", "cumulative")
-POINTS_VOTE_TYPES = ("cumulative", "scoring")
 SECTIONS = ("meta", "projects", "votes")
 
 
@@ -40,51 +27,6 @@ class PabulibFormatError(ValueError):
         self.line = line
         self.message = message
         super().__init__(f"line {line}: {message}" if line else message)
-
-
-@dataclass
-class Project:
-    project_id: str
-    cost: Number
-    name: str = ""
-    # Every other column of the PROJECTS section, by header name, as written in the file.
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Instance:
-    meta: dict[str, str]
-    projects: list[Project]
-    budget: Number
-    # The PROJECTS header in file order; the writer uses it to put columns back in place.
-    project_columns: list[str] = field(default_factory=lambda: ["project_id", "cost", "name"])
-
-    @property
-    def vote_type(self) -> str:
-        return self.meta.get("vote_type", "approval")
-
-    def project(self, project_id: str) -> Project:
-        for project in self.projects:
-            if project.project_id == project_id:
-                return project
-        raise KeyError(project_id)
-
-
-@dataclass(slots=True)
-class Ballot:
-    voter_id: str
-    # Project ids in the order the file lists them (a ranking for ordinal ballots).
-    projects: tuple[str, ...]
-    # Points in the same order for cumulative and scoring ballots, None otherwise.
-    points: tuple[Number, ...] | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Profile:
-    vote_type: str
-    ballots: list[Ballot]
-    vote_columns: list[str] = field(default_factory=lambda: ["voter_id", "vote"])
 
 
 def parse_number(text: str) -> Number:
@@ -370,57 +312,3 @@ def _check_count(
             meta_lines[key],
             f"META {key} is {meta[key]} but the file holds {actual} {what} (truncated file?)",
         )
-
-
-def write(instance: Instance, profile: Profile) -> str:
-    """Serialise back to ``.pb`` text; ``parse(write(i, p)) == (i, p)`` for parsed input.
-
-    META keeps its order; ``budget``, ``vote_type``, ``num_projects`` and ``num_votes`` are
-    rewritten from the data (and added at the end when missing).
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    meta = dict(instance.meta)
-    meta["budget"] = str(instance.budget)
-    meta["vote_type"] = profile.vote_type
-    meta["num_projects"] = str(len(instance.projects))
-    meta["num_votes"] = str(len(profile.ballots))
-    writer.writerow(["META"])
-    writer.writerow(["key", "value"])
-    writer.writerows(meta.items())
-
-    columns = list(instance.project_columns)
-    for required in ("project_id", "cost"):
-        if required not in columns:
-            columns.insert(0 if required == "project_id" else 1, required)
-    if "name" not in columns and any(p.name for p in instance.projects):
-        columns.append("name")
-    for project in instance.projects:
-        columns.extend(key for key in project.extra if key not in columns)
-    writer.writerow(["PROJECTS"])
-    writer.writerow(columns)
-    for project in instance.projects:
-        values = {
-            **project.extra,
-            "project_id": project.project_id,
-            "cost": str(project.cost),
-            "name": project.name,
-        }
-        writer.writerow([values.get(column, "") for column in columns])
-
-    columns = list(profile.vote_columns)
-    for position, required in enumerate(("voter_id", "vote")):
-        if required not in columns:
-            columns.insert(position, required)
-    if profile.vote_type in POINTS_VOTE_TYPES and "points" not in columns:
-        columns.insert(columns.index("vote") + 1, "points")
-    for ballot in profile.ballots:
-        columns.extend(key for key in ballot.extra if key not in columns)
-    writer.writerow(["VOTES"])
-    writer.writerow(columns)
-    for ballot in profile.ballots:
-        values = {**ballot.extra, "voter_id": ballot.voter_id, "vote": ",".join(ballot.projects)}
-        if ballot.points is not None:
-            values["points"] = ",".join(str(p) for p in ballot.points)
-        writer.writerow([values.get(column, "") for column in columns])
-    return out.getvalue()

@@ -9,6 +9,7 @@ which needs no database and no Django app, does not pay for loading every app of
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 RULES = ("greedy", "mes", "mes-add1")
@@ -55,5 +56,10 @@ def main(argv: list[str]) -> int:
         print(f"CommandError: {error}", file=sys.stderr)
         return 1
     if selected:
-        print("\n".join(selected))
+        try:
+            print("\n".join(selected), flush=True)
+        except BrokenPipeError:
+            # The reader stopped early (``| head``): not an error of ours. Point stdout at
+            # nothing so that the interpreter's own flush at exit does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

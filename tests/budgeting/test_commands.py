@@ -98,3 +98,18 @@ def test_tally_command_error_exits_non_zero(tmp_path):
     )
     assert done.returncode != 0
     assert "no such file" in done.stderr
+
+
+def test_tally_output_cut_short_by_its_reader_is_not_an_error(tmp_path):
+    """``manage.py pabulib tally file | head -1``: the reader leaves early; no traceback."""
+    tally = subprocess.Popen(
+        [sys.executable, "manage.py", "pabulib", "tally", str(DATA_DIR / "poland_wroclaw_2020.pb")],
+        cwd=ROOT,
+        env=_subprocess_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    tally.stdout.close()  # the reader is gone before a line is written
+    _out, errors = tally.communicate(timeout=60)
+    assert tally.returncode == 0
+    assert b"Traceback" not in errors and b"BrokenPipe" not in errors

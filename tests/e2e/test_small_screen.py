@@ -13,6 +13,11 @@ pytestmark = pytest.mark.e2e
 SCREENSHOT = Path(__file__).resolve().parents[2] / "static" / "img" / "screenshot-home.png"
 
 
+# An inline element on one line has one box, no taller than about one line.
+ONE_LINE = """e => e.getClientRects().length === 1
+    && e.getBoundingClientRect().height < 1.6 * parseFloat(getComputedStyle(e).lineHeight)"""
+
+
 def _scroll_width(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
@@ -104,3 +109,24 @@ def test_home_page_at_desktop_width_renders_the_hero(page: Page, site, tmp_path)
     target = SCREENSHOT if os.environ.get("CAPTURE_SCREENSHOT") else tmp_path / "home.png"
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "is-IS"])
+@pytest.mark.parametrize("width", [992, 1100, 1280])
+def test_header_fits_wide_screens_without_wrapped_links(browser, site, locale, width):
+    """Between the phone menu and very wide screens, the header once overflowed the page
+    (and broke "Sign in" over two lines); now the menu takes a row of its own."""
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{site}/")
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        assert _scroll_width(page) <= width
+        links = page.locator(".site-navbar .nav-link:visible, .site-tools a:visible")
+        assert links.count() >= 6  # the sections, sign in, create an account, languages
+        for index in range(links.count()):
+            link = links.nth(index)
+            one_line = link.evaluate(ONE_LINE)
+            assert one_line, f"{link.inner_text()!r} wraps at {width} px ({locale})"
+    finally:
+        context.close()

@@ -23,6 +23,7 @@ from alerts.models import (
     GroundReport,
 )
 from civicportal.accounts.models import Area, User
+from civicportal.core.pagecache import page_cache_invalidate
 from civicportal.notifications.models import (
     Delivery,
     NotificationPreference,
@@ -78,6 +79,12 @@ def alert_list(
             Exists(AlertMessage.objects.filter(_published, alert=OuterRef("pk"), areas=area))
         )
     return _with_timeline(queryset).order_by("-first_published_at", "-id")
+
+
+def alert_next_expiry(*, now: datetime | None = None) -> datetime | None:
+    """When the next alert in force expires (one indexed query): the moment the lists of
+    alerts in force and past alerts change without anyone touching an alert."""
+    return Alert.objects.active(now).aggregate(first=Min("expires_at"))["first"]
 
 
 def alert_get(*, viewer, pk: int) -> Alert:
@@ -152,7 +159,10 @@ def banner_alerts(*, now: datetime | None = None) -> list[BannerAlert]:
 
 
 def banner_cache_clear() -> None:
+    """An alert changed state (on commit): drop the cached banner, then the anonymous
+    visitors' stored pages, which show the banner and the alert pages."""
     cache.delete(BANNER_CACHE_KEY)
+    page_cache_invalidate()
 
 
 # --- Audience ------------------------------------------------------------------------------

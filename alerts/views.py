@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
@@ -29,6 +30,7 @@ from alerts.forms import (
 from alerts.models import Alert, AlertMessage, GroundReport
 from alerts.services.fanout import message_context
 from civicportal.accounts.models import Area
+from civicportal.core.pagecache import cache_anonymous_page, page_cache_until
 from civicportal.notifications.models import Event
 from civicportal.notifications.rendering import message_texts
 
@@ -63,6 +65,9 @@ def _partial(request: HttpRequest) -> bool:
 # --- Public --------------------------------------------------------------------------------
 
 
+# Anonymous visitors get a stored copy of the public pages (the crowd of an emergency); any
+# alert's change of state drops the copies (selectors.banner_cache_clear).
+@method_decorator(cache_anonymous_page, name="dispatch")
 class AlertListView(ListView):
     """Alerts in force and past alerts, filtered by area (constant query count)."""
 
@@ -81,6 +86,8 @@ class AlertListView(ListView):
         return selectors.alert_list(viewer=self.request.user, active=active, area=self.area)
 
     def get_context_data(self, **kwargs):
+        # An alert moves from the alerts in force to the past ones at its expiry.
+        page_cache_until(self.request, selectors.alert_next_expiry())
         return {
             **super().get_context_data(**kwargs),
             "show": self.show,
@@ -89,6 +96,7 @@ class AlertListView(ListView):
         }
 
 
+@method_decorator(cache_anonymous_page, name="dispatch")
 class AlertDetailView(TemplateView):
     """One alert: what to do first, then what is happening, where, and its timeline."""
 
@@ -96,6 +104,8 @@ class AlertDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         alert = selectors.alert_get(viewer=self.request.user, pk=self.kwargs["pk"])
+        if alert.is_in_force:
+            page_cache_until(self.request, alert.expires_at)  # "In force" turns to "Ended"
         user = self.request.user
         return {
             **super().get_context_data(**kwargs),

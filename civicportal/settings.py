@@ -218,6 +218,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous visitors' copies of the busiest pages (civicportal/core/pagecache.py): seconds a
+# shared copy lives (0: no page cache) and seconds each process reuses what it fetched.
+# Alerts drop them on every change; other news reaches anonymous visitors this much later.
+CORE_PAGE_CACHE_SECONDS = env_int("CORE_PAGE_CACHE_SECONDS", 10)
+CORE_PAGE_CACHE_LOCAL_SECONDS = env_int("CORE_PAGE_CACHE_LOCAL_SECONDS", 1)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
@@ -230,11 +235,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
-CELERY_TIMEZONE = "UTC"
-# The embedded default has no broker: tasks run in-process, synchronously.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
-# One beat schedule for the whole portal; modules add their periodic jobs here.
 # Two queues, and every worker consumes both, taking from each in turn: "urgent" (alerts:
 # their fan-out and their deliveries) and the default. So an alert never waits behind a
 # large non-urgent backlog (a notice to every resident, a digest run).
@@ -244,6 +244,11 @@ CELERY_TASK_QUEUES = (
     Queue("celery", routing_key="celery"),
 )
 URGENT_QUEUE = "urgent"
+CELERY_TIMEZONE = "UTC"
+# The embedded default has no broker: tasks run in-process, synchronously.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+# One beat schedule for the whole portal; modules add their periodic jobs here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "core-clear-expired-sessions": {
         "task": "civicportal.core.tasks.session_clear_expired_task",
@@ -472,17 +477,17 @@ NOTIFICATIONS_MAX_RETRIES = env_int("NOTIFICATIONS_MAX_RETRIES", 8)
 NOTIFICATIONS_RETRY_BACKOFF_MAX = env_int("NOTIFICATIONS_RETRY_BACKOFF_MAX", 300)
 # Longest a worker waits for its channel's rate or a far side's pause before deferring.
 NOTIFICATIONS_PACING_MAX_WAIT = env_int("NOTIFICATIONS_PACING_MAX_WAIT", 30)
-# Right-hand side of each email's deterministic Message-ID; empty: SITE_URL's host name.
-NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
-
-# --- Emergency alerts -----------------------------------------------------------------------
-
 # On PostgreSQL, a worker's delivery records (claimed, sent, failed) commit without waiting
 # for the disk flush (synchronous_commit off for those statements only). A worker killed
 # mid-batch loses nothing either way; only a crash of the database server itself can forget
 # the last fraction of a second of "sent" marks, and those messages then go out once more
 # with the same Message-ID. Waiting for the flush costs about 0.7 ms per message.
 NOTIFICATIONS_ASYNC_COMMIT = env_bool("NOTIFICATIONS_ASYNC_COMMIT", True)
+# Right-hand side of each email's deterministic Message-ID; empty: SITE_URL's host name.
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
+
+# --- Emergency alerts -----------------------------------------------------------------------
+
 # CAP <sender> and the prefix of each message's <identifier>; empty: from SITE_URL's host.
 ALERTS_CAP_SENDER = env_str("ALERTS_CAP_SENDER")
 ALERTS_CAP_IDENTIFIER_PREFIX = env_str("ALERTS_CAP_IDENTIFIER_PREFIX")

@@ -25,6 +25,9 @@ def _clear_cache_keys() -> None:
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    from civicportal.core.pagecache import page_cache_clear_local
+
+    page_cache_clear_local()  # the stored pages each process keeps in memory
     cache = caches["default"]
     if not isinstance(cache, RedisCache) or not cache.key_prefix:
         cache.clear()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts import selectors
 from alerts.models import Severity
+from civicportal.core.pagecache import page_cache_until
 
 register = template.Library()
 
@@ -23,9 +24,12 @@ _STYLES = {
 }
 
 
-@register.simple_tag
-def banner_alerts() -> list[selectors.BannerAlert]:
-    return selectors.banner_alerts()
+@register.simple_tag(takes_context=True)
+def banner_alerts(context) -> list[selectors.BannerAlert]:
+    alerts = selectors.banner_alerts()
+    # A stored copy of this page must not show an alert past its expiry.
+    page_cache_until(context.get("request"), min((a.expires_at for a in alerts), default=None))
+    return alerts
 
 
 @register.filter

@@ -5,16 +5,23 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import etag, require_GET
 from django.views.generic import TemplateView
 
 from civicportal.core import navigation, theme
 from civicportal.core.health import run_checks
+from civicportal.core.pagecache import cache_anonymous_page
 
 
+@method_decorator(cache_anonymous_page, name="dispatch")
 class HomeView(TemplateView):
-    """The front page: what residents can do here, and one part per registered module."""
+    """The front page: what residents can do here, and one part per registered module.
+
+    Anonymous visitors get a copy up to CORE_PAGE_CACHE_SECONDS old: in an emergency the
+    whole city opens it (with the alert banner) at once.
+    """
 
     template_name = "core/home.html"
 

@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import database_create, free_port, loadavg, process_tree
+from support import cpu_seconds, database_create, free_port, loadavg, process_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -133,19 +133,6 @@ class _Measured:
     errors: int = 0
     server_cpu: float = 0.0
     client_cpu: float = 0.0
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of ``pids`` so far (from /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def _p95_ms(latencies: list[float]) -> float:
@@ -308,7 +295,7 @@ def main() -> None:
         server_pids = process_tree(server.pid)
         for _round in range(args.rounds):
             for name, path in targets.items():
-                server_cpu, client_cpu = _cpu_seconds(server_pids), time.process_time()
+                server_cpu, client_cpu = cpu_seconds(server_pids), time.process_time()
                 seconds, latencies, errors = asyncio.run(
                     _load(
                         "127.0.0.1", port, path,
@@ -319,7 +306,7 @@ def main() -> None:
                 slot.seconds += seconds
                 slot.latencies += latencies
                 slot.errors += errors
-                slot.server_cpu += _cpu_seconds(server_pids) - server_cpu
+                slot.server_cpu += cpu_seconds(server_pids) - server_cpu
                 slot.client_cpu += time.process_time() - client_cpu
         results = {}
         for name, slot in measured.items():

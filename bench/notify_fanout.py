@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from support import (  # noqa: E402
+    cpu_seconds,
     database_create,
     free_port,
     loadavg,
@@ -108,19 +109,6 @@ class Sink:
 # --- Memory of a process tree, from /proc ------------------------------------------------
 
 
-def _cpu_s(pids: list[int]) -> float:
-    """User + system CPU seconds of ``pids`` (children that already exited not counted)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _database_backends(database: str) -> list[int]:
     """PostgreSQL backend processes connected to ``database`` (from their process titles)."""
     found = []
@@ -149,7 +137,7 @@ class Watch(threading.Thread):
         self.hwm_kb: dict[int, int] = {}
         self.backend_cpu: dict[int, tuple[float, float]] = {}  # pid -> (first, last) seconds
         for backend in _database_backends(database):
-            cpu = _cpu_s([backend])
+            cpu = cpu_seconds([backend])
             self.backend_cpu[backend] = (cpu, cpu)
         self.stopping = threading.Event()
 
@@ -159,7 +147,7 @@ class Watch(threading.Thread):
         for pid in pids:
             self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
         for backend in _database_backends(self.database):
-            cpu = _cpu_s([backend])
+            cpu = cpu_seconds([backend])
             first, _last = self.backend_cpu.get(backend, (0.0, 0.0))
             self.backend_cpu[backend] = (first, cpu)
 
@@ -283,7 +271,7 @@ def main() -> None:
 
         marks: dict[str, float] = {}
         worker_pids = process_tree(worker.pid)
-        cpu_before = _cpu_s(worker_pids), _cpu_s([sink.process.pid])
+        cpu_before = cpu_seconds(worker_pids), cpu_seconds([sink.process.pid])
         created = time.perf_counter()
         with transaction.atomic():
             # Runs first among the commit's callbacks, before the engine's enqueueing.
@@ -318,8 +306,8 @@ def main() -> None:
         watch.stopping.set()
         watch.join()
         watch.sample()
-        worker_cpu = _cpu_s(worker_pids) - cpu_before[0]
-        sink_cpu = _cpu_s([sink.process.pid]) - cpu_before[1]
+        worker_cpu = cpu_seconds(worker_pids) - cpu_before[0]
+        sink_cpu = cpu_seconds([sink.process.pid]) - cpu_before[1]
         database_cpu = watch.database_cpu_s()
         engine_s = sink.last.value - marks["commit"]
         engine_rate = n / engine_s
@@ -339,7 +327,7 @@ def main() -> None:
         sample = Delivery.objects.select_related("event", "recipient").filter(event=event).first()
         data = EmailChannel().message_build(sample).message().as_bytes(linesep="\r\n")
         sink.reset()
-        bare_cpu_before = time.process_time(), _cpu_s([sink.process.pid])
+        bare_cpu_before = time.process_time(), cpu_seconds([sink.process.pid])
         started = time.time()
         with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
             for i in range(n):
@@ -348,7 +336,7 @@ def main() -> None:
             time.sleep(0.05)
         bare_s = sink.last.value - started
         bare_client_cpu = time.process_time() - bare_cpu_before[0]
-        bare_sink_cpu = _cpu_s([sink.process.pid]) - bare_cpu_before[1]
+        bare_sink_cpu = cpu_seconds([sink.process.pid]) - bare_cpu_before[1]
         bare_rate = n / bare_s
     finally:
         worker_stop(worker)

@@ -5,7 +5,8 @@
 Builds its own PostgreSQL database (``cp_bench_proposals`` on the server of
 ``BENCH_DATABASE_URL``, default postgres://root@127.0.0.1:5432), migrates it and fills it
 with bulk SQL: 100,000 ideas, 1,000,000 votes by 20,000 residents and 200,000 points
-(times ``--scale``), with counters computed from the rows. Then, in-process with
+(times ``--scale``), with counters computed from the rows and each idea's place in the
+random order (``shuffle_key``) drawn from a hash of its number. Then, in-process with
 ``django.test.Client`` signed in as a resident (the list then also looks up their own
 votes), it times ``--requests`` list pages per sort (random pages of 20 among the first
 50) and as many idea pages, and counts the queries of each.
@@ -93,7 +94,8 @@ def fill(scale: float) -> dict[str, int]:
             INSERT INTO proposals_idea (moderation_state, title, body, body_html, category_id,
                 area_id, author_id, image, image_description, status, official_response,
                 official_response_html, support_count, oppose_count, points_for_count,
-                points_against_count, trending_score, created_at, last_activity_at)
+                points_against_count, trending_score, shuffle_key, created_at,
+                last_activity_at)
             SELECT
                 CASE WHEN g %% 200 = 0 THEN 'hidden' ELSE 'visible' END,
                 'Idea ' || g || ': better ' || (ARRAY['benches','buses','lights','parks',
@@ -109,6 +111,7 @@ def fill(scale: float) -> dict[str, int]:
                 (ARRAY['submitted','submitted','submitted','under_review','accepted',
                     'in_progress','implemented','not_accepted'])[1 + g %% 8],
                 '', '', 0, 0, 0, 0, 0,
+                (g::bigint * 2654435761) %% 2147483647,
                 now() - (g || ' minutes')::interval * 5,
                 now() - (g || ' minutes')::interval * 5
             FROM generate_series(1, %s) g

@@ -40,6 +40,19 @@ def process_tree(pid: int) -> list[int]:
     return pids
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of ``pids`` (processes that already exited count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def status_kb(pid: int, field: str) -> int:
     """A kB field of /proc/<pid>/status (VmRSS, VmHWM); 0 once the process is gone."""
     try:

@@ -532,6 +532,13 @@ PROPOSALS_REQUIRE_VERIFIED = env_bool("PROPOSALS_REQUIRE_VERIFIED", default=Fals
 PROPOSALS_IMAGE_MAX_BYTES = env_int("PROPOSALS_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 # Ideas a resident may post per day; 0 switches the limit off.
 PROPOSALS_IDEAS_PER_DAY = env_int("PROPOSALS_IDEAS_PER_DAY", 5)
+# Votes (support, oppose, change, withdraw) a resident may cast per window (seconds); far
+# above a person reading ideas, it stops scripts. 0 switches the limit off.
+PROPOSALS_VOTE_RATE_LIMIT = env_int("PROPOSALS_VOTE_RATE_LIMIT", 60)
+PROPOSALS_VOTE_RATE_WINDOW = env_int("PROPOSALS_VOTE_RATE_WINDOW", 300)
+# Seconds the idea list reuses its count of the ideas matching a filter (the one query of
+# the page that reads every match); 0 counts on every page.
+PROPOSALS_LIST_COUNT_SECONDS = env_int("PROPOSALS_LIST_COUNT_SECONDS", 30)
 # Map tiles for the idea form and pages, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
 # (its origin is added to the CSP). Empty: the map works without tiles, on the markers alone.
 PROPOSALS_MAP_TILE_URL = env_str("PROPOSALS_MAP_TILE_URL")

@@ -2,7 +2,12 @@
 
 Counters on ``Idea`` (supporters, opponents, points) and on ``Point`` (helpful/unhelpful)
 are denormalised so that lists sort on indexed columns; only ``proposals.services``
-changes them, with ``F()`` updates under a row lock, never ``save()``.
+changes them, by updates relative to the row's own values (``F()``; the votes' one
+handwritten ``UPDATE``), never ``save()``.
+
+``shuffle_key`` is a random number drawn when the idea is posted: the list's random sort
+is the order of these keys, started at a point drawn from the visitor's seed, so it pages
+on an index like the other sorts.
 
 ``trending_score`` is time-independent: ``log10(max(support, 1)) + age_seconds / DECAY``
 measured from a fixed epoch, so "support decaying with age" sorts on a plain index (an idea
@@ -12,6 +17,7 @@ needs ten times the support of one posted ``TRENDING_DECAY_SECONDS`` later to ra
 from __future__ import annotations
 
 import math
+import secrets
 from datetime import UTC, datetime
 
 from auditlog.registry import auditlog
@@ -31,6 +37,12 @@ POINT_MAX_LENGTH = 500
 RESPONSE_MAX_LENGTH = 10_000
 TRENDING_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 TRENDING_DECAY_SECONDS = 3 * 86_400  # three days of age weigh as much as tenfold support
+SHUFFLE_KEY_SPAN = 2**31 - 1  # shuffle keys are 0 <= key < SHUFFLE_KEY_SPAN
+
+
+def shuffle_key_new() -> int:
+    """An idea's place in the shuffled order the random sort walks (``selectors``)."""
+    return secrets.randbelow(SHUFFLE_KEY_SPAN)
 
 
 def trending_score(*, support: int, created_at: datetime) -> float:
@@ -167,6 +179,10 @@ class Idea(Moderatable):
         _("points against"), default=0, editable=False
     )
     trending_score = models.FloatField(_("trending score"), default=0, editable=False)
+    # Drawn once at random: the random sort is this order, each visitor starting elsewhere.
+    shuffle_key = models.IntegerField(
+        _("place in the random order"), default=shuffle_key_new, editable=False
+    )
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity at"), default=timezone.now)
 
@@ -226,6 +242,15 @@ class Idea(Moderatable):
                 (F("points_for_count") + F("points_against_count")).desc(),
                 F("id").desc(),
                 name="proposals_idea_debated_idx",
+                condition=Q(
+                    moderation_state=ModerationState.VISIBLE,
+                    archived_at__isnull=True,
+                    merged_into__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["shuffle_key", "id"],
+                name="proposals_idea_random_idx",
                 condition=Q(
                     moderation_state=ModerationState.VISIBLE,
                     archived_at__isnull=True,

@@ -21,7 +21,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from civicportal.accounts.models import Area
 from proposals import selectors, services
 from proposals.forms import IdeaFilterForm, IdeaForm, PointForm, PointRateForm, VoteForm
 from proposals.models import Idea, IdeaVote, Point
@@ -60,7 +59,7 @@ class IdeaListView(TemplateView):
         context = super().get_context_data(**kwargs)
         request = self.request
         categories = list(selectors.category_list())
-        areas = list(Area.objects.order_by("name"))
+        areas = list(selectors.area_list())
         form = IdeaFilterForm(request.GET or None, categories=categories, areas=areas)
         filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
         sort = filters.get("sort") or selectors.DEFAULT_SORT
@@ -76,7 +75,12 @@ class IdeaListView(TemplateView):
         )
         per_page = request.GET.get("per_page", "")
         per_page = int(per_page) if per_page.isdigit() and int(per_page) in PAGE_SIZES else 20
-        page = selectors.idea_page(ideas, number=request.GET.get("page"), per_page=per_page)
+        page = selectors.idea_page(
+            ideas,
+            number=request.GET.get("page"),
+            per_page=per_page,
+            seed=seed if sort == "random" else None,
+        )
         query = request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -175,48 +179,71 @@ class IdeaActionMixin(LoginRequiredMixin):
             raise Http404(_("There is no such idea.")) from None
 
 
-class IdeaVoteView(IdeaActionMixin, View):
-    """Support, oppose or withdraw; the vote panel in place with htmx."""
+def _idea_or_404(request, pk: int) -> Idea:
+    try:
+        return selectors.idea_get(viewer=request.user, pk=pk)
+    except Idea.DoesNotExist:
+        raise Http404(_("There is no such idea.")) from None
+
+
+class IdeaVoteView(LoginRequiredMixin, View):
+    """Support, oppose or withdraw; the vote panel in place with htmx.
+
+    Voting is the busiest write of the portal (the last hour before a deadline), so the
+    view leaves the idea to the service, which reads it once, with the resident's vote, and
+    hands it back with the new counts; the view reads the idea itself only to answer a
+    refusal or a withdrawal.
+    """
 
     def post(self, request, pk: int):
-        idea = self.idea
         form = VoteForm(request.POST)
-        error = ""
+        idea, my_vote, error, done = None, None, "", ""
         if not form.is_valid():
+            idea = _idea_or_404(request, pk)
             error = _("Choose to support or to oppose the idea.")
         else:
             value = form.cleaned_data["value"]
             try:
                 if value == "withdraw":
+                    idea = _idea_or_404(request, pk)
                     services.idea_vote_withdraw(user=request.user, idea=idea)
                     done = _("Your vote is withdrawn.")
                 else:
-                    services.idea_vote(user=request.user, idea=idea, value=value)
+                    idea = services.idea_vote(user=request.user, idea=pk, value=value).idea
+                    my_vote = value
                     done = (
                         _("You support this idea.")
                         if value == IdeaVote.Value.SUPPORT
                         else _("You oppose this idea.")
                     )
             except (ValidationError, PermissionDenied) as exc:
+                if getattr(exc, "code", None) == "gone":
+                    raise Http404(_("There is no such idea.")) from None
                 error = _error_text(exc)
         if request.htmx:
+            if error:
+                idea = idea or _idea_or_404(request, pk)
+                my_vote = selectors.idea_vote_of(viewer=request.user, idea=idea)
             return render(
                 request,
                 "proposals/_vote_panel.html",
                 {
                     "idea": idea,
-                    "my_vote": selectors.idea_vote_of(viewer=request.user, idea=idea),
-                    "can_vote": request.user.has_perm("proposals.vote_idea", idea),
+                    "my_vote": my_vote,
+                    # A vote just taken proves the resident may vote; a refusal asks again.
+                    "can_vote": not error or request.user.has_perm("proposals.vote_idea", idea),
                     "vote_error": error,
-                    "vote_done": "" if error else done,
+                    "vote_done": done,
                 },
-                status=400 if error else 200,
+                # 200 even for a refusal: htmx swaps only 2xx answers, and this panel, with
+                # its message, is the answer (the plain form gets the message after a redirect).
+                status=200,
             )
         if error:
             messages.error(request, error)
         else:
             messages.success(request, done)
-        return HttpResponseRedirect(f"{idea.get_absolute_url()}#vote")
+        return HttpResponseRedirect(f"{reverse('proposals:idea-detail', args=[pk])}#vote")
 
 
 class PointCreateView(IdeaActionMixin, View):

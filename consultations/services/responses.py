@@ -12,20 +12,19 @@ Rules enforced here, whatever the interface (page, API):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from consultations.models import Answer, Audience, Consultation, Response
 from consultations.services.answers import answers_clean
 
-RATE_CACHE_PREFIX = "consultations:anon-rate:"
+RATE_SCOPE = "consultations:anonymous-response"
 
 
 def _when(moment) -> str:
@@ -69,28 +68,22 @@ def response_denial(*, consultation: Consultation, user, now=None) -> str | None
 def anonymous_rate_limit_take(*, client_key: str) -> None:
     """Count one new anonymous response from ``client_key`` (a network address).
 
-    Raises ``ValidationError`` once ``CONSULTATIONS_ANON_RATE_LIMIT`` responses came from
-    it within ``CONSULTATIONS_ANON_RATE_WINDOW`` seconds (shared by all processes).
+    Raises ``RateLimited`` (a ``ValidationError``) once ``CONSULTATIONS_ANON_RATE_LIMIT``
+    responses came from it within ``CONSULTATIONS_ANON_RATE_WINDOW`` seconds (shared by
+    all processes).
     """
     limit = settings.CONSULTATIONS_ANON_RATE_LIMIT
-    if limit <= 0:
+    window = settings.CONSULTATIONS_ANON_RATE_WINDOW
+    if rate_limit_take(scope=RATE_SCOPE, subject=client_key, limit=limit, window=window):
         return
-    window = max(settings.CONSULTATIONS_ANON_RATE_WINDOW, 1)
-    key = f"{RATE_CACHE_PREFIX}{client_key}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr: a new window has begun
-        cache.add(key, 1, timeout=window + 5)
-        count = 1
-    if count > limit:
-        raise ValidationError(
-            _(
-                "Many anonymous answers came from your network in a short time. Please try "
-                "again in %(minutes)s minutes, or sign in to answer; your answers are still here."
-            )
-            % {"minutes": max(round(window / 60), 1)}
+    raise RateLimited(
+        _(
+            "Many anonymous answers came from your network in a short time. Please try "
+            "again in %(minutes)s minutes, or sign in to answer; your answers are still here."
         )
+        % {"minutes": max(round(max(window, 1) / 60), 1)},
+        retry_after=seconds_to_next_window(window),
+    )
 
 
 @transaction.atomic

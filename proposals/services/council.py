@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -328,7 +328,10 @@ def ideas_archive_inactive(*, now: datetime | None = None) -> int:
 def idea_merge(*, actor: User, source: Idea | int, target: Idea | int, response: str = "") -> Idea:
     """Merge the duplicate ``source`` into ``target``; returns the target.
 
-    Locks both rows (lower id first, so concurrent merges cannot deadlock). Votes move to
+    Locks the votes table, then both rows (lower id first, so concurrent merges cannot
+    deadlock). The table comes first because a vote locks its own row before its idea's
+    (``proposals.services.votes``): taking the ideas first and then waiting for a vote row
+    held by a vote that waits for the idea would deadlock. Votes move to
     the target, except a resident's source vote when they also voted on the target (their
     target vote stands: nobody counts twice). Followers and points move as well; the
     target's counters are recounted from the rows. The source's audience is told where the
@@ -338,6 +341,7 @@ def idea_merge(*, actor: User, source: Idea | int, target: Idea | int, response:
     target_id = target if isinstance(target, int) else target.pk
     if source_id == target_id:
         raise ValidationError({"merged_into": _("An idea cannot be merged into itself.")})
+    _votes_table_lock()
     locked = {
         idea.pk: idea
         for idea in Idea.objects.select_for_update()
@@ -410,6 +414,20 @@ def idea_merge(*, actor: User, source: Idea | int, target: Idea | int, response:
         changes={"support_count": (None, dst.support_count), "merged_from": (None, src.pk)},
     )
     return dst
+
+
+def _votes_table_lock() -> None:
+    """Hold off every vote write until the transaction ends (reads go on).
+
+    EXCLUSIVE mode waits for the votes in flight, which hold their vote rows, and makes new
+    ones wait: a merge takes milliseconds and happens a few times a month. SQLite needs
+    nothing: it runs one write transaction at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(IdeaVote._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
 
 def _recount(idea: Idea, *, now: datetime) -> None:

@@ -143,3 +143,33 @@ def test_reauthentication_with_a_wrong_password_changes_nothing(client, resident
     response = client.post(response["Location"], {"password": "not-my-password"})
     assert response.status_code == 200
     assert not EmailAddress.objects.filter(email="moved@example.org").exists()
+
+
+# --- Rate limits (SPEC §6: sign-up, login, posting and voting) -----------------------------
+
+
+def test_sign_up_login_and_password_reset_are_rate_limited(settings):
+    limits = settings.ACCOUNT_RATE_LIMITS
+    assert limits, "ACCOUNT_RATE_LIMITS is off: DISABLE_RATE_LIMITS is for benchmarks only"
+    for action in ("signup", "login", "login_failed", "reset_password"):
+        assert limits.get(action), action
+
+
+def test_sign_up_past_the_limit_is_refused_with_a_page(client, settings, english):
+    settings.ACCOUNT_RATE_LIMITS = {"signup": "2/m/ip"}
+    for n in range(2):
+        assert sign_up(client, f"resident{n}@example.org").status_code == 302
+    response = sign_up(client, "resident2@example.org")
+    assert response.status_code == 429
+    assert "Too many attempts in a short time" in response.text
+    assert not User.objects.filter(email="resident2@example.org").exists()
+
+
+def test_failed_logins_lock_the_address_for_a_while(client, resident, settings, english):
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/5m/key"}
+    url = reverse("account_login")
+    for _ in range(3):
+        client.post(url, {"login": resident.email, "password": "wrong-password-1"})
+    response = client.post(url, {"login": resident.email, "password": DEFAULT_PASSWORD})
+    assert "Too many failed login attempts" in response.text
+    assert not is_signed_in(client)

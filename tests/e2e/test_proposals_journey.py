@@ -51,6 +51,13 @@ def test_idea_life_cycle_from_posting_to_the_councils_answer(
     other.get_by_role("button", name="Support").click()
     expect(other.locator("[data-support-count]")).to_have_text("1 supporter")
     expect(other.locator("[data-vote-status]")).to_have_text("You support this idea.")
+    # He changes his mind twice from the panel htmx swapped in: its forms carry no CSRF
+    # field, htmx sends the page's token in a header.
+    other.get_by_role("button", name="Oppose").click()
+    expect(other.locator("[data-oppose-count]")).to_have_text("1 opponent")
+    other.get_by_role("button", name="Support").click()
+    expect(other.locator("[data-support-count]")).to_have_text("1 supporter")
+    expect(other.locator("[data-oppose-count]")).to_have_text("0 opponents")
     other.get_by_role("radio", name="Against").check()
     other.get_by_label("Your point").fill("The meadow is home to nesting birds.")
     other.get_by_role("button", name="Add my point").click()

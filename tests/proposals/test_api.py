@@ -89,6 +89,23 @@ def test_create_refuses_bad_input(api, resident, category, payload, field, messa
     assert not Idea.objects.exists()
 
 
+def test_vote_past_the_rate_limit_answers_429(api, resident, other, category, settings):
+    settings.PROPOSALS_VOTE_RATE_LIMIT = 1
+    idea = idea_post(resident, category=category)
+    api.force_authenticate(other)
+    response = api.post(f"{BASE}{idea.pk}/vote/", {"value": "support"}, format="json")
+    assert response.status_code == 200
+    response = api.post(f"{BASE}{idea.pk}/vote/", {"value": "oppose"}, format="json")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    error = response.json()["error"]
+    assert error["code"] == "throttled"
+    assert "your vote has not changed" in error["message"]
+    assert api.delete(f"{BASE}{idea.pk}/vote/").status_code == 429
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (1, 0)
+
+
 def test_anonymous_cannot_vote(api, resident, category):
     idea = idea_post(resident, category=category)
     response = api.post(f"{BASE}{idea.pk}/vote/", {"value": "support"}, format="json")

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from proposals import selectors, services
-from proposals.models import Idea
+from proposals.models import SHUFFLE_KEY_SPAN, Idea
 from tests.accounts.factories import AreaFactory
 from tests.proposals.factories import CategoryFactory, idea_post, point_post, vote
 
@@ -49,17 +49,59 @@ def test_sorts(ideas):
     assert _titles(selectors.idea_list(sort="debated"))[0] == "Hot debate"
 
 
+def _shuffled(ideas: list[Idea]) -> None:
+    """Give ``ideas`` evenly spread shuffle keys, in their order."""
+    step = SHUFFLE_KEY_SPAN // len(ideas)
+    for index, idea in enumerate(ideas):
+        Idea.objects.filter(pk=idea.pk).update(shuffle_key=index * step + step // 2)
+        idea.shuffle_key = index * step + step // 2
+
+
+def _rotation(ideas: list[Idea], seed: int) -> list[str]:
+    """The titles in ``seed``'s random order, worked out from the keys."""
+    start = selectors.shuffle_start(seed)
+    by_key = sorted(ideas, key=lambda idea: idea.shuffle_key)
+    first = next((i for i, idea in enumerate(by_key) if idea.shuffle_key >= start), 0)
+    return [idea.title for idea in by_key[first:] + by_key[:first]]
+
+
 def test_random_order_is_stable_per_seed_and_differs_between_seeds(resident, category):
-    for n in range(30):
-        idea_post(resident, title=f"Idea {n}", category=category)
+    ideas = [idea_post(resident, title=f"Idea {n}", category=category) for n in range(30)]
+    _shuffled(ideas)
     first = _titles(selectors.idea_list(sort="random", seed=1))
-    assert first == _titles(selectors.idea_list(sort="random", seed=1))
-    assert first != _titles(selectors.idea_list(sort="random", seed=2))
+    assert first == _titles(selectors.idea_list(sort="random", seed=1)) == _rotation(ideas, 1)
+    assert _titles(selectors.idea_list(sort="random", seed=2)) == _rotation(ideas, 2) != first
     assert sorted(first) == sorted(_titles(selectors.idea_list(sort="newest")))
     # Pages of one seed cover every idea exactly once.
     pages = [selectors.idea_list(sort="random", seed=7)[i : i + 10] for i in (0, 10, 20)]
     seen = [idea.pk for page in pages for idea in page]
     assert len(seen) == len(set(seen)) == 30
+
+
+def test_new_ideas_draw_their_own_shuffle_keys(resident, category):
+    keys = {idea_post(resident, title=f"Idea {n}", category=category).shuffle_key for n in range(5)}
+    assert len(keys) == 5
+    assert all(0 <= key < SHUFFLE_KEY_SPAN for key in keys)
+
+
+@pytest.mark.parametrize("per_page", [4, 7, 30])
+def test_random_pages_follow_the_random_order_and_its_filters(resident, category, per_page):
+    parks = CategoryFactory(name="Parks")
+    ideas = [
+        idea_post(resident, title=f"Idea {n}", category=parks if n % 3 else category)
+        for n in range(30)
+    ]
+    _shuffled(ideas)
+    for seed, chosen in ((1, None), (5, parks)):
+        listed = selectors.idea_list(sort="random", seed=seed, category=chosen)
+        expected = _titles(listed)
+        assert len(expected) == (20 if chosen else 30)
+        paged = []
+        for number in range(1, len(expected) // per_page + 2):
+            page = selectors.idea_page(listed, number=number, per_page=per_page, seed=seed)
+            if page.number == number:
+                paged += _titles(page.object_list)
+        assert paged == expected
 
 
 def test_filters_and_hidden_archived_merged_are_left_out(resident, other, moderator):
@@ -128,3 +170,25 @@ def test_forwarded_list_counts_days_to_answer(resident, category, moderator):
     summary = selectors.forwarded_list()
     assert summary.answered == 1 and summary.waiting == 1
     assert summary.median_days == 12
+
+
+def test_list_counts_are_reused_for_a_while_per_filter(resident, category, settings):
+    settings.PROPOSALS_LIST_COUNT_SECONDS = 30
+    parks = CategoryFactory(name="Parks")
+    for n in range(3):
+        idea_post(resident, title=f"Idea {n}", category=category)
+
+    def count(**filters) -> int:
+        ideas = selectors.idea_list(**filters)
+        return selectors.idea_page(ideas, number=1, per_page=10).paginator.count
+
+    assert count(sort="newest") == 3
+    assert count(category=parks) == 0
+    idea_post(resident, title="One more", category=parks)
+    assert count(sort="newest") == 3  # the count of a moment ago, for every sort
+    assert count(sort="top") == 3
+    assert count(category=parks) == 0
+    assert count(sort="newest", query="more") == 1  # another filter, counted afresh
+    settings.PROPOSALS_LIST_COUNT_SECONDS = 0
+    assert count(sort="newest") == 4
+    assert count(category=parks) == 1

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, F
 from PIL import Image
 
 from civicportal.core.models import Follow
+from civicportal.core.ratelimit import RateLimited
 from civicportal.core.services import account_delete
 from civicportal.notifications.models import Delivery, Event
 from proposals import services
-from proposals.models import Idea, IdeaStatus, IdeaVote, Point, PointRating
+from proposals.models import Idea, IdeaStatus, IdeaVote, Point, PointRating, trending_score
+from proposals.services import votes as votes_service
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.proposals.factories import (
     idea_post,
@@ -153,6 +159,146 @@ def test_vote_refused_on_archived_or_answered_idea(resident, other, category, mo
         vote(other, idea)
 
 
+def test_votes_past_the_rate_limit_are_refused_and_change_nothing(
+    resident, other, category, settings
+):
+    settings.PROPOSALS_VOTE_RATE_LIMIT = 2
+    settings.PROPOSALS_VOTE_RATE_WINDOW = 300
+    idea = idea_post(resident, category=category)
+    vote(other, idea, "support")
+    vote(other, idea, "oppose")
+    with pytest.raises(RateLimited, match="your vote has not changed") as refused:
+        services.idea_vote_withdraw(user=other, idea=idea)
+    assert 0 < refused.value.retry_after <= 300
+    with pytest.raises(RateLimited):
+        vote(other, idea, "support")
+    assert IdeaVote.objects.get(idea=idea, user=other).value == "oppose"
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (0, 1)
+    vote(resident, idea, "support")  # another resident has an allowance of their own
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (1, 1)
+
+
+def test_a_vote_changed_in_between_by_another_request_is_read_again(
+    resident, other, category, monkeypatch
+):
+    """The change is claimed by a write conditional on the value read; when another
+    request of the resident changed the vote in between, the claim fails and the vote is
+    read again, under its lock, instead of moving the counters from the wrong value."""
+    idea = idea_post(resident, category=category)
+    vote(other, idea, "support")
+    reads = []
+    read = votes_service._vote_read
+
+    def read_then_another_request_lands(**kwargs):
+        result = read(**kwargs)
+        if not reads:  # the other request: the same resident opposes, counters and all
+            IdeaVote.objects.filter(idea=idea, user=other).update(value="oppose")
+            Idea.objects.filter(pk=idea.pk).update(support_count=0, oppose_count=1)
+        reads.append(result)
+        return result
+
+    monkeypatch.setattr(votes_service, "_vote_read", read_then_another_request_lands)
+    vote(other, idea, "oppose")
+    assert len(reads) == 2
+    services.idea_vote_withdraw(user=other, idea=idea)
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (0, 0)
+    assert not IdeaVote.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_residents_concurrent_changing_votes_count_once(category, settings):
+    """Twenty threads of one resident voting at once, support and oppose alternating:
+    first votes race on the unique constraint, changes on the conditional write."""
+    settings.PROPOSALS_VOTE_RATE_LIMIT = 0
+    author, voter = UserFactory(), UserFactory()
+    idea = idea_post(author, category=category)
+    barrier = threading.Barrier(20)
+    errors: list[Exception] = []
+
+    def cast(value: str) -> None:
+        try:
+            barrier.wait()
+            for _ in range(5):
+                services.idea_vote(user=voter, idea=idea.pk, value=value)
+        except Exception as error:  # the test reports whatever went wrong
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=cast, args=("support" if n % 2 else "oppose",)) for n in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    final = IdeaVote.objects.get(idea=idea, user=voter).value
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == ((1, 0) if final == "support" else (0, 1))
+    expected = trending_score(support=idea.support_count, created_at=idea.created_at)
+    assert idea.trending_score == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vote_racing_a_status_change_is_refused_and_rolled_back(category):
+    """The vote reads the idea open, then its counter update waits for the council's
+    change; once that commits, the update finds the idea closed and the vote is undone."""
+    author, voter = UserFactory(), UserFactory()
+    idea = idea_post(author, category=category)
+    vote(voter, idea, "support")
+    outcome: dict[str, Exception] = {}
+
+    def vote_in_another_connection():
+        try:
+            services.idea_vote(user=voter, idea=idea.pk, value="oppose")
+        except ValidationError as error:
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        Idea.objects.select_for_update().filter(pk=idea.pk).update(
+            status=IdeaStatus.IMPLEMENTED, official_response="Done."
+        )
+        thread = threading.Thread(target=vote_in_another_connection)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not _someone_waits_for_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _someone_waits_for_a_lock(), "the vote never reached the counter update"
+    thread.join(timeout=10)
+    assert "closed" in str(outcome["error"])
+    assert IdeaVote.objects.get(idea=idea, user=voter).value == "support"
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (1, 0)
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_trending_score_moved_by_votes_matches_the_formula(resident, category):
+    idea = idea_post(resident, category=category)
+    voters = UserFactory.create_batch(7)
+    for user in voters:
+        vote(user, idea, "support")
+    services.idea_vote_withdraw(user=voters[0], idea=idea)
+    vote(voters[1], idea, "oppose")
+    idea.refresh_from_db()
+    assert idea.support_count == 5
+    expected = trending_score(support=5, created_at=idea.created_at)
+    assert idea.trending_score == pytest.approx(expected, abs=1e-5)
+
+
 def test_vote_refuses_an_unknown_value(resident, other, category):
     idea = idea_post(resident, category=category)
     with pytest.raises(ValidationError):
@@ -242,6 +388,40 @@ def test_status_change_needs_a_response_and_staff(resident, other, category, mod
         services.idea_status_set(actor=other, idea=idea, status="accepted", response="Yes")
     idea.refresh_from_db()
     assert idea.status == IdeaStatus.SUBMITTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merge_waits_for_a_vote_in_flight_instead_of_deadlocking(category, moderator):
+    """A vote holds its vote row, then updates its idea's counters; a merge must not take
+    the idea first and then wait for that vote row (each would wait for the other)."""
+    author, voter = UserFactory(), UserFactory()
+    source = idea_post(author, title="Source", category=category)
+    target = idea_post(author, title="Target", category=category)
+    vote(voter, source, "support")
+    outcome: dict[str, object] = {}
+
+    def merge_in_another_connection():
+        try:
+            outcome["merged"] = services.idea_merge(actor=moderator, source=source, target=target)
+        except Exception as error:  # the test reports whatever went wrong
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # the vote in flight: its row first, its counters last
+        IdeaVote.objects.filter(idea=source, user=voter).update(value="oppose")
+        thread = threading.Thread(target=merge_in_another_connection)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not _someone_waits_for_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        Idea.objects.filter(pk=source.pk).update(
+            support_count=F("support_count") - 1, oppose_count=F("oppose_count") + 1
+        )
+    thread.join(timeout=10)
+    assert "error" not in outcome, outcome
+    target.refresh_from_db()
+    assert (target.support_count, target.oppose_count) == (0, 1)
 
 
 def test_merge_moves_votes_and_followers_without_double_counting(resident, category, moderator):

@@ -167,6 +167,37 @@ def test_vote_with_htmx_returns_the_panel(client, resident, other, category):
     assert "1 opponent" in response.text
 
 
+def test_vote_past_the_rate_limit_shows_why_and_keeps_the_vote(
+    client, resident, other, category, settings
+):
+    settings.PROPOSALS_VOTE_RATE_LIMIT = 1
+    idea = idea_post(resident, category=category)
+    client.force_login(other)
+    url = reverse("proposals:idea-vote", args=[idea.pk])
+    client.post(url, {"value": "support"})
+    # With htmx the panel comes back (swapped in: a 2xx) with the reason, the vote as it was.
+    response = client.post(url, {"value": "oppose"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "You have voted 1 times in a short time" in response.text
+    assert 'aria-pressed="true">Support<' in response.text
+    # Without JavaScript the idea page tells the same after the redirect.
+    response = client.post(url, {"value": "oppose"}, follow=True)
+    assert "your vote has not changed" in response.text
+    assert IdeaVote.objects.get(idea=idea, user=other).value == "support"
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (1, 0)
+
+
+def test_vote_on_a_hidden_idea_is_not_found(client, resident, other, category):
+    idea = idea_post(resident, category=category)
+    Idea.objects.filter(pk=idea.pk).update(moderation_state="hidden")
+    client.force_login(other)
+    url = reverse("proposals:idea-vote", args=[idea.pk])
+    assert client.post(url, {"value": "support"}).status_code == 404
+    assert client.post(url, {"value": "support"}, headers={"HX-Request": "true"}).status_code == 404
+    assert not IdeaVote.objects.exists()
+
+
 def test_vote_requires_sign_in(client, resident, category):
     idea = idea_post(resident, category=category)
     response = client.post(reverse("proposals:idea-vote", args=[idea.pk]), {"value": "support"})

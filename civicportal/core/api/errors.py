@@ -1,8 +1,9 @@
 """One error format for the whole API.
 
 Every error answer is ``{"error": {"status": ..., "code": ..., "message": ..., "fields": {...}}}``.
-Django ``ValidationError``s raised by services become 400s here, so API views can call the
-same services as the pages without translating exceptions themselves.
+Django ``ValidationError``s raised by services become 400s here (``RateLimited`` ones 429s
+with ``Retry-After``), so API views can call the same services as the pages without
+translating exceptions themselves.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from civicportal.core.ratelimit import RateLimited
 
 
 def _django_validation_error_detail(exc: DjangoValidationError) -> dict | list:
@@ -33,7 +36,12 @@ def _flatten_message(detail) -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RateLimited):
+        # 429 with Retry-After, and the service's own words (not DRF's "throttled" text).
+        retry_after = exc.retry_after
+        exc = exceptions.Throttled(detail=" ".join(exc.messages))
+        exc.wait = retry_after
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_error_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

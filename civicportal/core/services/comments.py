@@ -13,12 +13,10 @@ Rules enforced here, whatever the interface (page, htmx, API):
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -30,9 +28,10 @@ from civicportal.core import targets
 from civicportal.core.audit import audit_record
 from civicportal.core.models import Comment, Moderatable
 from civicportal.core.models.comments import COMMENT_MAX_LENGTH
+from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from civicportal.core.rendering import markdown_render
 
-RATE_CACHE_PREFIX = "core:comment-rate:"
+RATE_SCOPE = "core:comment"
 
 
 def _body_clean(body: str) -> str:
@@ -52,28 +51,21 @@ def _body_clean(body: str) -> str:
 def _rate_limit_take(*, user: User) -> None:
     """Count one post against the resident's allowance; refuse when it is used up."""
     limit = settings.CORE_COMMENT_RATE_LIMIT
-    if limit <= 0:
+    window = settings.CORE_COMMENT_RATE_WINDOW
+    if rate_limit_take(scope=RATE_SCOPE, subject=user.pk, limit=limit, window=window):
         return
-    window = max(settings.CORE_COMMENT_RATE_WINDOW, 1)
-    key = f"{RATE_CACHE_PREFIX}{user.pk}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr: a new window has begun
-        cache.add(key, 1, timeout=window + 5)
-        count = 1
-    if count > limit:
-        minutes = max(round(window / 60), 1)
-        raise ValidationError(
-            ngettext(
-                "You have posted %(limit)s comments in a short time. Please wait a minute "
-                "before posting again; your text is still here.",
-                "You have posted %(limit)s comments in a short time. Please wait "
-                "%(minutes)s minutes before posting again; your text is still here.",
-                minutes,
-            )
-            % {"limit": limit, "minutes": minutes}
+    minutes = max(round(max(window, 1) / 60), 1)
+    raise RateLimited(
+        ngettext(
+            "You have posted %(limit)s comments in a short time. Please wait a minute "
+            "before posting again; your text is still here.",
+            "You have posted %(limit)s comments in a short time. Please wait "
+            "%(minutes)s minutes before posting again; your text is still here.",
+            minutes,
         )
+        % {"limit": limit, "minutes": minutes},
+        retry_after=seconds_to_next_window(window),
+    )
 
 
 @transaction.atomic

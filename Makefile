@@ -79,7 +79,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 messages: install
-	$(PY) manage.py makemessages -l is --ignore=.venv --ignore=static/node_modules --ignore=var
+	$(PY) manage.py makemessages -l is --ignore=.venv --ignore=static/node_modules --ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=static
 
 # The embedded default, as a newcomer gets it: SQLite, tasks in-process, demo data, pages.

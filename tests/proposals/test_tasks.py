@@ -9,7 +9,7 @@ from django.utils import timezone
 from civicportal.accounts import roles
 from civicportal.notifications.models import Delivery, Event
 from proposals.models import ForwardingRound, Idea, IdeaStatus
-from proposals.services.council import forward_period
+from proposals.services.forwarding import forward_period
 from proposals.tasks import ideas_archive_inactive_task, ideas_forward_task
 from tests.accounts.factories import UserFactory
 from tests.core.factories import comment_post

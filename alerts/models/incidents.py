@@ -1,13 +1,4 @@
-"""Emergency alerts: the incident (``Alert``) and its CAP messages (``AlertMessage``), the
-residents' ``AlertSubscription`` and their ``GroundReport`` from the scene.
-
-An alert moves ``draft → pending → published → updated → cancelled | expired``; each of
-its messages is one CAP 1.2 ``<alert>`` (msgType Alert, Update or Cancel) with its own
-``draft → pending → published`` life. Only ``services.py`` changes states; the database
-refuses what must never happen whatever the path: a message approved by its own author,
-a published message without an approver, two messages of one alert waiting for approval,
-two subscriptions of one resident.
-"""
+"""The incident (``Alert``) and its CAP messages (``AlertMessage``)."""
 
 from __future__ import annotations
 
@@ -19,90 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# --- CAP 1.2 code lists ------------------------------------------------------------------
-
-
-class CapStatus(models.TextChoices):
-    ACTUAL = "Actual", _("Actual")
-    EXERCISE = "Exercise", _("Exercise")
-    TEST = "Test", _("Test")
-
-
-class MsgType(models.TextChoices):
-    ALERT = "Alert", _("Alert")
-    UPDATE = "Update", _("Update")
-    CANCEL = "Cancel", _("Cancel / all clear")
-
-
-class Category(models.TextChoices):
-    GEO = "Geo", _("Geophysical (landslide, earthquake)")
-    MET = "Met", _("Weather (storm, flood)")
-    SAFETY = "Safety", _("General public safety")
-    SECURITY = "Security", _("Law enforcement, security")
-    RESCUE = "Rescue", _("Rescue and recovery")
-    FIRE = "Fire", _("Fire")
-    HEALTH = "Health", _("Health")
-    ENV = "Env", _("Environment, pollution")
-    TRANSPORT = "Transport", _("Transport")
-    INFRA = "Infra", _("Utilities and infrastructure")
-    CBRNE = "CBRNE", _("Chemical, biological, radiological, nuclear, explosive")
-    OTHER = "Other", _("Other")
-
-
-class ResponseType(models.TextChoices):
-    SHELTER = "Shelter", _("Shelter in place")
-    EVACUATE = "Evacuate", _("Evacuate")
-    PREPARE = "Prepare", _("Prepare")
-    EXECUTE = "Execute", _("Execute the pre-planned action")
-    AVOID = "Avoid", _("Avoid the area")
-    MONITOR = "Monitor", _("Monitor for updates")
-    ASSESS = "Assess", _("Assess the situation")
-    ALL_CLEAR = "AllClear", _("All clear")
-    NONE = "None", _("No action")
-
-
-class Urgency(models.TextChoices):
-    IMMEDIATE = "Immediate", _("Immediate: act now")
-    EXPECTED = "Expected", _("Expected: act within the hour")
-    FUTURE = "Future", _("Future: act in the near future")
-    PAST = "Past", _("Past: no longer needed")
-    UNKNOWN = "Unknown", _("Unknown")
-
-
-class Severity(models.TextChoices):
-    EXTREME = "Extreme", _("Extreme: threat to life")
-    SEVERE = "Severe", _("Severe: significant threat to life or property")
-    MODERATE = "Moderate", _("Moderate: possible threat to life or property")
-    MINOR = "Minor", _("Minor: little or no threat")
-    UNKNOWN = "Unknown", _("Unknown")
-
-
-class Certainty(models.TextChoices):
-    OBSERVED = "Observed", _("Observed: it is happening")
-    LIKELY = "Likely", _("Likely (more than 50 %)")
-    POSSIBLE = "Possible", _("Possible (less than 50 %)")
-    UNLIKELY = "Unlikely", _("Unlikely")
-    UNKNOWN = "Unknown", _("Unknown")
-
-
-class SeverityRank(models.IntegerChoices):
-    """A subscription's minimum severity; a message reaches ranks up to its own."""
-
-    MINOR = 1, _("Minor and above (every alert)")
-    MODERATE = 2, _("Moderate and above")
-    SEVERE = 3, _("Severe and above")
-    EXTREME = 4, _("Extreme only")
-
-
-# Unknown severity counts as Minor: it reaches everyone who wants every alert.
-SEVERITY_RANK = {
-    Severity.UNKNOWN: 1,
-    Severity.MINOR: 1,
-    Severity.MODERATE: 2,
-    Severity.SEVERE: 3,
-    Severity.EXTREME: 4,
-}
-
+from alerts.models.codes import (
+    SEVERITY_RANK,
+    CapStatus,
+    Category,
+    Certainty,
+    MsgType,
+    ResponseType,
+    Severity,
+    Urgency,
+)
 
 # --- The incident ------------------------------------------------------------------------
 
@@ -408,127 +325,5 @@ class AlertMessage(models.Model):
         return f"{self.sender},{self.identifier},{cap_datetime(self.sent)}"
 
 
-# --- Residents ---------------------------------------------------------------------------
-
-
-class AlertSubscription(models.Model):
-    """Where and how a resident wants alerts: areas, minimum severity, channels.
-
-    No areas means the whole council area. One per resident (a database constraint).
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resident"),
-        on_delete=models.CASCADE,
-        related_name="alert_subscription",
-    )
-    areas = models.ManyToManyField(
-        "accounts.Area",
-        verbose_name=_("areas"),
-        blank=True,
-        related_name="alert_subscriptions",
-        help_text=_("Leave all unticked for alerts anywhere in the council area."),
-    )
-    min_severity = models.PositiveSmallIntegerField(
-        _("minimum severity"), choices=SeverityRank.choices, default=SeverityRank.MINOR
-    )
-    by_email = models.BooleanField(_("by email"), default=True)
-    by_push = models.BooleanField(_("by web push on this device's browser"), default=False)
-    by_sms = models.BooleanField(_("by SMS (needs a verified phone number)"), default=False)
-    receive_tests = models.BooleanField(
-        _("also exercises and test messages"),
-        default=False,
-        help_text=_("The council sometimes tests its alerts; they are clearly marked EXERCISE."),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("alert subscription")
-        verbose_name_plural = _("alert subscriptions")
-        constraints = [
-            models.UniqueConstraint(fields=["user"], name="alerts_subscription_one_per_user"),
-        ]
-
-    def __str__(self) -> str:
-        return _("Alerts for %(user)s") % {"user": self.user}
-
-    @property
-    def channels(self) -> list[str]:
-        return [
-            channel
-            for channel, on in (
-                ("email", self.by_email),
-                ("push", self.by_push),
-                ("sms", self.by_sms),
-            )
-            if on
-        ]
-
-
-class GroundReport(models.Model):
-    """A resident's report from the scene of an active alert, triaged by staff."""
-
-    class Triage(models.TextChoices):
-        NEW = "new", _("New")
-        CONFIRMED = "confirmed", _("Confirmed")
-        DISMISSED = "dismissed", _("Dismissed")
-
-    alert = models.ForeignKey(
-        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="reports"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resident"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="alert_ground_reports",
-    )
-    text = models.TextField(_("what you see"), max_length=2000)
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    location_text = models.CharField(_("where"), max_length=200, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="alerts/reports/", blank=True)
-    triage = models.CharField(
-        _("triage"), max_length=10, choices=Triage.choices, default=Triage.NEW, db_index=True
-    )
-    triaged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("triaged by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("ground report")
-        verbose_name_plural = _("ground reports")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | (
-                    Q(latitude__gte=-90)
-                    & Q(latitude__lte=90)
-                    & Q(longitude__gte=-180)
-                    & Q(longitude__lte=180)
-                ),
-                name="alerts_groundreport_location_on_globe",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text[:60]
-
-
 auditlog.register(Alert)
 auditlog.register(AlertMessage, m2m_fields={"areas"})
-auditlog.register(GroundReport, exclude_fields=["text", "photo", "latitude", "longitude"])

@@ -1,18 +1,5 @@
-"""Ideas residents propose, their votes, their points for and against, and the council's answers.
-
-Counters on ``Idea`` (supporters, opponents, points) and on ``Point`` (helpful/unhelpful)
-are denormalised so that lists sort on indexed columns; only ``proposals.services``
-changes them, by updates relative to the row's own values (``F()``; the votes' one
-handwritten ``UPDATE``), never ``save()``.
-
-``shuffle_key`` is a random number drawn when the idea is posted: the list's random sort
-is the order of these keys, started at a point drawn from the visitor's seed, so it pages
-on an index like the other sorts.
-
-``trending_score`` is time-independent: ``log10(max(support, 1)) + age_seconds / DECAY``
-measured from a fixed epoch, so "support decaying with age" sorts on a plain index (an idea
-needs ten times the support of one posted ``TRENDING_DECAY_SECONDS`` later to rank level).
-"""
+"""Ideas, their categories and statuses, and residents' votes on them; with the helpers
+that place an idea in the list's sorts (``trending_score``, ``shuffle_key_new``)."""
 
 from __future__ import annotations
 
@@ -33,7 +20,6 @@ from civicportal.core.models import Moderatable, ModerationState
 
 TITLE_MAX_LENGTH = 140
 BODY_MAX_LENGTH = 10_000
-POINT_MAX_LENGTH = 500
 RESPONSE_MAX_LENGTH = 10_000
 TRENDING_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 TRENDING_DECAY_SECONDS = 3 * 86_400  # three days of age weigh as much as tenfold support
@@ -349,108 +335,6 @@ class IdeaVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_value_display()} #{self.idea_id}"
-
-
-class Point(Moderatable):
-    """A short argument for or against an idea; residents rate it helpful or not."""
-
-    class Side(models.TextChoices):
-        FOR = "for", _("For")
-        AGAINST = "against", _("Against")
-
-    idea = models.ForeignKey(
-        Idea, verbose_name=_("idea"), on_delete=models.CASCADE, related_name="points"
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="idea_points",
-    )
-    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
-    text = models.TextField(_("point"), max_length=POINT_MAX_LENGTH)
-    helpful_count = models.PositiveIntegerField(_("helpful"), default=0, editable=False)
-    unhelpful_count = models.PositiveIntegerField(_("not helpful"), default=0, editable=False)
-    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("point")
-        verbose_name_plural = _("points")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["idea", "side"], name="proposals_point_idea_side_idx")]
-
-    def __str__(self) -> str:
-        text = " ".join(self.text.split())
-        return text if len(text) <= 80 else text[:79] + "…"
-
-    def get_absolute_url(self) -> str:
-        return f"{self.idea.get_absolute_url()}#point-{self.pk}"
-
-    @property
-    def author_name(self) -> str:
-        if self.author_id is None:
-            return str(_("Deleted resident"))
-        return self.author.public_name
-
-    @property
-    def helpfulness(self) -> int:
-        return self.helpful_count - self.unhelpful_count
-
-    def get_moderation_excerpt(self) -> str:
-        return self.text
-
-
-class PointRating(models.Model):
-    class Value(models.TextChoices):
-        HELPFUL = "helpful", _("Helpful")
-        UNHELPFUL = "unhelpful", _("Not helpful")
-
-    point = models.ForeignKey(
-        Point, verbose_name=_("point"), on_delete=models.CASCADE, related_name="ratings"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resident"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="point_ratings",
-    )
-    value = models.CharField(_("rating"), max_length=10, choices=Value.choices)
-    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("rating of a point")
-        verbose_name_plural = _("ratings of points")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["point", "user"],
-                condition=Q(user__isnull=False),
-                name="proposals_pointrating_one_per_user_point",
-                violation_error_message=_("You have already rated this point."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_value_display()} #{self.point_id}"
-
-
-class ForwardingRound(models.Model):
-    """One period's forwarding of the top ideas; the unique period makes a rerun a no-op."""
-
-    period = models.CharField(_("period"), max_length=10, unique=True)
-    created_at = models.DateTimeField(_("run at"), default=timezone.now)
-    idea_count = models.PositiveIntegerField(_("ideas forwarded"), default=0)
-
-    class Meta:
-        verbose_name = _("forwarding round")
-        verbose_name_plural = _("forwarding rounds")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.period
 
 
 auditlog.register(

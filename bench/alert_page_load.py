@@ -11,7 +11,7 @@ URLconf of the bench's own (written to a temporary directory) that adds ``/bench
 (a view that returns a short text response, no database) to the portal's URLs, so the
 baseline goes through the same server, settings and middleware as the pages.
 
-The load generator is a small asyncio HTTP/1.1 client in this file (keep-alive when the
+The load generator is the small asyncio HTTP/1.1 client of support.py (keep-alive when the
 server allows it, no cookies: first-time visitors), ``--clients`` connections each sending
 its next request as soon as the last answer is in, for ``--seconds`` per URL. The URLs take
 turns in ``--rounds`` slices, so that the other load on the machine weighs on all of them
@@ -36,7 +36,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import cpu_seconds, database_create, free_port, loadavg, process_tree
+from support import (
+    closed_loop,
+    cpu_seconds,
+    database_create,
+    free_port,
+    http_request,
+    loadavg,
+    process_tree,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,65 +71,21 @@ WORKERS = 2
 THREADS = 4
 
 
-async def _fetch(reader: asyncio.StreamReader, writer, request: bytes) -> tuple[int, bool]:
-    """One request on an open connection: (status, whether the server keeps it open)."""
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _sep, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip().lower()
-    if "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
-        keep = headers.get("connection") != "close" and not lines[0].startswith("HTTP/1.0")
-    else:  # no length: the body ends with the connection
-        await reader.read()
-        keep = False
-    return status, keep
-
-
-async def _load(
+def _load(
     host: str, port: int, path: str, *, clients: int, seconds: float
 ) -> tuple[float, list[float], int]:
-    """``clients`` closed-loop connections on ``path`` for ``seconds``: the seconds it took,
-    the latencies and the number of errors.
+    """``clients`` closed-loop connections on ``path`` for ``seconds`` (first-time visitors:
+    no cookies): the seconds it took, the latencies and the number of errors."""
+    request = http_request(
+        "GET", path, host=f"{host}:{port}", headers={"Accept": "text/html", "Accept-Language": "en"}
+    )
 
-    A request's latency includes opening its connection when the server closed the last one.
-    """
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: alert-page-load\r\n"
-        "Accept: text/html\r\nAccept-Language: en\r\n\r\n"
-    ).encode()
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
+    def next_request(_client: int):
+        return request, lambda answer: answer.status == 200
 
-    async def client() -> None:
-        nonlocal errors
-        reader = writer = None
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection(host, port)
-                status, keep = await _fetch(reader, writer, request)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                errors += 1
-                keep = False
-            else:
-                latencies.append(time.perf_counter() - started)
-                errors += status != 200
-            if not keep and writer is not None:
-                writer.close()
-                reader = writer = None
-        if writer is not None:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return time.perf_counter() - started, latencies, errors
+    return asyncio.run(
+        closed_loop(host, port, clients=clients, seconds=seconds, next_request=next_request)
+    )
 
 
 @dataclass
@@ -288,7 +252,7 @@ def main() -> None:
             "alert page": f"/alerts/{alert.pk}/",
         }
         for path in targets.values():  # warm up every worker (templates, pool, copies)
-            asyncio.run(_load("127.0.0.1", port, path, clients=args.clients, seconds=1))
+            _load("127.0.0.1", port, path, clients=args.clients, seconds=1)
         # The URLs take turns in short slices, so that the other load on the machine, which
         # drifts, weighs on the baseline and the pages alike.
         measured = {name: _Measured() for name in targets}
@@ -296,12 +260,13 @@ def main() -> None:
         for _round in range(args.rounds):
             for name, path in targets.items():
                 server_cpu, client_cpu = cpu_seconds(server_pids), time.process_time()
-                seconds, latencies, errors = asyncio.run(
-                    _load(
-                        "127.0.0.1", port, path,
-                        clients=args.clients, seconds=args.seconds / args.rounds,
-                    )
-                )  # fmt: skip
+                seconds, latencies, errors = _load(
+                    "127.0.0.1",
+                    port,
+                    path,
+                    clients=args.clients,
+                    seconds=args.seconds / args.rounds,
+                )
                 slot = measured[name]
                 slot.seconds += seconds
                 slot.latencies += latencies

@@ -1,4 +1,5 @@
-"""Pieces the fan-out benchmarks share: ports, /proc readings, databases, Celery workers.
+"""Pieces the benchmarks share: ports, /proc readings, databases, Celery workers, and a
+lean closed-loop HTTP/1.1 load generator.
 
 Imported by the scripts in this folder (run as ``python bench/<script>.py``, which puts
 this folder on ``sys.path``).
@@ -6,11 +7,14 @@ this folder on ``sys.path``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -99,3 +103,116 @@ def worker_stop(worker: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(os.getpgid(worker.pid), signal.SIGKILL)
             worker.wait(10)
+
+
+# --- Load generation -------------------------------------------------------------------
+#
+# The load generator shares the 2 cores with the server it measures, so it must cost as
+# little as it can: a general-purpose client (requests: about 0.8 ms of CPU per request
+# here; aiohttp: about twice what this one costs) takes that CPU from the server, and with
+# 32 threads waiting for one interpreter lock, it adds its own queueing to the latencies
+# it reports. This is plain asyncio streams and just enough HTTP/1.1 to read an answer.
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    headers: dict[str, list[str]]  # lower-case names; a header sent twice has two values
+    body: bytes
+    keep_alive: bool
+
+    def header(self, name: str) -> str:
+        return (self.headers.get(name) or [""])[-1]
+
+
+def http_request(
+    method: str, path: str, *, host: str, headers: dict[str, str] | None = None, body: bytes = b""
+) -> bytes:
+    """The bytes of one HTTP/1.1 request (keep-alive, the body's length set)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "User-Agent: civicportal-bench"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method != "GET":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def http_exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> HttpAnswer:
+    """Send ``request`` on an open connection and read the whole answer."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        if line:
+            name, _sep, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), []).append(value.strip())
+    keep_alive = not lines[0].startswith("HTTP/1.0") and (
+        (headers.get("connection") or [""])[-1].lower() != "close"
+    )
+    if status in (204, 304):  # never a body
+        body = b""
+    elif "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"][-1]))
+    elif "chunked" in (headers.get("transfer-encoding") or [""])[-1].lower():
+        chunks = []
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            chunks.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")  # the empty line after the last chunk (no trailers)
+        body = b"".join(chunks)
+    else:  # no length: the body ends with the connection
+        body = await reader.read()
+        keep_alive = False
+    return HttpAnswer(status, headers, body, keep_alive)
+
+
+# What a client sends next: the request's bytes and what judges its answer (True: as
+# expected). Called with the client's number.
+NextRequest = Callable[[int], tuple[bytes, Callable[[HttpAnswer], bool]]]
+
+
+async def closed_loop(
+    host: str, port: int, *, clients: int, seconds: float, next_request: NextRequest
+) -> tuple[float, list[float], int]:
+    """``clients`` connections, each sending its next request as soon as the last answer is
+    in, for ``seconds``: the seconds it took, the latencies (seconds) of the answers judged
+    good, and the number of the others (refused, unexpected, or the connection failed).
+
+    A request's latency includes opening its connection when the server closed the last one.
+    """
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        nonlocal failures
+        reader = writer = None
+        while time.perf_counter() < deadline:
+            request, judge = next_request(number)
+            started = time.perf_counter()
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(host, port)
+                answer = await http_exchange(reader, writer, request)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                failures += 1
+                keep_alive = False
+            else:
+                elapsed = time.perf_counter() - started
+                keep_alive = answer.keep_alive
+                if judge(answer):
+                    latencies.append(elapsed)
+                else:
+                    failures += 1
+            if not keep_alive and writer is not None:
+                writer.close()
+                reader = writer = None
+        if writer is not None:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(number) for number in range(clients)))
+    return time.perf_counter() - started, latencies, failures

@@ -1,7 +1,8 @@
 """The last hour before a deadline: 32 signed-in residents voting at once (issue 4).
 
     .venv/bin/python bench/vote_burst.py [--clients 32] [--seconds 20] [--ideas 40]
-        [--workers 2] [--threads 2] [--rounds 4] [--plain]
+        [--baseline-ideas 1000] [--worker-class sync] [--workers 3] [--threads 1]
+        [--rounds 4] [--plain]
 
 Builds its own PostgreSQL database (``cp_bench_votes``; server from ``BENCH_DATABASE_URL``),
 migrates it, creates the residents and ideas, and starts gunicorn on it with *this file*
@@ -10,18 +11,21 @@ as the settings module: it is CivicPortal's settings plus a URLconf adding one b
 the product. The cache is Redis (``BENCH_REDIS_URL``, default database 11, flushed
 first), as in production, so the vote rate limit costs its real round trip.
 
-gunicorn runs ``--workers`` gthread processes of ``--threads`` threads (default 2 and 2):
-one process per core of the 2-core machine the targets were set on, and a second thread
-in each so that a request waiting for PostgreSQL or Redis does not idle its process; more
-threads only queue for the interpreter lock (holding row locks while they wait). Both
-phases use the same server.
+gunicorn runs as the portal ships it (Dockerfile, docker-compose.yml): three sync workers,
+one request at a time each, a new connection per request; on the 2-core machine the
+targets were set on, the third covers the time the others wait for PostgreSQL or Redis.
+``--worker-class gthread --workers 2 --threads 2`` measures threaded workers instead
+(kept-alive connections, but the threads of a process queue for the interpreter lock,
+holding row locks while they wait). Both phases use the same server.
 
 Every client is a signed-in resident with its own session cookie and CSRF token, in a
-closed loop, in two kinds of phases of ``--seconds`` each in all, alternating in
+closed loop (the lean asyncio client of support.py: it leaves the cores to the server), in two kinds of phases of ``--seconds`` each in all, alternating in
 ``--rounds`` rounds (baseline, real, real, baseline, ...) so that a change of load on a
 shared machine weighs on both alike:
 
-1. baseline: POST /bench/baseline-vote/ (insert one row, nothing else);
+1. baseline: POST /bench/baseline-vote/: insert one row, nothing else. Each resident
+   inserts a new row every time (it walks through ``--baseline-ideas`` ideas of its own
+   order), so the baseline pays for a write and its commit as a vote does;
 2. real: POST /ideas/<id>/vote/ with support (70 %) or oppose on random ideas, as the
    idea page does it with JavaScript: an htmx request answered with the vote panel (CSRF,
    rate limit, rules, vote row, counters, the panel, all of it). ``--plain`` votes as a
@@ -45,7 +49,7 @@ import os
 import sys
 from pathlib import Path
 
-from support import cpu_seconds, process_tree
+from support import closed_loop, cpu_seconds, http_request, process_tree
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
@@ -90,13 +94,13 @@ if __name__ != "__main__":
 
 if __name__ == "__main__":
     import argparse
+    import asyncio
     import random
     import re
     import signal
     import socket
     import statistics
     import subprocess
-    import threading
     import time
     from collections import Counter
     from urllib.parse import urlsplit, urlunsplit
@@ -157,7 +161,26 @@ if __name__ == "__main__":
             sock.bind(("127.0.0.1", 0))
             return sock.getsockname()[1]
 
-    def prepare(clients: int, ideas: int):
+    FORM = "application/x-www-form-urlencoded"
+
+    def fetch(port: int, path: str, headers: dict[str, str]):
+        """One GET outside the measured phases (the residents' first page, the warm-up)."""
+        from support import http_exchange
+
+        async def get():
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                request = http_request("GET", path, host=f"127.0.0.1:{port}", headers=headers)
+                return await http_exchange(reader, writer, request)
+            finally:
+                writer.close()
+
+        answer = asyncio.run(get())
+        if answer.status != 200:
+            raise SystemExit(f"GET {path} answered {answer.status}")
+        return answer
+
+    def prepare(clients: int, ideas: int, baseline_ideas: int):
         import psycopg
 
         with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
@@ -183,10 +206,10 @@ if __name__ == "__main__":
             Idea.objects.create(title=f"Idea {n}", body="Body", category=category, author=author)
             for n in range(ideas)
         ]
-        baseline = [
-            Idea.objects.create(title=f"Baseline {n}", body="Body", category=category)
-            for n in range(ideas)
-        ]
+        baseline = Idea.objects.bulk_create(
+            Idea(title=f"Baseline {n}", body="Body", category=category)
+            for n in range(baseline_ideas)
+        )
         cookies = []
         for n in range(clients):
             user = User.objects.create_user(email=f"voter{n}@bench.example", password="x")
@@ -195,7 +218,9 @@ if __name__ == "__main__":
             cookies.append((user.pk, client.cookies["sessionid"].value))
         return [i.pk for i in real], [i.pk for i in baseline], cookies
 
-    def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+    def start_gunicorn(
+        port: int, workers: int, threads: int, worker_class: str
+    ) -> subprocess.Popen:
         env = {**os.environ, **ENV, "DJANGO_SETTINGS_MODULE": "vote_burst"}
         process = subprocess.Popen(
             [
@@ -204,7 +229,7 @@ if __name__ == "__main__":
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",
                 f"--threads={threads}",
-                "--worker-class=gthread",
+                f"--worker-class={worker_class}",
                 f"--pythonpath={BASE_DIR},{BASE_DIR / 'bench'}",
                 "--log-level=warning",
             ],
@@ -221,40 +246,6 @@ if __name__ == "__main__":
         process.kill()
         raise SystemExit("gunicorn did not start within 60 s")
 
-    def run_phase(base, sessions, seconds, make_request):
-        import requests  # noqa: F401  (imported for the sessions)
-
-        latencies: list[float] = []
-        failures = Counter()
-        lock = threading.Lock()
-        stop_at = time.monotonic() + seconds
-        barrier = threading.Barrier(len(sessions))
-
-        def worker(index, session, token):
-            rng = random.Random(index)
-            barrier.wait()
-            local, bad = [], Counter()
-            while time.monotonic() < stop_at:
-                started = time.perf_counter()
-                ok = make_request(index, session, token, rng)
-                local.append((time.perf_counter() - started) * 1000)
-                if not ok:
-                    bad["failed"] += 1
-            with lock:
-                latencies.extend(local)
-                failures.update(bad)
-
-        threads = [
-            threading.Thread(target=worker, args=(i, s, t)) for i, (s, t) in enumerate(sessions)
-        ]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
-        return latencies, elapsed, failures
-
     def pct(values, q):
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
@@ -263,90 +254,127 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(description="Vote burst against gunicorn")
         parser.add_argument("--clients", type=int, default=32)
         parser.add_argument("--seconds", type=float, default=20)
-        parser.add_argument("--ideas", type=int, default=40)
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-        parser.add_argument("--threads", type=int, default=2, help="threads per worker")
+        parser.add_argument("--ideas", type=int, default=40, help="ideas the residents vote on")
+        parser.add_argument(
+            "--baseline-ideas",
+            type=int,
+            default=1000,
+            help="ideas the baseline inserts votes on (a new row each request until a "
+            "resident has been through all of them)",
+        )
+        parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+        parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
         parser.add_argument(
             "--plain", action="store_true", help="vote as a browser without JavaScript (302)"
         )
         parser.add_argument("--rounds", type=int, default=4, help="alternations of the two phases")
         args = parser.parse_args()
 
-        import requests
-
-        real_ids, baseline_ids, cookies = prepare(args.clients, args.ideas)
+        real_ids, baseline_ids, cookies = prepare(args.clients, args.ideas, args.baseline_ideas)
         port = free_port()
         load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads; load at start: {load}")
-        server = start_gunicorn(port, args.workers, args.threads)
-        base = f"http://127.0.0.1:{port}"
+        print(
+            f"gunicorn: {args.workers} {args.worker_class} workers x {args.threads} threads; "
+            f"load at start: {load}"
+        )
+        server = start_gunicorn(port, args.workers, args.threads, args.worker_class)
+        host = f"127.0.0.1:{port}"
         try:
-            sessions = []
-            for _user_id, cookie in cookies:
-                session = requests.Session()
-                session.cookies.set("sessionid", cookie)
-                page = session.get(f"{base}/ideas/{real_ids[0]}/", timeout=30)
-                token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-                sessions.append((session, token))
-
-            def baseline(index, session, token, rng):
-                response = session.post(
-                    f"{base}/bench/baseline-vote/",
-                    data={"idea": rng.choice(baseline_ids), "value": "support"},
-                    headers={"X-CSRFToken": token},
-                    timeout=30,
+            # Each resident opens an idea page once: its CSRF cookie, and the token the
+            # page gives to htmx (portal.js sends it in a header with every vote).
+            residents = []  # (user id, the Cookie header, the CSRF token)
+            for user_id, session_cookie in cookies:
+                page = fetch(
+                    port, f"/ideas/{real_ids[0]}/", {"Cookie": f"sessionid={session_cookie}"}
                 )
-                return response.status_code == 204
+                csrf_cookie = next(
+                    value.split(";", 1)[0]
+                    for value in page.headers.get("set-cookie", [])
+                    if value.startswith("csrftoken=")
+                )
+                token = re.search(rb'name="csrf-token" content="([^"]+)"', page.body).group(1)
+                residents.append(
+                    (user_id, f"sessionid={session_cookie}; {csrf_cookie}", token.decode())
+                )
+
+            # The baseline inserts a new row with every request: each resident walks its
+            # own way through the baseline ideas (starting apart, so that no two residents
+            # ask for the same row at once), and only a resident that has been through all
+            # of them meets a row it inserted before.
+            baseline_next = [n * len(baseline_ids) // len(residents) for n in range(len(residents))]
+
+            def baseline(number):
+                _user_id, cookie, token = residents[number]
+                idea = baseline_ids[baseline_next[number] % len(baseline_ids)]
+                baseline_next[number] += 1
+                request = http_request(
+                    "POST",
+                    "/bench/baseline-vote/",
+                    host=host,
+                    headers={"Cookie": cookie, "X-CSRFToken": token, "Content-Type": FORM},
+                    body=f"idea={idea}&value=support".encode(),
+                )
+                return request, lambda answer: answer.status == 204
 
             last_sent: dict[tuple[int, int], str] = {}
-            sent_lock = threading.Lock()
+            rngs = [random.Random(number) for number in range(len(residents))]
 
-            def real(index, session, token, rng):
-                idea = rng.choice(real_ids)
-                value = "support" if rng.random() < 0.7 else "oppose"
-                headers = {"X-CSRFToken": token}
+            def real(number):
+                user_id, cookie, token = residents[number]
+                idea = rngs[number].choice(real_ids)
+                value = "support" if rngs[number].random() < 0.7 else "oppose"
+                headers = {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": FORM}
                 if not args.plain:
                     headers["HX-Request"] = "true"
-                response = session.post(
-                    f"{base}/ideas/{idea}/vote/",
-                    data={"value": value},
+                # Without JavaScript the answer is a redirect to the idea page, whose flash
+                # message the browser would then show and drop: the client never sends the
+                # messages cookie back, to the same effect.
+                request = http_request(
+                    "POST",
+                    f"/ideas/{idea}/vote/",
+                    host=host,
                     headers=headers,
-                    timeout=30,
-                    allow_redirects=False,
+                    body=f"value={value}".encode(),
                 )
-                if args.plain:
-                    ok = response.status_code == 302
-                    # What the browser's GET of the idea page would do: show (and so drop)
-                    # the flash message, which would otherwise pile up in the cookie.
-                    session.cookies.pop("messages", None)
-                else:
-                    ok = response.status_code == 200 and "data-vote-status" in response.text
-                if ok:
-                    with sent_lock:
-                        last_sent[(cookies[index][0], idea)] = value
-                return ok
 
-            for session, _token in sessions:  # warm every worker's connections and templates
-                session.get(f"{base}/ideas/{real_ids[0]}/", timeout=30)
+                def judge(answer):
+                    if args.plain:
+                        ok = answer.status == 302
+                    else:
+                        ok = answer.status == 200 and b"data-vote-status" in answer.body
+                    if ok:
+                        last_sent[(user_id, idea)] = value
+                    return ok
+
+                return request, judge
+
+            for _user_id, cookie, _token in residents:  # warm every worker's connections
+                fetch(port, f"/ideas/{real_ids[0]}/", {"Cookie": cookie})
             # The phases alternate in rounds (baseline, real, real, baseline, ...): on a
             # shared machine a change of load then weighs on both alike.
             kinds = {"baseline": baseline, "real": real}
             totals = {
-                name: {"lat": [], "elapsed": 0.0, "fail": Counter(), "cpu": Counter()}
-                for name in kinds
+                name: {"lat": [], "elapsed": 0.0, "fail": 0, "cpu": Counter()} for name in kinds
             }
             rounds = max(args.rounds, 1)
             for number in range(rounds):
                 for name in list(kinds) if number % 2 == 0 else list(kinds)[::-1]:
                     watch = CpuWatch(server.pid)
-                    lat, elapsed, fail = run_phase(
-                        base, sessions, args.seconds / rounds, kinds[name]
+                    elapsed, lat, fail = asyncio.run(
+                        closed_loop(
+                            "127.0.0.1",
+                            port,
+                            clients=len(residents),
+                            seconds=args.seconds / rounds,
+                            next_request=kinds[name],
+                        )
                     )
                     total = totals[name]
                     total["cpu"].update(watch.stop())
-                    total["lat"].extend(lat)
+                    total["lat"].extend(seconds * 1000 for seconds in lat)
                     total["elapsed"] += elapsed
-                    total["fail"].update(fail)
+                    total["fail"] += fail
             base_lat, base_elapsed, base_fail, base_cpu = totals["baseline"].values()
             real_lat, real_elapsed, real_fail, real_cpu = totals["real"].values()
         finally:
@@ -397,7 +425,7 @@ if __name__ == "__main__":
         ):
             print(
                 f"{name:<10}{len(lat):>10}{rps:>9.1f}{statistics.median(lat):>11.1f}"
-                f"{pct(lat, 99):>9.1f}{fail['failed']:>8}"
+                f"{pct(lat, 99):>9.1f}{fail:>8}"
             )
         print("CPU ms per request:    client   server database")
         for name, lat, cpu in (("baseline", base_lat, base_cpu), ("real", real_lat, real_cpu)):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -49,25 +48,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return count
 """
 _incr_expire = None
-# One redis-py client per connection pool. Django's cache builds a new client for every
-# operation, and building one (its table of reply parsers) costs more CPU than the round
-# trip; clients are thread-safe, so each pool's is kept.
-_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _redis_client(cache: RedisCache):
-    pool = cache._cache._get_connection_pool(write=True)
-    client = _clients.get(pool)
-    if client is None:
-        client = _clients[pool] = cache._cache.get_client(write=True)
-    return client
 
 
 def _count(key: str, timeout: int) -> int:
     global _incr_expire
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        client = _redis_client(cache)
+        client = cache._cache.get_client(write=True)
         if _incr_expire is None:
             _incr_expire = client.register_script(_INCR_EXPIRE)
         full_key = cache.make_and_validate_key(key)

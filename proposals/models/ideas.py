@@ -131,7 +131,8 @@ class Idea(Moderatable):
         max_length=20,
         choices=IdeaStatus.choices,
         default=IdeaStatus.SUBMITTED,
-        db_index=True,
+        # Indexed in Meta: a field's own index on PostgreSQL brings a second one for LIKE
+        # lookups, which nothing makes, and every vote's counter update writes to both.
     )
     official_response = models.TextField(
         _("official response"), blank=True, max_length=RESPONSE_MAX_LENGTH
@@ -249,6 +250,7 @@ class Idea(Moderatable):
                 condition=Q(forwarded_at__isnull=False),
             ),
             models.Index(fields=["last_activity_at"], name="proposals_idea_activity_idx"),
+            models.Index(fields=["status"], name="proposals_idea_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -315,6 +317,7 @@ class IdeaVote(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="idea_votes",
+        db_index=False,  # proposals_ideavote_user_idx (user, idea) serves lookups by user
     )
     value = models.CharField(_("vote"), max_length=10, choices=Value.choices)
     created_at = models.DateTimeField(_("voted at"), default=timezone.now)

@@ -251,6 +251,7 @@ class Idea(Moderatable):
             ),
             models.Index(fields=["last_activity_at"], name="proposals_idea_activity_idx"),
             models.Index(fields=["status"], name="proposals_idea_status_idx"),
+            Moderatable.state_index("proposals_idea_moderation_idx"),
         ]
 
     def __str__(self) -> str:

@@ -42,7 +42,10 @@ class Point(Moderatable):
         verbose_name = _("point")
         verbose_name_plural = _("points")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["idea", "side"], name="proposals_point_idea_side_idx")]
+        indexes = [
+            models.Index(fields=["idea", "side"], name="proposals_point_idea_side_idx"),
+            Moderatable.state_index("proposals_point_moderation_idx"),
+        ]
 
     def __str__(self) -> str:
         text = " ".join(self.text.split())

@@ -273,3 +273,34 @@ def test_api_report_creates_a_flag(comment):
     again = api.post(url, {"reason": "spam"}, format="json")
     assert again.status_code == 400
     assert again.json()["error"]["message"] == "You have already reported this."
+
+
+def _moderatable_models():
+    from django.apps import apps
+
+    from civicportal.core.models import Moderatable
+
+    return [m for m in apps.get_models() if issubclass(m, Moderatable)]
+
+
+def test_every_moderatable_table_has_one_plain_index_on_its_state():
+    """Moderatable leaves the index to each model's Meta (no LIKE twin on PostgreSQL)."""
+    from django.db import connection
+
+    models = _moderatable_models()
+    assert {m._meta.label for m in models} >= {"core.Comment", "proposals.Idea", "proposals.Point"}
+    with connection.cursor() as cursor:
+        for model in models:
+            table = model._meta.db_table
+            constraints = connection.introspection.get_constraints(cursor, table)
+            on_state = [
+                name
+                for name, info in constraints.items()
+                if info["index"] and info["columns"] == ["moderation_state"]
+            ]
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+            pattern = [
+                d for (d,) in cursor.fetchall() if "moderation_state varchar_pattern_ops" in d
+            ]
+            assert len(on_state) == 1, (table, on_state)
+            assert pattern == [], table

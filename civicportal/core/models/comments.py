@@ -68,7 +68,8 @@ class Comment(Moderatable):
             models.Index(
                 fields=["content_type", "object_id", "parent", "created_at"],
                 name="core_comment_thread_idx",
-            )
+            ),
+            Moderatable.state_index("core_comment_moderation_idx"),
         ]
 
     def __str__(self) -> str:

@@ -121,9 +121,6 @@ class HttpAnswer:
     body: bytes
     keep_alive: bool
 
-    def header(self, name: str) -> str:
-        return (self.headers.get(name) or [""])[-1]
-
 
 def http_request(
     method: str, path: str, *, host: str, headers: dict[str, str] | None = None, body: bytes = b""
@@ -149,14 +146,16 @@ async def http_exchange(
         if line:
             name, _sep, value = line.partition(":")
             headers.setdefault(name.strip().lower(), []).append(value.strip())
-    keep_alive = not lines[0].startswith("HTTP/1.0") and (
-        (headers.get("connection") or [""])[-1].lower() != "close"
-    )
+
+    def last(name: str) -> str:
+        return (headers.get(name) or [""])[-1]
+
+    keep_alive = not lines[0].startswith("HTTP/1.0") and last("connection").lower() != "close"
     if status in (204, 304):  # never a body
         body = b""
     elif "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"][-1]))
-    elif "chunked" in (headers.get("transfer-encoding") or [""])[-1].lower():
+        body = await reader.readexactly(int(last("content-length")))
+    elif "chunked" in last("transfer-encoding").lower():
         chunks = []
         while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
             chunks.append(await reader.readexactly(size))

@@ -49,7 +49,14 @@ import os
 import sys
 from pathlib import Path
 
-from support import closed_loop, cpu_seconds, http_request, process_tree
+from support import (
+    closed_loop,
+    cpu_seconds,
+    free_port,
+    http_exchange,
+    http_request,
+    process_tree,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
@@ -156,16 +163,10 @@ if __name__ == "__main__":
                 "database": database,
             }
 
-    def free_port() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
-
     FORM = "application/x-www-form-urlencoded"
 
     def fetch(port: int, path: str, headers: dict[str, str]):
         """One GET outside the measured phases (the residents' first page, the warm-up)."""
-        from support import http_exchange
 
         async def get():
             reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
@@ -17,6 +18,7 @@ from civicportal.core.models import (
 from civicportal.notifications.models import Delivery, Event
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.core.factories import comment_post, residents
+from tests.indexes import index_definitions, table_indexes
 
 pytestmark = pytest.mark.django_db
 
@@ -276,8 +278,6 @@ def test_api_report_creates_a_flag(comment):
 
 
 def _moderatable_models():
-    from django.apps import apps
-
     from civicportal.core.models import Moderatable
 
     return [m for m in apps.get_models() if issubclass(m, Moderatable)]
@@ -285,22 +285,17 @@ def _moderatable_models():
 
 def test_every_moderatable_table_has_one_plain_index_on_its_state():
     """Moderatable leaves the index to each model's Meta (no LIKE twin on PostgreSQL)."""
-    from django.db import connection
 
     models = _moderatable_models()
     assert {m._meta.label for m in models} >= {"core.Comment", "proposals.Idea", "proposals.Point"}
-    with connection.cursor() as cursor:
-        for model in models:
-            table = model._meta.db_table
-            constraints = connection.introspection.get_constraints(cursor, table)
-            on_state = [
-                name
-                for name, info in constraints.items()
-                if info["index"] and info["columns"] == ["moderation_state"]
-            ]
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
-            pattern = [
-                d for (d,) in cursor.fetchall() if "moderation_state varchar_pattern_ops" in d
-            ]
-            assert len(on_state) == 1, (table, on_state)
-            assert pattern == [], table
+    for model in models:
+        table = model._meta.db_table
+        on_state = [
+            name
+            for name, info in table_indexes(table).items()
+            if info["columns"] == ["moderation_state"]
+        ]
+        definitions = index_definitions(table)
+        pattern = [d for d in definitions if "moderation_state varchar_pattern_ops" in d]
+        assert len(on_state) == 1, (table, on_state)
+        assert pattern == [], table

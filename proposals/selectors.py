@@ -225,7 +225,8 @@ class PointColumns:
 def idea_points(*, viewer=None, idea: Idea) -> PointColumns:
     """The idea's visible points, for and against, most helpful first (one query).
 
-    Each point carries ``my_rating`` (the viewer's rating, or None).
+    Each point carries ``my_rating`` (the viewer's rating, or None) and ``idea`` itself, so
+    a point's links to its idea's page load nothing more.
     """
     points = (
         Point.objects.visible()
@@ -244,6 +245,7 @@ def idea_points(*, viewer=None, idea: Idea) -> PointColumns:
         points = points.annotate(my_rating=Value(None, output_field=models.CharField()))
     columns = PointColumns(points_for=[], points_against=[])
     for point in points:
+        point.idea = idea
         (columns.points_for if point.side == Point.Side.FOR else columns.points_against).append(
             point
         )

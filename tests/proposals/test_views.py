@@ -65,6 +65,31 @@ def test_list_query_count_is_the_same_for_10_and_100_ideas(
     assert with_10 == with_100
 
 
+def _count_idea_page_queries(client, idea: Idea) -> int:
+    client.get(idea.get_absolute_url())  # warm: content types, the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(idea.get_absolute_url())
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_idea_page_query_count_does_not_grow_with_its_points(client, resident, category):
+    """Each point's report link needs its idea's URL: the points must not each load the idea."""
+    few = idea_post(resident, title="Few points", category=category)
+    many = idea_post(resident, title="Many points", category=category)
+    point_post(UserFactory(), few, "for", "One point for.")
+    point_post(UserFactory(), few, "against", "One point against.")
+    for n in range(6):
+        point_post(UserFactory(), many, "for", f"Point for number {n}.")
+        point_post(UserFactory(), many, "against", f"Point against number {n}.")
+    client.force_login(UserFactory())  # signed in, not an author: every point has its links
+    with_2 = _count_idea_page_queries(client, few)
+    with_12 = _count_idea_page_queries(client, many)
+    response = client.get(many.get_absolute_url())
+    assert response.text.count(f"next={many.get_absolute_url()}") >= 12
+    assert with_2 == with_12
+
+
 def test_detail_page_has_two_point_columns_opengraph_and_comments(
     client, resident, other, category
 ):

@@ -73,15 +73,25 @@ def _count_idea_page_queries(client, idea: Idea) -> int:
     return len(queries)
 
 
-def test_idea_page_query_count_does_not_grow_with_its_points(client, resident, category):
+def _discuss(idea: Idea, pairs: int) -> None:
+    """``pairs`` points for and against, and as many comments with a reply each."""
+    from civicportal.core.services import comment_create
+
+    for n in range(pairs):
+        point_post(UserFactory(), idea, "for", f"Point for number {n}.")
+        point_post(UserFactory(), idea, "against", f"Point against number {n}.")
+        comment = comment_create(author=UserFactory(), target=idea, body=f"Comment {n}.")
+        comment_create(author=UserFactory(), target=idea, body=f"Reply {n}.", parent=comment)
+
+
+def test_idea_page_query_count_does_not_grow_with_its_points_or_comments(
+    client, resident, category
+):
     """Each point's report link needs its idea's URL: the points must not each load the idea."""
     few = idea_post(resident, title="Few points", category=category)
     many = idea_post(resident, title="Many points", category=category)
-    point_post(UserFactory(), few, "for", "One point for.")
-    point_post(UserFactory(), few, "against", "One point against.")
-    for n in range(6):
-        point_post(UserFactory(), many, "for", f"Point for number {n}.")
-        point_post(UserFactory(), many, "against", f"Point against number {n}.")
+    _discuss(few, 1)
+    _discuss(many, 6)
     client.force_login(UserFactory())  # signed in, not an author: every point has its links
     with_2 = _count_idea_page_queries(client, few)
     with_12 = _count_idea_page_queries(client, many)

@@ -38,11 +38,20 @@ SORTS = {
 }
 DEFAULT_SORT = "random"
 SIMILAR_LIMIT = 5
+# Left in the database by the list page: a card shows none of them.
 LIST_DEFERRED = (
     "body_html",
     "official_response",
     "official_response_html",
     "image_description",
+    "area__boundary",
+    "area__description",
+    "category__description",
+)
+# Left in the database by the API's list: it shows the idea's own fields (the answer as
+# written, not its HTML) and only the slugs of its category and area.
+API_LIST_DEFERRED = (
+    "official_response_html",
     "area__boundary",
     "area__description",
     "category__description",
@@ -106,8 +115,12 @@ def idea_list(
     status: str = "",
     query: str = "",
     archived: bool = False,
+    deferred: tuple[str, ...] = LIST_DEFERRED,
 ) -> models.QuerySet[Idea]:
     """Visible ideas, filtered and sorted; ``my_vote`` is the viewer's vote (or None).
+
+    ``deferred`` are the fields left in the database: by default what a list card does not
+    show; a caller showing more (the API) names fewer, else each row loads them one by one.
 
     ``sort``: random (stable for ``seed``), top, newest, trending, debated. ``query`` is a
     full-text search on PostgreSQL (title and description), a plain substring match
@@ -140,8 +153,8 @@ def idea_list(
         ideas = ideas.annotate(my_vote=Value(None, output_field=models.CharField()))
     return (
         ideas.select_related("category", "area")
-        # What a list card does not show stays in the database (a boundary can be large).
-        .defer(*LIST_DEFERRED)
+        # What the caller does not show stays in the database (a boundary can be large).
+        .defer(*deferred)
         .order_by(*_ordering(sort if sort in SORTS else DEFAULT_SORT, seed))
     )
 

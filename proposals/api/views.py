@@ -69,6 +69,7 @@ class IdeaListApi(generics.ListAPIView):
             area=area,
             status=params.get("status", ""),
             query=params.get("q", ""),
+            deferred=selectors.API_LIST_DEFERRED,
         )
 
     @extend_schema(parameters=LIST_PARAMETERS)

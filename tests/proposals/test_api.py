@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from proposals.models import Idea, IdeaStatus, Point
@@ -28,6 +30,25 @@ def test_list_filters_sorts_and_hides_hidden(api, resident, other, category):
     assert [i["id"] for i in api.get(BASE, {"q": "sundays"}).json()["results"]] == [b.pk]
     first = api.get(BASE, {"sort": "random", "seed": 5}).json()["results"]
     assert first == api.get(BASE, {"sort": "random", "seed": 5}).json()["results"]
+
+
+def _count_list_queries(api, page_size: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(BASE, {"page_size": page_size, "sort": "top"})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) == page_size
+    assert all("official_response" in i and "body_html" in i for i in results)
+    return len(queries)
+
+
+def test_list_query_count_is_the_same_for_5_and_40_ideas(api, resident, other, settings):
+    """The list page's deferred fields (the body's HTML, the answer) are in every API row."""
+    settings.PROPOSALS_IDEAS_PER_DAY = 0
+    for n in range(40):
+        idea_post(resident, title=f"Idea number {n}", image_description="")
+    api.force_authenticate(other)
+    assert _count_list_queries(api, 5) == _count_list_queries(api, 40)
 
 
 def test_detail_with_points_and_categories(api, resident, other, category):

@@ -21,6 +21,9 @@ class MessageInline(admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "approver")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -84,6 +87,14 @@ class AlertMessageAdmin(RulesAdminMixin, admin.ModelAdmin):
     search_fields = ("identifier", "headline")
     readonly_fields = [f.name for f in AlertMessage._meta.fields] + ["areas"]
     actions = ["approve"]
+
+    def get_queryset(self, request):
+        # The list and the read-only page show these people and the alert by name.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("alert", "author", "approver", "quoted_report")
+        )
 
     def has_add_permission(self, request):
         return False

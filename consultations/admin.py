@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.accounts.admin import ChoicesOnceInlineMixin, RulesAdminMixin
 from consultations import services
 from consultations.models import (
     Choice,
@@ -36,6 +36,18 @@ def frozen_message(consultation: Consultation) -> str:
         "version with the action “Copy as a new version” on the consultations list; the new "
         "version starts without responses."
     ) % {"consultation": consultation}
+
+
+def questions_frozen(request: HttpRequest, consultation: Consultation) -> bool:
+    """``consultation.questions_frozen``, read once per request.
+
+    The admin asks again for every inline row and every permission check of a page, and
+    each asking is a query.
+    """
+    answers = request.__dict__.setdefault("_consultation_questions_frozen", {})
+    if consultation.pk not in answers:
+        answers[consultation.pk] = consultation.questions_frozen
+    return answers[consultation.pk]
 
 
 class StaffOnlyMixin(RulesAdminMixin):
@@ -69,15 +81,16 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = ("kind",)
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(ChoicesOnceInlineMixin, admin.TabularInline):
     model = Question
     extra = 0
+    choices_once = ("depends_on",)
     fields = ("order", "text", "kind", "required", "depends_on")
     show_change_link = True
     verbose_name_plural = _("questionnaire (open a question to set its choices and condition)")
 
     def _editable(self, request, obj) -> bool:
-        return is_consultation_staff(request.user) and not (obj and obj.questions_frozen)
+        return is_consultation_staff(request.user) and not (obj and questions_frozen(request, obj))
 
     def has_add_permission(self, request, obj=None):
         return self._editable(request, obj)
@@ -166,7 +179,7 @@ class ConsultationAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        if obj is not None and obj.questions_frozen and request.method == "GET":
+        if obj is not None and questions_frozen(request, obj) and request.method == "GET":
             messages.warning(request, frozen_message(obj))
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -278,7 +291,7 @@ class ChoiceInline(admin.TabularInline):
 
     def _editable(self, request, obj) -> bool:
         return is_consultation_staff(request.user) and not (
-            obj and obj.consultation.questions_frozen
+            obj and questions_frozen(request, obj.consultation)
         )
 
     def has_add_permission(self, request, obj=None):
@@ -333,18 +346,18 @@ class QuestionAdmin(StaffOnlyMixin, admin.ModelAdmin):
         ),
     )
 
-    def _frozen(self, obj) -> bool:
-        return obj is not None and obj.consultation.questions_frozen
+    def _frozen(self, request, obj) -> bool:
+        return obj is not None and questions_frozen(request, obj.consultation)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not self._frozen(obj)
+        return super().has_change_permission(request, obj) and not self._frozen(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+        return super().has_delete_permission(request, obj) and not self._frozen(request, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        if self._frozen(obj):
+        if self._frozen(request, obj):
             if request.method == "POST":
                 messages.error(request, frozen_message(obj.consultation))
                 raise PermissionDenied(frozen_message(obj.consultation))

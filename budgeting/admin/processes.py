@@ -18,12 +18,13 @@ from budgeting.admin.common import _messages
 from budgeting.forms import PabulibImportForm, PaperBallotForm
 from budgeting.models import Ballot, BallotSubmission, BudgetProcess, ProcessTransition, Project
 from budgeting.rules import is_budget_staff
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.accounts.admin import ChoicesOnceInlineMixin, RulesAdminMixin
 
 
-class BallotInline(admin.TabularInline):
+class BallotInline(ChoicesOnceInlineMixin, admin.TabularInline):
     model = Ballot
     extra = 0
+    choices_once = ("area",)
     fields = (
         "area",
         "name",
@@ -35,6 +36,10 @@ class BallotInline(admin.TabularInline):
         "max_points_per_project",
         "order",
     )
+
+    def get_queryset(self, request):
+        # A ballot's name shows its process, and its area when it has no name of its own.
+        return super().get_queryset(request).select_related("process", "area")
 
     def has_add_permission(self, request, obj=None):
         return is_budget_staff(request.user) and not (obj and obj.rules_frozen)
@@ -56,6 +61,9 @@ class TransitionInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = _("phase changes (audit trail)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("process", "actor")
 
     def has_add_permission(self, request, obj=None):
         return False

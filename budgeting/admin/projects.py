@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from budgeting import services
 from budgeting.admin.common import _messages
-from budgeting.models import Project
+from budgeting.models import Ballot, Project
 from budgeting.rules import is_budget_staff
 from civicportal.accounts.admin import RulesAdminMixin
 
@@ -67,7 +67,8 @@ class ProjectAdmin(RulesAdminMixin, admin.ModelAdmin):
 
     list_display = ("title", "process", "ballot", "estimated_cost", "final_cost", "feasibility")
     list_filter = ("process", FeasibilityFilter, "ballot__area")
-    list_select_related = ("process", "ballot", "ballot__area")
+    # A ballot's name shows its process.
+    list_select_related = ("process", "ballot", "ballot__process", "ballot__area")
     search_fields = ("title", "description")
     readonly_fields = ("submitted_by", "submitted_at", "reviewed_by", "reviewed_at")
     fields = (
@@ -90,6 +91,12 @@ class ProjectAdmin(RulesAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ["feasibility", "process", "ballot", "title"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "ballot":
+            # Each ballot is named with its process and, without a name, its area.
+            kwargs["queryset"] = Ballot.objects.select_related("process", "area")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):
         return is_budget_staff(request.user)

@@ -40,6 +40,24 @@ class RulesAdminMixin:
         return self.has_view_permission(request)
 
 
+class ChoicesOnceInlineMixin:
+    """The selects named in ``choices_once`` read their choices once per page.
+
+    Every row of an inline gets its own copy of the form's fields, and a copied select of
+    related objects runs its query again: one query per row. Choices fixed when the formset
+    is built are shared by all its rows (the submitted value is still checked against the
+    field's queryset).
+    """
+
+    choices_once: tuple[str, ...] = ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.choices_once:
+            field.choices = list(field.choices)
+        return field
+
+
 # --- Users ---------------------------------------------------------------------------------
 
 

@@ -6,11 +6,14 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
 from consultations import services
 from consultations.models import Document, Question
+from tests.consultations.factories import ConsultationFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +143,22 @@ def test_admin_checks_documents_by_content(client, manager, consultation, name, 
     else:
         assert response.status_code == 200
         assert not Document.objects.exists()
+
+
+def _change_page_queries(client, consultation) -> int:
+    url = reverse("admin:consultations_consultation_change", args=[consultation.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.text.count('name="questions-') > 0  # the questionnaire is editable
+    return len(queries)
+
+
+def test_consultation_page_queries_do_not_grow_with_its_questions(client, manager):
+    """Each question row's condition select and the frozen check run once per page."""
+    short, long = ConsultationFactory(), ConsultationFactory()
+    for consultation, count in ((short, 2), (long, 12)):
+        for _ in range(count):
+            QuestionFactory(consultation=consultation, choices=["Yes", "No"])
+    client.force_login(manager)
+    assert _change_page_queries(client, short) == _change_page_queries(client, long)

@@ -9,26 +9,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from civicportal.accounts import roles
-from civicportal.core.demo import current_totp_code
 from tests.accounts.factories import (
-    DEFAULT_PASSWORD,
-    TOTP_SECRET,
     AreaFactory,
     StaffFactory,
     UserFactory,
 )
+from tests.e2e.journeys import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, site: str, email: str, *, staff: bool = False) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if staff:
-        page.get_by_label(re.compile("code", re.I)).first.fill(current_totp_code(TOTP_SECRET))
-        page.get_by_role("button", name=re.compile("Sign In|Authenticate", re.I)).click()
 
 
 def test_two_people_publish_an_alert_the_banner_shows_and_goes_on_cancel(

@@ -11,24 +11,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from budgeting.models import Ballot, BallotSubmission
 from civicportal.accounts import roles
-from civicportal.core.demo import current_totp_code
 from tests.accounts.factories import (
-    DEFAULT_PASSWORD,
-    TOTP_SECRET,
     AreaFactory,
     StaffFactory,
     UserFactory,
 )
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
+from tests.e2e.journeys import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, site: str, email: str) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_resident_votes_changes_ballot_and_staff_publish_results(
@@ -79,9 +70,7 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
 
     # The budget officer closes voting, counts and publishes, in the admin.
     staff = browser.new_context(locale="en-GB").new_page()
-    sign_in(staff, site, officer.email)
-    staff.get_by_label(re.compile("code", re.I)).first.fill(current_totp_code(TOTP_SECRET))
-    staff.get_by_role("button", name=re.compile("Sign In|Authenticate", re.I)).click()
+    sign_in(staff, site, officer.email, staff=True)
     staff.goto(f"{site}/admin/budgeting/budgetprocess/")
     for action in (
         "Move to the next phase",

@@ -12,11 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from civicportal.accounts import roles
-from civicportal.core.demo import current_totp_code
 from consultations.models import Consultation, Question, Response
 from tests.accounts.factories import (
-    DEFAULT_PASSWORD,
-    TOTP_SECRET,
     AreaFactory,
     StaffFactory,
     UserFactory,
@@ -26,15 +23,9 @@ from tests.consultations.factories import (
     QuestionFactory,
     draft_with_paragraphs,
 )
+from tests.e2e.journeys import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, site: str, email: str) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_resident_answers_comments_and_sees_published_results(page: Page, browser: Browser, site):
@@ -110,9 +101,7 @@ def test_resident_answers_comments_and_sees_published_results(page: Page, browse
     expect(page.locator(".alert-info")).to_contain_text("not published yet")
 
     staff = browser.new_context(locale="en-GB").new_page()
-    sign_in(staff, site, manager.email)
-    staff.get_by_label(re.compile("code", re.I)).first.fill(current_totp_code(TOTP_SECRET))
-    staff.get_by_role("button", name=re.compile("Sign In|Authenticate", re.I)).click()
+    sign_in(staff, site, manager.email, staff=True)
     staff.goto(f"{site}/staff/consultations/old-town-cycling/results/")
     expect(staff.get_by_role("heading", level=1)).to_have_text(
         "Live results of Cycling in the Old Town"

@@ -4,25 +4,16 @@ inbox notice. Then the same voting without JavaScript."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from civicportal.accounts import roles
-from civicportal.core.demo import current_totp_code
 from proposals.models import Idea, IdeaVote
-from tests.accounts.factories import DEFAULT_PASSWORD, TOTP_SECRET, StaffFactory, UserFactory
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.e2e.journeys import sign_in
 from tests.proposals.factories import CategoryFactory, idea_post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, site: str, email: str) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_idea_life_cycle_from_posting_to_the_councils_answer(
@@ -67,9 +58,7 @@ def test_idea_life_cycle_from_posting_to_the_councils_answer(
 
     # A moderator answers it in the admin (with two-factor authentication).
     staff = browser.new_context(locale="en-GB").new_page()
-    sign_in(staff, site, moderator.email)
-    staff.get_by_label(re.compile("code", re.I)).first.fill(current_totp_code(TOTP_SECRET))
-    staff.get_by_role("button", name=re.compile("Sign In|Authenticate", re.I)).click()
+    sign_in(staff, site, moderator.email, staff=True)
     staff.goto(f"{site}/admin/proposals/idea/{idea.pk}/change/")
     staff.get_by_label("Status").select_option(label="Accepted")
     staff.get_by_label("Official response").fill("Agreed: the park opens next spring.")

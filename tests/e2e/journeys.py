@@ -1,0 +1,29 @@
+"""Steps the browser journeys share."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from civicportal.core.demo import current_totp_code
+from tests.accounts.factories import DEFAULT_PASSWORD, TOTP_SECRET
+
+_SIGN_IN_PAGES = re.compile(r"/accounts/(login|2fa)/")
+
+
+def sign_in(page: Page, site: str, email: str, *, staff: bool = False) -> None:
+    """Sign in with the factories' password (and, for staff, a code of their authenticator
+    app), and wait until the portal has let the browser in.
+
+    Waiting matters: a journey that goes to its next page while the last form is still
+    being sent cancels the sign-in, and then finds the sign-in page where it expected its own.
+    """
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    if staff:
+        page.get_by_label(re.compile("code", re.I)).first.fill(current_totp_code(TOTP_SECRET))
+        page.get_by_role("button", name=re.compile("Sign In|Authenticate", re.I)).click()
+    expect(page).not_to_have_url(_SIGN_IN_PAGES)

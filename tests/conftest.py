@@ -16,26 +16,14 @@ def _media_root(settings, tmp_path):
 
 
 def _clear_cache_keys() -> None:
-    """Delete the cache's own keys only.
-
-    The cache and the Celery broker share one Redis database, and ``cache.clear()`` on Redis
-    is FLUSHDB: it would also delete the broker's queue bindings under a running worker
-    ("Cannot route message for exchange 'celery'").
-    """
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    """Empty the cache (its own keys: the Celery broker shares the Redis database) and the
+    stored pages each process keeps in memory."""
+    from django.core.cache import cache
 
     from civicportal.core.pagecache import page_cache_clear_local
 
-    page_cache_clear_local()  # the stored pages each process keeps in memory
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache) or not cache.key_prefix:
-        cache.clear()
-        return
-    client = cache._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
+    page_cache_clear_local()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

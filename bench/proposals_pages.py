@@ -92,11 +92,11 @@ def fill(scale: float) -> dict[str, int]:
         )
         cur.execute(
             """
-            INSERT INTO proposals_idea (moderation_state, title, body, body_html, category_id,
-                area_id, author_id, image, image_description, status, official_response,
-                official_response_html, support_count, oppose_count, points_for_count,
-                points_against_count, trending_score, shuffle_key, created_at,
-                last_activity_at)
+            INSERT INTO proposals_idea (moderation_state, title, body, body_html, summary,
+                category_id, area_id, author_id, image, image_description, status,
+                official_response, official_response_html, support_count, oppose_count,
+                points_for_count, points_against_count, trending_score, shuffle_key,
+                created_at, last_activity_at)
             SELECT
                 CASE WHEN g %% 200 = 0 THEN 'hidden' ELSE 'visible' END,
                 'Idea ' || g || ': better ' || (ARRAY['benches','buses','lights','parks',
@@ -104,6 +104,8 @@ def fill(scale: float) -> dict[str, int]:
                 repeat('Residents would like this change in their street. ', 6),
                 '<p>' || repeat('Residents would like this change in their street. ', 6)
                     || '</p>',
+                left(repeat('Residents would like this change in their street. ', 6), 199)
+                    || '…',
                 (SELECT min(id) FROM proposals_category) + g %% 8,
                 CASE WHEN g %% 4 = 0 THEN NULL
                      ELSE (SELECT min(id) FROM accounts_area) + g %% 10 END,

@@ -38,8 +38,10 @@ SORTS = {
 }
 DEFAULT_SORT = "random"
 SIMILAR_LIMIT = 5
-# Left in the database by the list page: a card shows none of them.
+# Left in the database by the list page: a card shows none of them (its text is the
+# idea's ``summary``).
 LIST_DEFERRED = (
+    "body",
     "body_html",
     "official_response",
     "official_response_html",

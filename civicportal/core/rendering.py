@@ -1,4 +1,5 @@
-"""Residents' Markdown as safe HTML: markdown-it-py (CommonMark, raw HTML off), then nh3.
+"""Residents' Markdown as safe HTML (markdown-it-py: CommonMark, raw HTML off; then nh3),
+and as plain text for excerpts, page descriptions and share texts.
 
 Two layers, so a gap in one is caught by the other: the parser never passes HTML through
 and refuses ``javascript:``/``vbscript:``/``file:``/``data:`` links; nh3 then keeps only an
@@ -60,3 +61,32 @@ def sanitise_html(html: str) -> str:
 def markdown_render(text: str) -> str:
     """The sanitised HTML of Markdown ``text``; safe to mark safe in a template."""
     return sanitise_html(_parser().render(text or "")).strip()
+
+
+# Inline tokens whose content is what a reader sees of the text.
+_TEXT_TOKENS = frozenset({"text", "code_inline"})
+_BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
+
+
+def markdown_text(text: str, *, reads: int | None = None) -> str:
+    """The words of Markdown ``text`` without its markup, on one line.
+
+    With ``reads``, only about that many leading characters are parsed (whole paragraphs
+    where they fit), so an excerpt of a long text costs as little as one of a short text.
+    """
+    text = text or ""
+    if reads is not None and len(text) > reads:
+        paragraphs_end = text.rfind("\n\n", 0, reads)
+        text = text[:paragraphs_end] if paragraphs_end > 0 else text[:reads]
+    words = []
+    for token in _parser().parse(text):
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type in _TEXT_TOKENS:
+                    words.append(child.content)
+                elif child.type in _BREAK_TOKENS:
+                    words.append(" ")
+        elif token.type in ("code_block", "fence"):
+            words.append(token.content)
+        words.append(" ")  # between blocks
+    return " ".join("".join(words).split())

@@ -27,6 +27,7 @@ from proposals.models.ideas import (
     OPEN_STATUSES,
     RESPONSE_MAX_LENGTH,
     SHUFFLE_KEY_SPAN,
+    SUMMARY_LENGTH,
     TITLE_MAX_LENGTH,
     TRENDING_DECAY_SECONDS,
     TRENDING_EPOCH,
@@ -35,6 +36,7 @@ from proposals.models.ideas import (
     IdeaStatus,
     IdeaVote,
     shuffle_key_new,
+    summary_of,
     trending_score,
 )
 from proposals.models.points import POINT_MAX_LENGTH, Point, PointRating
@@ -48,6 +50,7 @@ __all__ = [
     "POINT_MAX_LENGTH",
     "RESPONSE_MAX_LENGTH",
     "SHUFFLE_KEY_SPAN",
+    "SUMMARY_LENGTH",
     "TITLE_MAX_LENGTH",
     "TRENDING_DECAY_SECONDS",
     "TRENDING_EPOCH",
@@ -59,5 +62,6 @@ __all__ = [
     "Point",
     "PointRating",
     "shuffle_key_new",
+    "summary_of",
     "trending_score",
 ]

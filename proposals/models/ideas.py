@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.core.models import Moderatable, ModerationState
+from civicportal.core.rendering import markdown_text
 
 TITLE_MAX_LENGTH = 140
 BODY_MAX_LENGTH = 10_000
+SUMMARY_LENGTH = 200  # characters of the description shown on a card and shared
 RESPONSE_MAX_LENGTH = 10_000
 TRENDING_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 TRENDING_DECAY_SECONDS = 3 * 86_400  # three days of age weigh as much as tenfold support
@@ -29,6 +31,12 @@ SHUFFLE_KEY_SPAN = 2**31 - 1  # shuffle keys are 0 <= key < SHUFFLE_KEY_SPAN
 def shuffle_key_new() -> int:
     """An idea's place in the shuffled order the random sort walks (``selectors``)."""
     return secrets.randbelow(SHUFFLE_KEY_SPAN)
+
+
+def summary_of(body: str) -> str:
+    """The start of ``body`` (Markdown) as plain text, at most SUMMARY_LENGTH characters."""
+    text = markdown_text(body, reads=SUMMARY_LENGTH * 3)
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
 
 
 def trending_score(*, support: int, created_at: datetime) -> float:
@@ -80,6 +88,10 @@ class Idea(Moderatable):
         help_text=_("What should change, where, and why. You can use Markdown."),
     )
     body_html = models.TextField(_("description as HTML"), blank=True, editable=False)
+    # The start of the description as plain text, for the list's cards, page descriptions
+    # and share texts: kept when the idea is posted (``summary_of``), so a list page neither
+    # loads the descriptions nor parses their Markdown.
+    summary = models.CharField(_("summary"), max_length=SUMMARY_LENGTH, blank=True, editable=False)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="ideas"
     )
@@ -279,11 +291,6 @@ class Idea(Moderatable):
             and self.merged_into_id is None
             and self.status in OPEN_STATUSES
         )
-
-    @property
-    def summary(self) -> str:
-        text = " ".join(self.body.split())
-        return text if len(text) <= 200 else text[:199] + "…"
 
     @property
     def points_count(self) -> int:

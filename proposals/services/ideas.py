@@ -21,7 +21,14 @@ from civicportal.accounts.models import Area, User
 from civicportal.core.images import image_reencode
 from civicportal.core.models import Follow
 from civicportal.core.rendering import markdown_render
-from proposals.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Idea, trending_score
+from proposals.models import (
+    BODY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Category,
+    Idea,
+    summary_of,
+    trending_score,
+)
 
 # Markup that has no place in a description; refused outright rather than silently escaped,
 # so the author knows why their text changed.
@@ -144,6 +151,7 @@ def idea_create(
         title=values["title"],
         body=values["body"],
         body_html=markdown_render(values["body"]),
+        summary=summary_of(values["body"]),
         category=category,
         area=area,
         latitude=latitude,

@@ -1,4 +1,5 @@
-"""An XSS payload corpus: whatever residents type, the stored HTML is inert."""
+"""An XSS payload corpus: whatever residents type, the stored HTML is inert. And the plain
+text of residents' Markdown, for excerpts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 import pytest
 
-from civicportal.core.rendering import LINK_REL, markdown_render
+from civicportal.core.rendering import LINK_REL, markdown_render, markdown_text
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -111,3 +112,27 @@ def test_markdown_basics_survive_sanitising():
 def test_headings_and_images_are_not_rendered():
     html = markdown_render("# Loud\n\n![pixel](https://tracker.example/p.gif)")
     assert "<h1" not in html and "<img" not in html
+
+
+# --- Plain text ----------------------------------------------------------------------------
+
+
+def test_plain_text_keeps_the_words_and_drops_the_markup():
+    text = markdown_text(
+        "Plant **trees** on _Main St_, see [the plan](https://example.org) and `map.pdf`.\n"
+        "Second line  \nthird.\n\n> A quote.\n\n- one\n- two\n\n~~gone~~\n\n```\ncode\n```"
+    )
+    assert text == (
+        "Plant trees on Main St, see the plan and map.pdf. Second line third. "
+        "A quote. one two gone code"
+    )
+
+
+def test_plain_text_of_html_stays_text():
+    assert markdown_text("<b>bold</b> & <script>x</script>") == ("<b>bold</b> & <script>x</script>")
+
+
+def test_plain_text_reads_only_the_leading_paragraphs_it_is_asked_for():
+    first = "A first paragraph with **bold** words. " * 3
+    text = markdown_text(first + "\n\n" + "Later **text**. " * 500, reads=len(first) + 10)
+    assert text == " ".join(first.replace("**", "").split())

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -15,7 +17,15 @@ from civicportal.core.ratelimit import RateLimited
 from civicportal.core.services import account_delete
 from civicportal.notifications.models import Delivery, Event
 from proposals import services
-from proposals.models import Idea, IdeaStatus, IdeaVote, Point, PointRating, trending_score
+from proposals.models import (
+    SUMMARY_LENGTH,
+    Idea,
+    IdeaStatus,
+    IdeaVote,
+    Point,
+    PointRating,
+    trending_score,
+)
 from proposals.services import votes as votes_service
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.proposals.factories import (
@@ -50,6 +60,21 @@ def test_idea_create_renders_markdown_and_author_follows(resident, category):
     assert 'rel="nofollow noopener ugc"' in idea.body_html
     assert idea.status == IdeaStatus.SUBMITTED
     assert _follows(idea) == {resident.pk}
+
+
+def test_idea_create_keeps_a_plain_text_summary(resident, category):
+    idea = idea_post(resident, body="Plant **trees** on [Main St](https://example.org).")
+    assert idea.summary == "Plant trees on Main St."
+    long = idea_post(resident, title="Long", body="word " * 300, category=category)
+    assert len(long.summary) == SUMMARY_LENGTH and long.summary.endswith("word…")
+
+
+def test_summaries_of_ideas_posted_before_they_existed_are_filled(resident, category):
+    long = idea_post(resident, title="Long", body="word " * 300, category=category)
+    Idea.objects.filter(pk=long.pk).update(summary="")  # as an idea posted before 0008
+    fill = importlib.import_module("proposals.migrations.0008_idea_summary_fill")
+    fill.fill_summaries(django_apps, None)
+    assert Idea.objects.get(pk=long.pk).summary == long.summary
 
 
 def test_idea_create_refuses_empty_title_with_a_message(resident, category):

@@ -65,6 +65,18 @@ def test_list_query_count_is_the_same_for_10_and_100_ideas(
     assert with_10 == with_100
 
 
+def test_cards_and_page_descriptions_show_the_text_without_markdown(client, resident, category):
+    idea = idea_post(
+        resident, body="A stop on the **number 4** route, see [the map](https://x.org)."
+    )
+    plain = "A stop on the number 4 route, see the map."
+    card = client.get(reverse("proposals:idea-list")).text
+    assert f'<p class="card-text">{plain}</p>' in card
+    page = client.get(idea.get_absolute_url()).text
+    assert f'<meta property="og:description" content="{plain}">' in page
+    assert "**" not in card and "**" not in page.split("<main")[0]
+
+
 def _count_idea_page_queries(client, idea: Idea) -> int:
     client.get(idea.get_absolute_url())  # warm: content types, the session
     with CaptureQueriesContext(connection) as queries:

@@ -104,7 +104,7 @@ class IdeaFilterForm(forms.Form):
         label=_("Order"),
         required=False,
         choices=[
-            ("random", _("Random (fair to every idea)")),
+            ("random", _("Random")),  # the page says why, below the filters
             ("top", _("Most supported")),
             ("trending", _("Trending")),
             ("newest", _("Newest")),

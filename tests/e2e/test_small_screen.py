@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,14 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "static" / "img" / "screensho
 # An inline element on one line has one box, no taller than about one line.
 ONE_LINE = """e => e.getClientRects().length === 1
     && e.getBoundingClientRect().height < 1.6 * parseFloat(getComputedStyle(e).lineHeight)"""
+
+
+def _menu_opened(page: Page) -> None:
+    """Wait for the menu to finish opening: Bootstrap marks it ``show`` once its slide ends.
+
+    A click on a link while the menu still slides open can land beside it.
+    """
+    expect(page.locator("#site-menu")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
 
 
 def _scroll_width(page: Page) -> int:
@@ -38,6 +47,7 @@ def test_page_fits_a_320_pixel_screen_without_sideways_scrolling(phone: Page, si
 def test_icelandic_home_page_fits_a_320_pixel_screen(phone: Page, site):
     phone.goto(f"{site}/")
     phone.get_by_role("button", name="Menu").click()
+    _menu_opened(phone)
     phone.get_by_role("button", name="Íslenska").click()
 
     expect(phone.locator("html")).to_have_attribute("lang", "is")
@@ -53,6 +63,7 @@ def test_menu_toggle_reveals_the_navigation_on_a_phone(phone: Page, site):
     expect(sign_in).to_be_hidden()
 
     toggle.click()
+    _menu_opened(phone)
 
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(

@@ -31,6 +31,33 @@ def questions_frozen(request: HttpRequest, consultation: Consultation) -> bool:
     return answers[consultation.pk]
 
 
+class QuestionnaireInlineMixin:
+    """An inline of the questionnaire: consultation staff edit it until the first response.
+
+    ``consultation_of(obj)`` names the consultation of the page's object.
+    """
+
+    def consultation_of(self, obj) -> Consultation:
+        return obj
+
+    def _editable(self, request, obj) -> bool:
+        return is_consultation_staff(request.user) and not (
+            obj and questions_frozen(request, self.consultation_of(obj))
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return is_consultation_staff(request.user)
+
+
 class StaffOnlyMixin(RulesAdminMixin):
     """Consultation managers and administrators only (published or not)."""
 

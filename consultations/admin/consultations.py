@@ -14,9 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from civicportal.accounts.admin import ChoicesOnceInlineMixin
 from consultations import services
-from consultations.admin.common import StaffOnlyMixin, frozen_message, questions_frozen
+from consultations.admin.common import (
+    QuestionnaireInlineMixin,
+    StaffOnlyMixin,
+    frozen_message,
+    questions_frozen,
+)
 from consultations.models import Consultation, Document, Question
-from consultations.rules import is_consultation_staff
 from consultations.validators import document_kind
 
 
@@ -41,28 +45,13 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = ("kind",)
 
 
-class QuestionInline(ChoicesOnceInlineMixin, admin.TabularInline):
+class QuestionInline(QuestionnaireInlineMixin, ChoicesOnceInlineMixin, admin.TabularInline):
     model = Question
     extra = 0
     choices_once = ("depends_on",)
     fields = ("order", "text", "kind", "required", "depends_on")
     show_change_link = True
     verbose_name_plural = _("questionnaire (open a question to set its choices and condition)")
-
-    def _editable(self, request, obj) -> bool:
-        return is_consultation_staff(request.user) and not (obj and questions_frozen(request, obj))
-
-    def has_add_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return is_consultation_staff(request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "depends_on":

@@ -8,9 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consultations.admin.common import StaffOnlyMixin, frozen_message, questions_frozen
-from consultations.models import Choice, Question
-from consultations.rules import is_consultation_staff
+from consultations.admin.common import (
+    QuestionnaireInlineMixin,
+    StaffOnlyMixin,
+    frozen_message,
+    questions_frozen,
+)
+from consultations.models import Choice, Consultation, Question
 
 
 class QuestionForm(forms.ModelForm):
@@ -62,27 +66,13 @@ class QuestionForm(forms.ModelForm):
         return cleaned
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(QuestionnaireInlineMixin, admin.TabularInline):
     model = Choice
     extra = 3
     fields = ("order", "label")
 
-    def _editable(self, request, obj) -> bool:
-        return is_consultation_staff(request.user) and not (
-            obj and questions_frozen(request, obj.consultation)
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._editable(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return is_consultation_staff(request.user)
+    def consultation_of(self, obj) -> Consultation:
+        return obj.consultation  # the page is a question's
 
 
 @admin.register(Question)

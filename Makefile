@@ -8,17 +8,31 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` is a local trial: Django's debug mode (a development key, emails written to
+# var/mail/) unless DEBUG is set otherwise, and links in emails and pages that name the
+# address it serves on. SEED_DEMO=1 seeds a database that is not the embedded default too.
+DEBUG ?= 1
+SITE_URL ?= http://$(HOST):$(PORT)
+RUN_ENV := DEBUG=$(DEBUG) SITE_URL=$(SITE_URL)
+SEED_DEMO ?=
 
 # Tests run against the real services: PostgreSQL, Redis, a Celery worker (SPEC §6).
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/civicportal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	SECRET_KEY=test-secret-key-not-for-production DEBUG=0 INSECURE_HTTP=1 \
+	SECRET_KEY=test-secret-key-not-for-production CENSUS_HASH_KEY=test-census-key DEBUG=0 \
+	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend INSECURE_HTTP=1 \
 	FAST_PASSWORD_HASHER=1 ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 # What `check --deploy` sees: a production-like configuration (not used to serve anything).
 DEPLOY_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	CENSUS_HASH_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	EMAIL_URL=smtp+tls://smtp.example.org:587 \
 	ALLOWED_HOSTS=portal.example.org SITE_URL=https://portal.example.org
+# Translations and static files are built as the production image builds them (DEBUG off:
+# hashed file names and a manifest); no database, key or mail relay is used for that.
+BUILD_ENV := DEBUG=0 SECRET_KEY=build-only-not-a-secret CENSUS_HASH_KEY=build-only-not-a-secret \
+	EMAIL_URL=smtp://localhost
 
 .PHONY: help install assets static run worker beat migrate seed test lint format smoke \
 	test-py messages clean
@@ -42,33 +56,36 @@ static/node_modules/.package-lock.json: static/package.json static/package-lock.
 	cd static && npm ci --no-audit --no-fund --loglevel=error
 
 assets: install static/node_modules/.package-lock.json
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=static -v 0
-	$(PY) manage.py collectstatic --noinput -v 0
+	$(BUILD_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=static -v 0
+	$(BUILD_ENV) $(PY) manage.py collectstatic --noinput -v 0
 
 migrate: install
 	mkdir -p var
-	$(PY) manage.py migrate --noinput -v 0
+	$(RUN_ENV) $(PY) manage.py migrate --noinput -v 0
 
+# Only an empty embedded database gets the demo city, unless SEED_DEMO=1 asks for it.
 seed: migrate
-	$(PY) manage.py seed_demo --if-empty
+	$(RUN_ENV) $(PY) manage.py seed_demo $(if $(filter 1,$(SEED_DEMO)),,--if-empty --only-embedded)
 
 # With REDIS_URL set, a worker and beat run beside the web server and stop with it.
 run: assets seed
-	@echo "CivicPortal is starting on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "CivicPortal is starting on $(SITE_URL)/ (Ctrl+C stops it); emails land in var/mail/"
 	@if [ -n "$$REDIS_URL" ]; then \
 		trap 'kill 0' EXIT INT TERM; \
-		$(VENV)/bin/celery -A civicportal worker --loglevel=INFO --concurrency=2 & \
-		$(VENV)/bin/celery -A civicportal beat --loglevel=INFO \
+		$(RUN_ENV) $(VENV)/bin/celery -A civicportal worker --loglevel=INFO --concurrency=2 & \
+		$(RUN_ENV) $(VENV)/bin/celery -A civicportal beat --loglevel=INFO \
 			--schedule=var/celerybeat-schedule & \
 	fi; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	$(VENV)/bin/celery -A civicportal worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+	$(RUN_ENV) $(VENV)/bin/celery -A civicportal worker --loglevel=INFO \
+		--concurrency=$${WORKER_CONCURRENCY:-2}
 
 beat: install
 	mkdir -p var
-	$(VENV)/bin/celery -A civicportal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+	$(RUN_ENV) $(VENV)/bin/celery -A civicportal beat --loglevel=INFO \
+		--schedule=var/celerybeat-schedule
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -79,18 +96,18 @@ format: install
 	$(VENV)/bin/ruff format .
 
 messages: install
-	$(PY) manage.py makemessages -l is --ignore=.venv --ignore=static/node_modules --ignore=var --ignore=tests --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=static
+	$(BUILD_ENV) $(PY) manage.py makemessages -l is --ignore=.venv --ignore=static/node_modules --ignore=var --ignore=tests --ignore=bench
+	$(BUILD_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=static
 
 # The embedded default, as a newcomer gets it: SQLite, tasks in-process, demo data, pages.
 smoke: assets
 	rm -rf var/smoke && mkdir -p var/smoke
-	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=$(CURDIR)/var/smoke/db.sqlite3 \
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=$(CURDIR)/var/smoke/db.sqlite3 $(RUN_ENV) \
 		EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
 		$(PY) -m civicportal.core.smoke
 
 test: lint assets
-	env -u DATABASE_URL SQLITE_PATH=$(CURDIR)/var/migrations-check.sqlite3 \
+	env -u DATABASE_URL SQLITE_PATH=$(CURDIR)/var/migrations-check.sqlite3 $(BUILD_ENV) \
 		$(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory smoke

@@ -1,10 +1,14 @@
 """CivicPortal settings: every setting, read from the environment in one place.
 
-With nothing set, the portal runs on SQLite with tasks executed in-process (the embedded
-default used by ``make run``). With ``DATABASE_URL`` and ``REDIS_URL`` set it uses
-PostgreSQL (through Django's native psycopg 3 connection pool), Redis for the cache and a
-real Celery worker and beat. With ``DEBUG`` off it refuses to start without a
-``SECRET_KEY``.
+Without ``DATABASE_URL`` the portal runs on SQLite with tasks executed in-process (the
+embedded default used by ``make run``, which sets ``DEBUG=1``). With ``DATABASE_URL`` and
+``REDIS_URL`` set it uses PostgreSQL (through Django's native psycopg 3 connection pool),
+Redis for the cache and a real Celery worker and beat. With ``DEBUG`` off it refuses to
+start without ``SECRET_KEY``, without ``CENSUS_HASH_KEY``, or with an email backend that
+sends nothing.
+
+The comment above each ``env_*`` read is that setting's documentation:
+``python manage.py settings_table`` turns them into the README's table of settings.
 """
 
 from __future__ import annotations
@@ -51,38 +55,62 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_prefixed(prefix: str) -> dict[str, str]:
+    """Every variable whose name starts with ``prefix``, keyed by the rest of its name."""
+    return {
+        key.removeprefix(prefix): value
+        for key, value in os.environ.items()
+        if key.startswith(prefix)
+    }
+
+
 # --- Core -------------------------------------------------------------------------------
 
+# Django's debug mode: tracebacks in the browser, static files read from the source folders.
+# For a local trial only (`make run` sets it); never on a server that others can reach.
 DEBUG = env_bool("DEBUG", default=False)
-# The embedded default (no DATABASE_URL) is a local trial, so it may run with DEBUG semantics
-# for the key only; a deployment always sets DATABASE_URL and then needs a real key.
+# Signs sessions, password-reset links, unsubscribe links and ballot orders. Required with
+# DEBUG off, whatever the database: a well-known key would let anyone forge them.
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if DEBUG or not env_str("DATABASE_URL"):
-        SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
-    else:
+    if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. CivicPortal refuses to start with DEBUG off and no "
             "SECRET_KEY: generate one with "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` "
-            "and put it in the SECRET_KEY environment variable."
+            "and put it in the SECRET_KEY environment variable (for a local trial, "
+            "`make run` sets DEBUG=1 instead)."
         )
+    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
 
+# Host names the portal answers to, comma-separated (the domain in SITE_URL); with DEBUG on, the
+# local names.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 if not ALLOWED_HOSTS and not env_str("DATABASE_URL"):
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# Origins allowed to post forms, comma-separated, e.g. https://participate.example.org (needed
+# behind a TLS proxy).
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The portal's public address, scheme and host (and port if not the default): links in emails,
+# feeds, share cards and og:url are built from it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_ID = 1
 
 # --- Branding ---------------------------------------------------------------------------
 
+# The portal's name in page titles, emails and the authenticator app.
 SITE_NAME = env_str("SITE_NAME", "CivicPortal")
+# The council's name, shown in the header, footer and emails.
 COUNCIL_NAME = env_str("COUNCIL_NAME", "Riverside City Council")
-COUNCIL_LOGO_URL = env_str("COUNCIL_LOGO_URL", "")  # empty: the bundled logo
-# Colours must keep AA contrast with white text; the defaults do (7.9:1 and 5.9:1).
+# Address of the council's logo image (its origin must be allowed by the CSP, so best a
+# /static/ or /media/ path); empty: the bundled logo.
+COUNCIL_LOGO_URL = env_str("COUNCIL_LOGO_URL", "")
+# Main colour (header, buttons). Colours must keep AA contrast with white text; the
+# defaults do (7.9:1 and 5.9:1).
 BRAND_PRIMARY_COLOR = env_str("BRAND_PRIMARY_COLOR", "#1d4e89")
+# Accent colour (buttons' second shade); keep AA contrast with white text.
 BRAND_ACCENT_COLOR = env_str("BRAND_ACCENT_COLOR", "#2e6b30")
+# Where residents write to the council (footer, privacy and accessibility pages, push contact).
 COUNCIL_CONTACT_EMAIL = env_str("COUNCIL_CONTACT_EMAIL", "participation@example.org")
 
 # --- Applications -----------------------------------------------------------------------
@@ -119,26 +147,43 @@ INSTALLED_APPS = [
 
 # Social login providers are switched on by settings: each one whose client id is set.
 SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
-if env_str("OIDC_CLIENT_ID"):
+# OpenID Connect sign-in (e.g. a national or council identity service): the client's id and
+# secret registered there, the issuer's URL, and the id and button label shown to residents.
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+if OIDC_CLIENT_ID:
     INSTALLED_APPS.append("allauth.socialaccount.providers.openid_connect")
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "APPS": [
             {
+                # OpenID Connect: the provider's id in sign-in URLs.
                 "provider_id": env_str("OIDC_PROVIDER_ID", "council-id"),
+                # OpenID Connect: the sign-in button's label.
                 "name": env_str("OIDC_PROVIDER_NAME", "Council ID"),
-                "client_id": env_str("OIDC_CLIENT_ID"),
+                "client_id": OIDC_CLIENT_ID,
+                # OpenID Connect: the client's secret.
                 "secret": env_str("OIDC_CLIENT_SECRET"),
+                # OpenID Connect: the issuer's URL (its /.well-known/openid-configuration is read).
                 "settings": {"server_url": env_str("OIDC_SERVER_URL")},
             }
         ]
     }
-for _provider in ("google", "facebook", "apple"):
-    _client_id = env_str(f"{_provider.upper()}_CLIENT_ID")
+# Sign-in with Google, Facebook or Apple: each one whose OAuth client id is set.
+_SOCIAL_CLIENTS = {
+    # Google sign-in: the OAuth client id and secret (Google Cloud console).
+    "google": (env_str("GOOGLE_CLIENT_ID"), env_str("GOOGLE_CLIENT_SECRET")),
+    # Facebook sign-in: the app id and secret (Meta for Developers).
+    "facebook": (env_str("FACEBOOK_CLIENT_ID"), env_str("FACEBOOK_CLIENT_SECRET")),
+    # Sign in with Apple: the services id and client secret (Apple Developer).
+    "apple": (env_str("APPLE_CLIENT_ID"), env_str("APPLE_CLIENT_SECRET")),
+}
+for _provider, (_client_id, _secret) in _SOCIAL_CLIENTS.items():
     if _client_id:
         INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
-        _app = {"client_id": _client_id, "secret": env_str(f"{_provider.upper()}_CLIENT_SECRET")}
+        _app = {"client_id": _client_id, "secret": _secret}
         if _provider == "apple":
+            # Sign in with Apple: the key's id.
             _app["key"] = env_str("APPLE_KEY_ID")
+            # Sign in with Apple: the private key (PEM).
             _app["settings"] = {"certificate_key": env_str("APPLE_PRIVATE_KEY")}
         SOCIALACCOUNT_PROVIDERS[_provider] = {"APPS": [_app]}
 
@@ -184,14 +229,19 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------
 
+# PostgreSQL, e.g. postgres://user:password@host:5432/civicportal; empty: the embedded SQLite
+# database (a trial).
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's native psycopg 3 pool (needs CONN_MAX_AGE = 0).
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            # Connections each process keeps open to PostgreSQL ...
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+            # ... and the most it opens (mind max_connections across processes).
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
+            # Seconds a request waits for a free connection before failing.
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
         }
         # Parameters travel apart from the statement, and a statement a pooled connection
@@ -205,6 +255,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
+            # The embedded SQLite database's file, when DATABASE_URL is empty.
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "civicportal.sqlite3")),
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
@@ -213,6 +264,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, tasks ---------------------------------------------------------------
 
+# Redis for the cache, sessions and the Celery broker, e.g. redis://redis:6379/0; empty: local
+# memory, tasks run in-process (a trial).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -238,8 +291,10 @@ SESSION_ENGINE = (
 # shared copy lives (0: no page cache) and seconds each process reuses what it fetched.
 # Alerts drop them on every change; other news reaches anonymous visitors this much later.
 CORE_PAGE_CACHE_SECONDS = env_int("CORE_PAGE_CACHE_SECONDS", 10)
+# Seconds each process reuses a cached page it fetched from Redis.
 CORE_PAGE_CACHE_LOCAL_SECONDS = env_int("CORE_PAGE_CACHE_LOCAL_SECONDS", 1)
 
+# Celery's broker when it is not REDIS_URL.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
@@ -272,12 +327,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "notifications-deliveries-sweep": {
         "task": "civicportal.notifications.tasks.deliveries_sweep_task",
+        # Seconds between two runs of the sweeper that re-queues stuck deliveries.
         "schedule": float(env_int("NOTIFICATIONS_SWEEP_INTERVAL", 30)),
         "options": {"expires": 25},  # a sweep that could not start in time is not needed
     },
     # Digests (safe to run twice: one digest per resident and period).
     "notifications-digests-daily": {
         "task": "civicportal.notifications.tasks.digests_send_daily_task",
+        # Hour of the day (TIME_ZONE) when daily and weekly digests are sent.
         "schedule": crontab(hour=env_int("NOTIFICATIONS_DIGEST_HOUR", 7), minute=5),
     },
     "notifications-digests-weekly": {
@@ -342,7 +399,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-if env_bool("FAST_PASSWORD_HASHER"):  # tests and benchmarks only
+# 1 hashes passwords with a fast, weak hasher: for test suites and benchmarks only.
+if env_bool("FAST_PASSWORD_HASHER"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "account_login"
@@ -354,6 +412,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "civicportal.accounts.forms.SignupDetailsForm"
+# mandatory (residents confirm their address before signing in), optional or none.
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -371,7 +430,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
-if env_bool("DISABLE_RATE_LIMITS"):  # test suites and benchmarks that log in many times
+# 1 switches off the sign-in and sign-up limits: for test suites and benchmarks that sign
+# in many times, never on a server.
+if env_bool("DISABLE_RATE_LIMITS"):
     ACCOUNT_RATE_LIMITS = False
 SOCIALACCOUNT_ADAPTER = "civicportal.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
@@ -380,19 +441,53 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_RECOVERY_CODE_COUNT = 10
 
-# Salt mixed into census identifiers before hashing: residents' national identifiers are
-# never stored, only HMAC-SHA256(CENSUS_HASH_KEY, normalised identifier).
-CENSUS_HASH_KEY = env_str("CENSUS_HASH_KEY", SECRET_KEY)
+# Key of the census identifiers' hashes: residents' national identifiers are never stored,
+# only HMAC-SHA256(CENSUS_HASH_KEY, normalised identifier). A secret of its own, required
+# with DEBUG off, so that rotating SECRET_KEY keeps census matches; changing it unmatches
+# every imported census row (import the census again after a change).
+CENSUS_HASH_KEY = env_str("CENSUS_HASH_KEY")
+if not CENSUS_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CENSUS_HASH_KEY is not set. With DEBUG off CivicPortal needs its own key for "
+            "census identifiers, apart from SECRET_KEY: generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` and keep it "
+            "unchanged for as long as the imported census is used."
+        )
+    CENSUS_HASH_KEY = "insecure-local-census-key-do-not-use-in-production"
 
 # --- Email ------------------------------------------------------------------------------
 
-EMAIL_URL = env_str("EMAIL_URL")  # smtp://user:pass@host:port, smtp+tls://..., smtp+ssl://...
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_URL
-    else "django.core.mail.backends.console.EmailBackend",
-)
+# The mail relay: smtp://user:pass@host:port, smtp+tls://... (STARTTLS) or smtp+ssl://...
+EMAIL_URL = env_str("EMAIL_URL")
+# A Django email backend class; default: SMTP with EMAIL_URL set, otherwise (DEBUG only)
+# files in EMAIL_FILE_PATH. For a provider's API use an anymail backend with ANYMAIL_* keys.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND")
+# Folder where the file backend writes each email (a local trial's outbox).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+if not EMAIL_BACKEND:
+    if EMAIL_URL:
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    elif DEBUG:
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    else:
+        raise ImproperlyConfigured(
+            "No way to send email: set EMAIL_URL to the council's mail relay "
+            "(smtp+tls://user:password@smtp.example.org:587) or EMAIL_BACKEND to an anymail "
+            "backend. With DEBUG off CivicPortal does not start without one: residents' "
+            "verification emails and alerts would be lost."
+        )
+# These backends accept a message and send nothing: notifications would be marked sent.
+_EMAIL_BACKENDS_THAT_SEND_NOTHING = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+if not DEBUG and EMAIL_BACKEND in _EMAIL_BACKENDS_THAT_SEND_NOTHING:
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND={EMAIL_BACKEND} sends nothing, yet notifications would be marked "
+        "sent; with DEBUG off CivicPortal refuses it. Set EMAIL_URL to the council's mail "
+        "relay (or EMAIL_BACKEND to a backend that delivers)."
+    )
 if EMAIL_URL:
     from urllib.parse import unquote, urlsplit
 
@@ -408,14 +503,15 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme == "smtp+tls"
     EMAIL_USE_SSL = _email.scheme == "smtp+ssl"
+# Seconds to wait for the mail relay before giving up (the message is retried).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Sender of residents' emails, e.g. Riverside participation <no-reply@participate.example.org>.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@example.org>")
+# Sender of error reports to ADMIN_EMAILS.
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-ANYMAIL = {
-    key.removeprefix("ANYMAIL_"): value
-    for key, value in os.environ.items()
-    if key.startswith("ANYMAIL_")
-}
+# An email provider's API keys for its anymail backend (EMAIL_BACKEND), one variable per
+# anymail setting, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
+ANYMAIL = env_prefixed("ANYMAIL_")
 
 # --- Notifications ----------------------------------------------------------------------
 
@@ -430,7 +526,9 @@ NOTIFICATIONS_CHANNELS = {
 # Web push needs a VAPID key pair (`python manage.py vapid_keys` makes one); without the
 # private key the push channel is not offered.
 NOTIFICATIONS_VAPID_PUBLIC_KEY = env_str("NOTIFICATIONS_VAPID_PUBLIC_KEY")
+# Web push: the VAPID private key; without it web push is not offered.
 NOTIFICATIONS_VAPID_PRIVATE_KEY = env_str("NOTIFICATIONS_VAPID_PRIVATE_KEY")
+# Web push: contact the push services may use (mailto: or https: URL).
 NOTIFICATIONS_VAPID_SUBJECT = env_str(
     "NOTIFICATIONS_VAPID_SUBJECT", f"mailto:{COUNCIL_CONTACT_EMAIL}"
 )
@@ -441,39 +539,57 @@ if NOTIFICATIONS_VAPID_PRIVATE_KEY:
             "browsers need the public key to subscribe (see `python manage.py vapid_keys`)."
         )
     NOTIFICATIONS_CHANNELS["push"] = "civicportal.notifications.channels.push.PushChannel"
-NOTIFICATIONS_PUSH_TTL = env_int("NOTIFICATIONS_PUSH_TTL", 86400)  # seconds a push may wait
+# Seconds a push service keeps a message for a phone that is offline.
+NOTIFICATIONS_PUSH_TTL = env_int("NOTIFICATIONS_PUSH_TTL", 86400)
+# Seconds to wait for a push service's answer.
 NOTIFICATIONS_PUSH_TIMEOUT = env_int("NOTIFICATIONS_PUSH_TIMEOUT", 10)
 # Accept http:// push endpoints (local test push services only; browsers use https).
 NOTIFICATIONS_PUSH_ALLOW_HTTP = env_bool("NOTIFICATIONS_PUSH_ALLOW_HTTP", default=False)
 # SMS backend: console (logs), file (JSON lines), http (a gateway), or a class path.
 NOTIFICATIONS_SMS_BACKEND = env_str("NOTIFICATIONS_SMS_BACKEND", "console")
+# Where the file SMS backend appends its messages (JSON lines).
 NOTIFICATIONS_SMS_FILE_PATH = env_str(
     "NOTIFICATIONS_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl")
 )
+# The http SMS backend's gateway endpoint.
 NOTIFICATIONS_SMS_GATEWAY_URL = env_str("NOTIFICATIONS_SMS_GATEWAY_URL")
+# Bearer token for the SMS gateway.
 NOTIFICATIONS_SMS_GATEWAY_TOKEN = env_str("NOTIFICATIONS_SMS_GATEWAY_TOKEN")
+# Sender name or number shown on SMS (11 characters at most for a name).
 NOTIFICATIONS_SMS_SENDER = env_str("NOTIFICATIONS_SMS_SENDER", SITE_NAME[:11])
+# Seconds to wait for the SMS gateway's answer.
 NOTIFICATIONS_SMS_TIMEOUT = env_int("NOTIFICATIONS_SMS_TIMEOUT", 10)
+# Longest SMS text in characters; longer texts are cut with a link.
 NOTIFICATIONS_SMS_MAX_LENGTH = env_int("NOTIFICATIONS_SMS_MAX_LENGTH", 480)
-# Phone verification: code lifetime (s), wrong tries per code, wait before a new code (s).
+# Seconds a phone verification code stays valid.
 NOTIFICATIONS_PHONE_CODE_TTL = env_int("NOTIFICATIONS_PHONE_CODE_TTL", 600)
+# Wrong codes a person may type before asking for a new one.
 NOTIFICATIONS_PHONE_CODE_ATTEMPTS = env_int("NOTIFICATIONS_PHONE_CODE_ATTEMPTS", 5)
+# Seconds before a new code may be sent to the same number.
 NOTIFICATIONS_PHONE_CODE_RESEND_AFTER = env_int("NOTIFICATIONS_PHONE_CODE_RESEND_AFTER", 60)
 # The council's social media accounts: recording (SocialPost rows), mastodon, class paths.
 NOTIFICATIONS_SOCIAL_BACKENDS = env_list("NOTIFICATIONS_SOCIAL_BACKENDS", "recording")
+# Account name the recording social backend writes its posts under.
 NOTIFICATIONS_SOCIAL_RECORDING_ACCOUNT = env_str(
     "NOTIFICATIONS_SOCIAL_RECORDING_ACCOUNT", SITE_NAME
 )
+# Longest social post in characters.
 NOTIFICATIONS_SOCIAL_MAX_LENGTH = env_int("NOTIFICATIONS_SOCIAL_MAX_LENGTH", 500)
+# Seconds to wait for a social network's answer.
 NOTIFICATIONS_SOCIAL_TIMEOUT = env_int("NOTIFICATIONS_SOCIAL_TIMEOUT", 15)
+# The council's Mastodon server, e.g. https://social.example.org.
 NOTIFICATIONS_MASTODON_URL = env_str("NOTIFICATIONS_MASTODON_URL")
+# Access token of the council's Mastodon account (write:statuses scope).
 NOTIFICATIONS_MASTODON_TOKEN = env_str("NOTIFICATIONS_MASTODON_TOKEN")
+# Visibility of Mastodon posts: public, unlisted, private.
 NOTIFICATIONS_MASTODON_VISIBILITY = env_str("NOTIFICATIONS_MASTODON_VISIBILITY", "public")
 # Days a one-click unsubscribe link keeps working.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", 365)
 # Messages per second per channel, shared by all workers; a channel not listed is unpaced.
 # Env form: NOTIFICATIONS_RATES=email=200,push=100,sms=10
 NOTIFICATIONS_RATES: dict[str, int] = {}
+# Messages per second per channel, shared by all workers (channel=rate, comma-separated); a channel
+# not listed is unpaced.
 for _item in env_list("NOTIFICATIONS_RATES", "email=200,push=100,sms=10,social=1"):
     _channel, _sep, _rate = _item.partition("=")
     if not _sep or not _rate.strip().isdigit():
@@ -487,9 +603,11 @@ NOTIFICATIONS_CHUNK_SIZE = env_int("NOTIFICATIONS_CHUNK_SIZE", 200)
 NOTIFICATIONS_PENDING_STALE_AFTER = env_int("NOTIFICATIONS_PENDING_STALE_AFTER", 120)
 # ... and rows whose worker has not renewed its claim for this many seconds.
 NOTIFICATIONS_SENDING_STALE_AFTER = env_int("NOTIFICATIONS_SENDING_STALE_AFTER", 90)
+# Rows the sweeper re-queues per run.
 NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 10000)
 # Send task retries on transient failures (exponential backoff, capped).
 NOTIFICATIONS_MAX_RETRIES = env_int("NOTIFICATIONS_MAX_RETRIES", 8)
+# Longest wait between two retries, in seconds.
 NOTIFICATIONS_RETRY_BACKOFF_MAX = env_int("NOTIFICATIONS_RETRY_BACKOFF_MAX", 300)
 # Longest a worker waits for its channel's rate or a far side's pause before deferring.
 NOTIFICATIONS_PACING_MAX_WAIT = env_int("NOTIFICATIONS_PACING_MAX_WAIT", 30)
@@ -506,6 +624,7 @@ NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
 
 # CAP <sender> and the prefix of each message's <identifier>; empty: from SITE_URL's host.
 ALERTS_CAP_SENDER = env_str("ALERTS_CAP_SENDER")
+# Prefix of each CAP message's <identifier>; empty: from SITE_URL's host.
 ALERTS_CAP_IDENTIFIER_PREFIX = env_str("ALERTS_CAP_IDENTIFIER_PREFIX")
 # Subscribers per fan-out batch (one event_create call, one commit, enqueued at once).
 ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 2000)
@@ -518,6 +637,7 @@ ALERTS_FANOUT_STALE_AFTER = env_int("ALERTS_FANOUT_STALE_AFTER", 60)
 CORE_COMMENT_EDIT_MINUTES = env_int("CORE_COMMENT_EDIT_MINUTES", 15)
 # Comments a resident may post per window (seconds); 0 switches the limit off.
 CORE_COMMENT_RATE_LIMIT = env_int("CORE_COMMENT_RATE_LIMIT", 10)
+# The comment limit's window, in seconds.
 CORE_COMMENT_RATE_WINDOW = env_int("CORE_COMMENT_RATE_WINDOW", 300)
 # Distinct residents' reports that hide an item until a moderator reviews it.
 CORE_FLAG_HIDE_THRESHOLD = env_int("CORE_FLAG_HIDE_THRESHOLD", 3)
@@ -526,6 +646,7 @@ CORE_FLAG_HIDE_THRESHOLD = env_int("CORE_FLAG_HIDE_THRESHOLD", 3)
 
 # New anonymous responses accepted from one network address per window (seconds); 0: no limit.
 CONSULTATIONS_ANON_RATE_LIMIT = env_int("CONSULTATIONS_ANON_RATE_LIMIT", 20)
+# The anonymous responses limit's window, in seconds.
 CONSULTATIONS_ANON_RATE_WINDOW = env_int("CONSULTATIONS_ANON_RATE_WINDOW", 3600)
 
 # --- Idea proposals -------------------------------------------------------------------------
@@ -538,6 +659,7 @@ if PROPOSALS_FORWARD_PERIOD not in {"weekly", "monthly", "quarterly"}:
     )
 # The top N ideas by support each period (with at least PROPOSALS_FORWARD_MIN_SUPPORT) ...
 PROPOSALS_FORWARD_TOP_N = env_int("PROPOSALS_FORWARD_TOP_N", 3)
+# Fewest supporters an idea needs to be among the period's top ideas.
 PROPOSALS_FORWARD_MIN_SUPPORT = env_int("PROPOSALS_FORWARD_MIN_SUPPORT", 1)
 # ... and, on any day, every idea with at least this many supporters.
 PROPOSALS_FORWARD_THRESHOLD = env_int("PROPOSALS_FORWARD_THRESHOLD", 100)
@@ -545,12 +667,14 @@ PROPOSALS_FORWARD_THRESHOLD = env_int("PROPOSALS_FORWARD_THRESHOLD", 100)
 PROPOSALS_ARCHIVE_AFTER_DAYS = env_int("PROPOSALS_ARCHIVE_AFTER_DAYS", 180)
 # Posting an idea needs a verified residency (voting and points only need an account).
 PROPOSALS_REQUIRE_VERIFIED = env_bool("PROPOSALS_REQUIRE_VERIFIED", default=False)
+# Largest image a resident may attach to an idea, in bytes.
 PROPOSALS_IMAGE_MAX_BYTES = env_int("PROPOSALS_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 # Ideas a resident may post per day; 0 switches the limit off.
 PROPOSALS_IDEAS_PER_DAY = env_int("PROPOSALS_IDEAS_PER_DAY", 5)
 # Votes (support, oppose, change, withdraw) a resident may cast per window (seconds); far
 # above a person reading ideas, it stops scripts. 0 switches the limit off.
 PROPOSALS_VOTE_RATE_LIMIT = env_int("PROPOSALS_VOTE_RATE_LIMIT", 60)
+# The vote limit's window, in seconds.
 PROPOSALS_VOTE_RATE_WINDOW = env_int("PROPOSALS_VOTE_RATE_WINDOW", 300)
 # Seconds the idea list reuses its count of the ideas matching a filter (the one query of
 # the page that reads every match); 0 counts on every page.
@@ -558,12 +682,14 @@ PROPOSALS_LIST_COUNT_SECONDS = env_int("PROPOSALS_LIST_COUNT_SECONDS", 30)
 # Map tiles for the idea form and pages, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
 # (its origin is added to the CSP). Empty: the map works without tiles, on the markers alone.
 PROPOSALS_MAP_TILE_URL = env_str("PROPOSALS_MAP_TILE_URL")
+# Attribution shown on the map for its tiles.
 PROPOSALS_MAP_ATTRIBUTION = env_str("PROPOSALS_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 # Where the map opens: "latitude,longitude,zoom" (default: Reykjavik).
 PROPOSALS_MAP_CENTER = env_str("PROPOSALS_MAP_CENTER", "64.1466,-21.9426,12")
 
 # --- Internationalisation ---------------------------------------------------------------
 
+# The portal's default language (en or is); residents choose their own.
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("is", _("Icelandic"))]
 LOCALE_PATHS = [
@@ -571,6 +697,7 @@ LOCALE_PATHS = [
     # Icelandic for django-allauth, which ships none; apart so makemessages leaves it alone.
     BASE_DIR / "civicportal" / "locale_allauth",
 ]
+# The council's time zone for dates shown and schedules.
 TIME_ZONE = env_str("TIME_ZONE", "Atlantic/Reykjavik")
 USE_I18N = True
 USE_TZ = True
@@ -578,6 +705,7 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------
 
 STATIC_URL = "/static/"
+# Where collectstatic puts the static files (served by the portal itself).
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 _NPM = BASE_DIR / "static" / "node_modules"
 STATICFILES_DIRS = [
@@ -588,6 +716,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", _NPM / "leaflet" / "dist"),
 ]
 MEDIA_URL = "/media/"
+# Where uploads (images, photos) are stored; the proxy serves them at /media/.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -603,16 +732,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Security ---------------------------------------------------------------------------
 
+# 1 serves without HTTPS (no secure cookies, no redirect, no HSTS): for trying a deployment on
+# http://localhost only.
 _SECURE = not DEBUG and bool(DATABASE_URL) and not env_bool("INSECURE_HTTP")
 SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from a meta tag, not the cookie
+# Redirect plain HTTP to HTTPS (off when the proxy already does).
 SECURE_SSL_REDIRECT = _SECURE and env_bool("SECURE_SSL_REDIRECT", default=True)
 # Container and load-balancer health probes speak plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Seconds browsers remember to use HTTPS only (HSTS); 0 switches it off.
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _SECURE
 SECURE_HSTS_PRELOAD = False
@@ -668,7 +801,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
+        # API requests an anonymous client may make (e.g. 120/minute).
         "anon": env_str("API_THROTTLE_ANON", "120/minute"),
+        # API requests a signed-in client may make (e.g. 600/minute).
         "user": env_str("API_THROTTLE_USER", "600/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -699,7 +834,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ----------------------------------------------------------------------------
 
+# DEBUG, INFO, WARNING or ERROR.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# json (one object per line, for log collectors) or text.
 LOG_FORMAT = env_str("LOG_FORMAT", "json" if not DEBUG and DATABASE_URL else "text")
 LOGGING = {
     "version": 1,
@@ -718,5 +855,6 @@ LOGGING = {
 
 # --- Admin ------------------------------------------------------------------------------
 
+# Addresses that receive server error reports, comma-separated.
 ADMINS = [("Council IT", email) for email in env_list("ADMIN_EMAILS")]
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -124,6 +124,9 @@ class CeleryWorker:
     def start(self, timeout: float = 60) -> CeleryWorker:
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_FORMAT": "text"}
+        if "EMAIL_URL" in self.env and "EMAIL_BACKEND" not in self.env:
+            # The test's SMTP sink, not the session's in-memory backend (which would win).
+            env.pop("EMAIL_BACKEND", None)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from budgeting.models import BallotSubmission, BudgetProcess, Project
+from tests.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_creates_a_budget_in_voting_once():
-    call_command("seed_demo", stdout=io.StringIO())
+    seed_demo()
     process = BudgetProcess.objects.get(slug="riverside-neighbourhood-budget")
     assert process.is_voting_open() and process.rules_frozen
     feasible = Project.objects.filter(process=process, feasibility="feasible")
@@ -21,6 +19,6 @@ def test_seed_demo_creates_a_budget_in_voting_once():
     assert feasible.filter(ballot__area=None).exists()
     counts = (BallotSubmission.objects.count(), Project.objects.count())
     assert counts[0] > 10
-    call_command("seed_demo", stdout=io.StringIO())
+    seed_demo()
     assert (BallotSubmission.objects.count(), Project.objects.count()) == counts
     assert BudgetProcess.objects.count() == 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
@@ -19,6 +18,7 @@ from alerts.models import Alert
 from budgeting.models import BudgetProcess
 from consultations.models import Consultation
 from proposals.models import Idea
+from tests.demo import seed_demo
 from tests.queries import repeated_queries
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(uncollected_static):
-    call_command("seed_demo", "--if-empty", verbosity=0)
+    seed_demo("--if-empty", verbosity=0)
 
 
 def _admin_pages() -> list[str]:

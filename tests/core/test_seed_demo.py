@@ -11,11 +11,13 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import serializers
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from civicportal.accounts import roles
 from civicportal.accounts.models import Area, validate_geojson_boundary
 from civicportal.core import demo
+from tests.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +25,7 @@ User = get_user_model()
 
 
 def seed(*args: str) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
+    return seed_demo(*args)
 
 
 def database_snapshot() -> dict[str, str]:
@@ -111,6 +111,30 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone():
     assert "no demo data added" in output
     assert Area.objects.count() == 1
     assert not User.objects.exists()
+
+
+def test_seed_demo_refuses_to_run_with_debug_off():
+    # Its accounts share a published password and TOTP secret.
+    with pytest.raises(CommandError, match="only with DEBUG=1"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.exists()
+    assert not Area.objects.exists()
+
+
+def test_seed_demo_only_embedded_leaves_postgresql_alone():
+    # `make run` passes --only-embedded unless SEED_DEMO=1 asks for it explicitly.
+    assert connection.vendor == "postgresql"
+    output = seed("--if-empty", "--only-embedded")
+    assert "not the embedded default" in output
+    assert "SEED_DEMO=1" in output
+    assert not User.objects.exists()
+
+
+def test_seed_demo_prints_only_the_accounts_report():
+    output = seed()
+    # Nothing before the accounts (emails go to the email backend, files in a trial).
+    assert output.startswith("The Riverside demo city is ready.")
+    assert "Content-Type:" not in output
 
 
 def test_seed_demo_if_empty_seeds_an_empty_database():

@@ -207,6 +207,9 @@ def worker_env(settings, **extra: str) -> dict[str, str]:
         }
     )
     env.update(extra)
+    if "EMAIL_URL" not in env and "EMAIL_BACKEND" not in env:
+        # With DEBUG off the portal needs a way to send email; this worker sends none.
+        env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     return env
 
 

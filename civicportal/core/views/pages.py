@@ -58,6 +58,7 @@ def theme_css(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Up or down per part, for load balancers and monitoring; details go to the log."""
     healthy, checks = run_checks()
     return JsonResponse(
         {"status": "ok" if healthy else "fail", "checks": checks},

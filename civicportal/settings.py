@@ -733,8 +733,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- Security ---------------------------------------------------------------------------
 
 # 1 serves without HTTPS (no secure cookies, no redirect, no HSTS): for trying a deployment on
-# http://localhost only.
-_SECURE = not DEBUG and bool(DATABASE_URL) and not env_bool("INSECURE_HTTP")
+# http://localhost only. With DEBUG off everything else is HTTPS, whatever the database.
+_SECURE = not DEBUG and not env_bool("INSECURE_HTTP")
 SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -837,7 +837,7 @@ SPECTACULAR_SETTINGS = {
 # DEBUG, INFO, WARNING or ERROR.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # json (one object per line, for log collectors) or text.
-LOG_FORMAT = env_str("LOG_FORMAT", "json" if not DEBUG and DATABASE_URL else "text")
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -113,3 +113,22 @@ def test_a_local_trial_writes_emails_to_files_under_var():
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert Path(values["EMAIL_FILE_PATH"]) == ROOT / "var" / "mail"
     assert values["SECRET_KEY"].startswith("insecure-local")
+
+
+def test_debug_off_on_the_embedded_database_still_secures_cookies():
+    code = (
+        "import json, importlib; s = importlib.import_module('civicportal.settings'); "
+        "print(json.dumps([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT]))"
+    )
+    env = without("DATABASE_URL")
+    base = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(result.stdout) == [True, True, True]

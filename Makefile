@@ -16,7 +16,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 RUN_ENV := DEBUG=$(DEBUG) SITE_URL=$(SITE_URL)
 SEED_DEMO ?=
 
-# Tests run against the real services: PostgreSQL, Redis, a Celery worker (SPEC §6).
+# Tests run against the real services: PostgreSQL, Redis, a Celery worker (docs/specification.md §6).
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/civicportal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

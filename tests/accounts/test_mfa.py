@@ -1,4 +1,4 @@
-"""Two-factor authentication is required for every staff account (SPEC §1)."""
+"""Two-factor authentication is required for every staff account (docs/specification.md §1)."""
 
 from __future__ import annotations
 

@@ -145,7 +145,7 @@ def test_reauthentication_with_a_wrong_password_changes_nothing(client, resident
     assert not EmailAddress.objects.filter(email="moved@example.org").exists()
 
 
-# --- Rate limits (SPEC §6: sign-up, login, posting and voting) -----------------------------
+# --- Rate limits (docs/specification.md §6: sign-up, login, posting and voting) -----------------
 
 
 def test_sign_up_login_and_password_reset_are_rate_limited(settings):

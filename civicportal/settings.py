@@ -91,6 +91,11 @@ if not ALLOWED_HOSTS and not env_str("DATABASE_URL"):
 # Origins allowed to post forms, comma-separated, e.g. https://participate.example.org (needed
 # behind a TLS proxy).
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies in front of the portal that append the client's address to
+# X-Forwarded-For (1 behind the compose file's proxy; 0, the default, ignores the header,
+# which any client can forge). Every per-address limit reads the address this way.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # The portal's public address, scheme and host (and port if not the default): links in emails,
 # feeds, share cards and og:url are built from it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -800,6 +805,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # The throttles' client address: TRUSTED_PROXY_COUNT entries from the right of
+    # X-Forwarded-For (DRF's default, None, would trust the whole header as sent).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         # API requests an anonymous client may make (e.g. 120/minute).
         "anon": env_str("API_THROTTLE_ANON", "120/minute"),

@@ -27,6 +27,7 @@ from django.views.generic import ListView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from civicportal.accounts.models import Area
+from civicportal.core.client import client_address
 from consultations import selectors, services
 from consultations.forms import QuestionnaireForm
 from consultations.models import Consultation, Question
@@ -244,7 +245,7 @@ class QuestionnaireView(ConsultationMixin, View):
                 user=request.user,
                 anon_token=token,
                 answers=answers,
-                client_key=request.META.get("REMOTE_ADDR", ""),
+                client_key=client_address(request),
             )
         except ValidationError as error:
             form.add_service_errors(error)

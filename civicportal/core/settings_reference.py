@@ -33,18 +33,15 @@ COMPOSE_VARIABLES = {
         "The portal's domain name, for which the proxy obtains or loads the TLS certificate "
         "(required)."
     ),
-    "TLS_EMAIL": (
-        "Contact address given to Let's Encrypt for certificate notices (recommended with "
-        "automatic certificates)."
+    "PROXY_TLS": (
+        "Where the proxy's HTTPS certificate comes from: `auto` (Let's Encrypt, default), "
+        "`files` (the council's own, in PROXY_CERTS_DIR) or `internal` (Caddy's own "
+        "authority, test servers only)."
     ),
-    "TLS_CERT_FILE": (
-        "With the council's own certificate: the certificate chain's file name in `deploy/certs/`."
+    "PROXY_CERTS_DIR": (
+        "With PROXY_TLS=files: the host folder holding `fullchain.pem` and `privkey.pem` "
+        "(default `./deploy/certs`)."
     ),
-    "TLS_KEY_FILE": (
-        "With the council's own certificate: the private key's file name in `deploy/certs/`."
-    ),
-    "HTTP_PORT": "Host port the proxy answers plain HTTP on (redirects to HTTPS; default 80).",
-    "HTTPS_PORT": "Host port the proxy answers HTTPS on (default 443).",
     "WEB_CONCURRENCY": "gunicorn worker processes of the `web` service (default 3).",
     "WORKER_CONCURRENCY": "Celery worker processes of the `worker` service (default 2).",
 }

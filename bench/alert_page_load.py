@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from support import (
+    assets_build,
     closed_loop,
     cpu_seconds,
     database_create,
@@ -126,6 +127,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"load average at start: {loadavg()}", flush=True)
+    assets_build()  # gunicorn serves pages with DEBUG off: hashed static files, manifest
     modules = Path(tempfile.mkdtemp(prefix="bench-alert-pages-"))
     (modules / "bench_alert_settings.py").write_text(SETTINGS)
     (modules / "bench_alert_urls.py").write_text(URLS)
@@ -146,6 +148,10 @@ def main() -> None:
         REDIS_URL=args.redis,
         CELERY_TASK_ALWAYS_EAGER="1",  # no worker: the fan-out (nobody subscribed) runs inline
         SECRET_KEY="bench-secret-key-not-for-production",
+        # DEBUG off needs a census key of its own and an email backend (none sends
+        # mail here).
+        CENSUS_HASH_KEY="bench-census-key-not-for-production",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DEBUG="0",
         INSECURE_HTTP="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -163,9 +169,6 @@ def main() -> None:
     sys.path.insert(0, str(modules))
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True
     )
 
     import django

@@ -48,6 +48,10 @@ def _environment(database_url: str) -> None:
         {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "bench-secret-key-not-for-production",
+            # DEBUG off needs a census key of its own and an email backend (none sends
+            # mail here).
+            "CENSUS_HASH_KEY": "bench-census-key-not-for-production",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "DEBUG": "0",
             "INSECURE_HTTP": "1",
             "FAST_PASSWORD_HASHER": "1",

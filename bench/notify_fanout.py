@@ -197,6 +197,7 @@ def main() -> None:
         CELERY_BROKER_URL=args.redis,
         CELERY_TASK_ALWAYS_EAGER="0",
         SECRET_KEY="bench-secret-key-not-for-production",
+        CENSUS_HASH_KEY="bench-census-key-not-for-production",
         DEBUG="0",
         INSECURE_HTTP="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",

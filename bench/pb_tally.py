@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/pb_tally.py [--data-dir DIR] [--repeat N]
 
+The files are the repository's own, ``tests/data/pabulib/`` (see ``tests/data/README.md``),
+unless ``--data-dir`` names another folder of ``.pb`` files.
+
 For each approval file: both libraries tally the same file in the same run (parsing excluded
 for both; ours includes grouping the ballots), and the winners are compared. Then the whole
 ``manage.py pabulib tally FILE --rule mes`` command is timed as a subprocess (Django start-up
@@ -21,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+DATA_DIR = ROOT / "tests" / "data" / "pabulib"
 
 from budgeting.pabulib import parse_file  # noqa: E402
 from budgeting.tallies import tally  # noqa: E402
@@ -37,7 +41,9 @@ def best_of(repeat: int, func):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("/work/shared/data/pabulib"))
+    parser.add_argument(
+        "--data-dir", type=Path, default=DATA_DIR, help="folder of .pb files (default: %(default)s)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of ours; best kept")
     args = parser.parse_args()
 
@@ -49,6 +55,8 @@ def main() -> None:
         "mes": lambda i, p: method_of_equal_shares(i, p, sat_class=Cost_Sat),
     }
     files = sorted(args.data_dir.glob("*.pb"))
+    if not files:
+        raise SystemExit(f"no .pb file in {args.data_dir}")
     speedups, all_equal = [], True
     header = f"{'file':<36} {'rule':<6} {'ballots':>8} {'projects':>8} {'ours ms':>9} {'pabutools ms':>12} {'speedup':>8} {'equal':>5}"
     print(header)

@@ -52,6 +52,10 @@ def setup_django() -> None:
         DATABASE_URL=database_url(DB_NAME),
         DJANGO_SETTINGS_MODULE="civicportal.settings",
         SECRET_KEY="bench-secret-key-not-for-production",
+        # DEBUG off needs a census key of its own and an email backend (none sends
+        # mail here).
+        CENSUS_HASH_KEY="bench-census-key-not-for-production",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DEBUG="0",
         INSECURE_HTTP="1",
         ALLOWED_HOSTS="testserver,127.0.0.1",

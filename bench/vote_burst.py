@@ -52,6 +52,7 @@ import sys
 from pathlib import Path
 
 from support import (
+    assets_build,
     closed_loop,
     cpu_seconds,
     free_port,
@@ -123,6 +124,10 @@ if __name__ == "__main__":
     ENV = {
         "DATABASE_URL": database_url(DB_NAME),
         "SECRET_KEY": "bench-secret-key-not-for-production",
+        # DEBUG off needs a census key of its own and an email backend (none sends
+        # mail here).
+        "CENSUS_HASH_KEY": "bench-census-key-not-for-production",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "DEBUG": "0",
         "INSECURE_HTTP": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -274,6 +279,7 @@ if __name__ == "__main__":
         parser.add_argument("--rounds", type=int, default=10, help="alternations of the two phases")
         args = parser.parse_args()
 
+        assets_build()  # gunicorn serves pages with DEBUG off: hashed static files, manifest
         real_ids, baseline_ids, cookies = prepare(args.clients, args.ideas, args.baseline_ideas)
         port = free_port()
         load = " ".join(f"{value:.2f}" for value in os.getloadavg())

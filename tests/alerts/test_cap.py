@@ -3,8 +3,6 @@ Atom feeds parse."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import feedparser
 import pytest
 from django.test import Client
@@ -14,10 +12,13 @@ from alerts import services
 from alerts.cap import CAP_NAMESPACE, cap_document
 from alerts.models import CapStatus
 from tests.alerts.factories import approver, area, author, content, published
+from tests.data_files import data_file
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = etree.XMLSchema(etree.parse(str(Path("/work/shared/data/cap/cap12.xsd"))))
+# The OASIS CAP 1.2 schema, kept in the repository (tests/data/README.md); a missing file
+# fails the collection of this module with an error naming it.
+SCHEMA = etree.XMLSchema(etree.parse(str(data_file("cap/cap12.xsd"))))
 NS = {"cap": CAP_NAMESPACE}
 
 

@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
-DATA_DIR = Path("/work/shared/data/pabulib")
+from tests.data_files import data_file, data_files
+
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
-PB_FILES = sorted(DATA_DIR.glob("*.pb"))
+# Raises (and so fails the collection) when the folder holds no .pb file: tests parametrised
+# over an empty list would run zero cases and pass.
+PB_FILES = data_files("pabulib", "*.pb")
 # Small enough for live pabutools runs in the test suite (under a second each).
 SMALL_FILES = ["poland_czestochowa_2020_grabowka", "poland_wieliczka_2023"]
+
+
+def pb_file(stem: str) -> Path:
+    """The reference file ``tests/data/pabulib/<stem>.pb``; raises when it is missing."""
+    return data_file(f"pabulib/{stem}.pb")
 
 
 def expected(stem: str) -> dict:
@@ -27,7 +35,7 @@ def parsed():
 
     def get(stem: str):
         if stem not in cache:
-            cache[stem] = parse_file(DATA_DIR / f"{stem}.pb")
+            cache[stem] = parse_file(pb_file(stem))
         return cache[stem]
 
     return get

@@ -1,5 +1,7 @@
 """Compute pabutools' outcomes on the reference Pabulib files and store them as JSON.
 
+The files are the repository's own, in tests/data/pabulib/ (see tests/data/README.md).
+
 pabutools is slow (about 20 s for one MES run on Wrocław 2020, far longer for mes-add1), so
 the tests compare against these stored outputs. Re-run after upgrading pabutools:
 
@@ -18,8 +20,10 @@ import time
 from pathlib import Path
 
 from tests.budgeting import oracle
+from tests.data_files import DATA_DIR as TEST_DATA_DIR
+from tests.data_files import data_files
 
-DATA_DIR = Path("/work/shared/data/pabulib")
+DATA_DIR = TEST_DATA_DIR / "pabulib"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 
 
@@ -30,8 +34,11 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     rules = args.rule or ["greedy", "mes"]
-    paths = sorted(args.data_dir.glob("*.pb"))
+    paths = data_files(args.data_dir.resolve(), "*.pb")
     if args.names:
+        missing = sorted(set(args.names) - {p.stem for p in paths})
+        if missing:
+            parser.error(f"no such .pb file in {args.data_dir}: {', '.join(missing)}")
         paths = [p for p in paths if p.stem in args.names]
     EXPECTED_DIR.mkdir(exist_ok=True)
     for path in paths:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.budgeting.conftest import DATA_DIR, expected
+from tests.budgeting.conftest import expected, pb_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,12 +25,12 @@ def run_tally(path, rule: str) -> list[str]:
 @pytest.mark.parametrize("rule", ["greedy", "mes", "mes-add1"])
 def test_tally_prints_selected_ids_in_selection_order(rule):
     stem = "poland_wieliczka_2023"
-    assert run_tally(DATA_DIR / f"{stem}.pb", rule) == expected(stem)[rule]["selected"]
+    assert run_tally(pb_file(stem), rule) == expected(stem)[rule]["selected"]
 
 
 def test_tally_of_cumulative_file():
     stem = "poland_czestochowa_2020_grabowka"
-    assert run_tally(DATA_DIR / f"{stem}.pb", "mes") == expected(stem)["mes"]["selected"]
+    assert run_tally(pb_file(stem), "mes") == expected(stem)["mes"]["selected"]
 
 
 def test_tally_missing_file_is_a_command_error(tmp_path):
@@ -40,7 +40,7 @@ def test_tally_missing_file_is_a_command_error(tmp_path):
 
 def test_tally_malformed_file_names_the_line(tmp_path):
     path = tmp_path / "bad.pb"
-    text = (DATA_DIR / "poland_wieliczka_2023.pb").read_text(encoding="utf-8")
+    text = pb_file("poland_wieliczka_2023").read_text(encoding="utf-8")
     lines = text.split("\n")
     lines[20] = "39;Budki;cheap;418;1"  # line 21: a project whose cost is not a number
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -50,7 +50,7 @@ def test_tally_malformed_file_names_the_line(tmp_path):
 
 def test_tally_unsupported_vote_type_is_a_command_error(tmp_path):
     path = tmp_path / "ordinal.pb"
-    text = (DATA_DIR / "poland_wieliczka_2023.pb").read_text(encoding="utf-8")
+    text = pb_file("poland_wieliczka_2023").read_text(encoding="utf-8")
     path.write_text(text.replace("vote_type;approval", "vote_type;ordinal"), encoding="utf-8")
     with pytest.raises(CommandError, match="vote_type 'ordinal' cannot be tallied"):
         run_tally(path, "greedy")
@@ -72,7 +72,7 @@ def test_tally_command_runs_without_a_database(tmp_path):
             "manage.py",
             "pabulib",
             "tally",
-            str(DATA_DIR / f"{stem}.pb"),
+            str(pb_file(stem)),
             "--rule",
             "greedy",
         ],
@@ -103,7 +103,7 @@ def test_tally_command_error_exits_non_zero(tmp_path):
 def test_tally_output_cut_short_by_its_reader_is_not_an_error(tmp_path):
     """``manage.py pabulib tally file | head -1``: the reader leaves early; no traceback."""
     tally = subprocess.Popen(
-        [sys.executable, "manage.py", "pabulib", "tally", str(DATA_DIR / "poland_wroclaw_2020.pb")],
+        [sys.executable, "manage.py", "pabulib", "tally", str(pb_file("poland_wroclaw_2020"))],
         cwd=ROOT,
         env=_subprocess_env(tmp_path),
         stdout=subprocess.PIPE,

@@ -13,7 +13,7 @@ from budgeting import pabulib, services
 from budgeting.models import Ballot, BallotSubmission, BudgetProcess, Project, TallyResult
 from budgeting.tallies import tally
 from tests.accounts.factories import UserFactory
-from tests.budgeting.conftest import DATA_DIR, SMALL_FILES, expected
+from tests.budgeting.conftest import SMALL_FILES, expected, pb_file
 from tests.budgeting.factories import BallotFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def _without_voter_ids(profile: pabulib.Profile) -> list:
 
 @pytest.mark.parametrize("stem", SMALL_FILES)
 def test_import_then_export_gives_the_same_instance_and_profile(stem):
-    path = DATA_DIR / f"{stem}.pb"
+    path = pb_file(stem)
     instance, profile = pabulib.parse_file(path)
     process = services.pabulib_import(actor=None, source=path)
     assert process.state == BudgetProcess.State.CLOSED and process.rules_frozen
@@ -61,7 +61,7 @@ def test_import_then_export_gives_the_same_instance_and_profile(stem):
 
 @pytest.mark.parametrize("stem", SMALL_FILES)
 def test_imported_process_counts_like_the_reference(stem):
-    process = services.pabulib_import(actor=None, source=DATA_DIR / f"{stem}.pb")
+    process = services.pabulib_import(actor=None, source=pb_file(stem))
     services.results_compute(actor=None, process=process)
     reference = expected(stem)
     ballot = process.ballots.get()
@@ -91,7 +91,7 @@ def test_import_reports_progress_up_to_the_number_of_ballots():
     calls = []
     services.pabulib_import(
         actor=None,
-        source=DATA_DIR / "poland_czestochowa_2020_grabowka.pb",
+        source=pb_file("poland_czestochowa_2020_grabowka"),
         progress=lambda done, total: calls.append((done, total)),
     )
     assert calls[0] == (0, 201) and calls[-1] == (201, 201)
@@ -132,7 +132,7 @@ def test_pabulib_command_imports_with_progress_and_exports(tmp_path):
     call_command(
         "pabulib",
         "import",
-        str(DATA_DIR / "poland_czestochowa_2020_grabowka.pb"),
+        str(pb_file("poland_czestochowa_2020_grabowka")),
         stdout=out,
         stderr=err,
     )
@@ -142,7 +142,7 @@ def test_pabulib_command_imports_with_progress_and_exports(tmp_path):
     out = io.StringIO()
     call_command("pabulib", "export", str(process_id), "-o", str(target), stdout=out)
     assert out.getvalue().strip() == str(target)
-    original = pabulib.parse_file(DATA_DIR / "poland_czestochowa_2020_grabowka.pb")
+    original = pabulib.parse_file(pb_file("poland_czestochowa_2020_grabowka"))
     assert pabulib.parse_file(target)[0] == original[0]
 
 

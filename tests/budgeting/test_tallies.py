@@ -13,7 +13,7 @@ import pytest
 from budgeting.pabulib import parse, write
 from budgeting.tallies import RULES, UnsupportedVoteType, tally
 from tests.budgeting import oracle
-from tests.budgeting.conftest import PB_FILES, SMALL_FILES, expected
+from tests.budgeting.conftest import PB_FILES, SMALL_FILES, expected, pb_file
 
 STEMS = [p.stem for p in PB_FILES]
 
@@ -39,10 +39,8 @@ def test_mes_add1_is_stored_for_the_small_files():
 @pytest.mark.parametrize("stem", SMALL_FILES)
 @pytest.mark.parametrize("rule", ["greedy", "mes"])
 def test_rule_equals_live_pabutools_on_small_file(parsed, stem, rule):
-    from tests.budgeting.conftest import DATA_DIR
-
     instance, profile = parsed(stem)
-    reference = oracle.RULES[rule](*oracle.load(str(DATA_DIR / f"{stem}.pb")))
+    reference = oracle.RULES[rule](*oracle.load(str(pb_file(stem))))
     assert tally(instance, profile, rule).selected == reference
 
 

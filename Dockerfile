@@ -2,8 +2,10 @@
 # CivicPortal: one image for the web server (gunicorn), the Celery worker and Celery beat.
 # docker-compose.yml runs it; the council's TLS proxy sits in front of the web service.
 
+# The Python CI tests with (tests/ops/test_image.py checks it against the test interpreter).
 ARG PYTHON_VERSION=3.11
-ARG NODE_VERSION=20
+# A Node.js LTS line still supported: 24 "Krypton", security fixes to 2028-04-30.
+ARG NODE_VERSION=24
 
 # --- Front-end packages, installed from npm with the lockfile (served by us, no CDN) -------
 FROM node:${NODE_VERSION}-bookworm-slim AS assets
@@ -35,9 +37,13 @@ COPY alerts ./alerts
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /app/static/node_modules ./static/node_modules
-# Settings with nothing configured are enough to compile and collect (no database is used).
+# No database is used here. With DEBUG off the settings refuse to load without their
+# secrets and a mail relay, so this step gets placeholders of its own: exported in this RUN
+# only, never an ENV of the image (the deployment supplies the real ones).
 ENV STATIC_ROOT=/app/staticfiles
-RUN python manage.py compilemessages --ignore=.venv --ignore=static -v 0 \
+RUN export SECRET_KEY=build-only-not-secret CENSUS_HASH_KEY=build-only-not-secret \
+        EMAIL_URL=smtp://localhost \
+    && python manage.py compilemessages --ignore=.venv --ignore=static -v 0 \
     && python manage.py collectstatic --noinput -v 0
 
 # --- Runtime ------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
-"""Alert staff's admin screens: alerts with their messages, an approve action that goes
-through the same service as the staff pages (two-person rule), reports, subscriptions."""
+"""Alert staff's admin screens: alerts with their messages, reports, subscriptions.
+
+Read-only. There is no approve action: an approval is of one message, on the staff
+approval screen that previews exactly what goes out and names its version (see
+``alerts.services.publishing``); the message's admin page links there."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from alerts import services
 from alerts.models import Alert, AlertMessage, AlertSubscription, GroundReport
@@ -41,7 +44,6 @@ class AlertAdmin(RulesAdminMixin, admin.ModelAdmin):
         "status", "state", "current_message", "headline", "severity", "expires_at",
         "first_published_at", "created_by", "created_at", "updated_at",
     )  # fmt: skip
-    actions = ["approve_pending"]
 
     def has_add_permission(self, request):
         return False  # drafts are written on the staff pages, where the form checks them
@@ -52,41 +54,13 @@ class AlertAdmin(RulesAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Approve the message waiting for approval"))
-    def approve_pending(self, request, queryset):
-        approved = 0
-        for alert in queryset.prefetch_related("messages"):
-            pending = alert.pending_message()
-            if pending is None:
-                self.message_user(
-                    request,
-                    _("“%(alert)s” has no message waiting for approval.") % {"alert": alert},
-                    messages.WARNING,
-                )
-                continue
-            try:
-                services.alert_approve(actor=request.user, message=pending)
-            except (PermissionDenied, ValidationError) as error:
-                text = " ".join(getattr(error, "messages", [str(error)]))
-                self.message_user(request, f"{alert}: {text}", messages.ERROR)
-                continue
-            approved += 1
-        if approved:
-            self.message_user(
-                request,
-                ngettext("%(count)d alert approved.", "%(count)d alerts approved.", approved)
-                % {"count": approved},
-                messages.SUCCESS,
-            )
-
 
 @admin.register(AlertMessage)
 class AlertMessageAdmin(RulesAdminMixin, admin.ModelAdmin):
     list_display = ("identifier", "msg_type", "state", "headline", "author", "approver", "sent")
     list_filter = ("state", "msg_type", "alert__status")
     search_fields = ("identifier", "headline")
-    readonly_fields = [f.name for f in AlertMessage._meta.fields] + ["areas"]
-    actions = ["approve"]
+    readonly_fields = ["review", *(f.name for f in AlertMessage._meta.fields), "areas"]
 
     def get_queryset(self, request):
         # The list and the read-only page show these people and the alert by name.
@@ -105,24 +79,15 @@ class AlertMessageAdmin(RulesAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Approve and publish (two-person rule)"))
-    def approve(self, request, queryset):
-        approved = 0
-        for message in queryset:
-            try:
-                services.alert_approve(actor=request.user, message=message)
-            except (PermissionDenied, ValidationError) as error:
-                text = " ".join(getattr(error, "messages", [str(error)]))
-                self.message_user(request, f"{message.identifier}: {text}", messages.ERROR)
-                continue
-            approved += 1
-        if approved:
-            self.message_user(
-                request,
-                ngettext("%(count)d message approved.", "%(count)d messages approved.", approved)
-                % {"count": approved},
-                messages.SUCCESS,
-            )
+    @admin.display(description=_("approval"))
+    def review(self, obj: AlertMessage) -> str:
+        if obj.state != AlertMessage.State.PENDING:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("alerts:staff-approve", args=[obj.pk]),
+            _("Review and approve on the approval screen"),
+        )
 
 
 @admin.register(GroundReport)

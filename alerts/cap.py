@@ -5,6 +5,10 @@ status (Actual/Exercise/Test), msgType and references, then one ``<info>`` per l
 and one ``<area>`` per council area (its GeoJSON boundary as CAP polygons) plus one for
 the drawn shapes. Timestamps carry an explicit ``+00:00`` offset: the OASIS schema's
 pattern refuses ``Z``. Elements follow the schema's sequence order.
+
+Every text goes through ``xml_text``: a character XML 1.0 cannot carry (a control
+character stored before the inputs refused them) is left out, so the document stays
+well-formed whatever is stored.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from lxml import etree
 
 from alerts import geometry
 from alerts.models import AlertMessage
+from alerts.validators import xml_text
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_CONTENT_TYPE = "application/cap+xml"
@@ -34,7 +39,7 @@ def cap_datetime(value: datetime | None) -> str:
 def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
     element = etree.SubElement(parent, _NS + name)
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -28,7 +28,7 @@ def _content(ctx: demo.DemoContext, **fields) -> services.MessageContent:
 def _publish(author, approver, alert: Alert) -> None:
     draft = alert.messages.get(sequence=1)
     services.alert_submit_for_approval(actor=author, message=draft)
-    services.alert_approve(actor=approver, message=draft)
+    services.alert_approve(actor=approver, message=draft, version=services.message_version(draft))
 
 
 @demo.register("alerts", order=400)
@@ -104,7 +104,7 @@ def seed_alerts(ctx: demo.DemoContext) -> None:
     update = services.alert_update(
         actor=author, alert=flood, content=content, note="Sandbags available."
     )
-    services.alert_approve(actor=approver, message=update)
+    services.alert_approve(actor=approver, message=update, version=services.message_version(update))
     ctx.say(
         "Alerts: an active flood alert with an update, an expired storm alert, "
         f"{AlertSubscription.objects.count()} subscriptions."

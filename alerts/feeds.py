@@ -1,7 +1,9 @@
 """Atom feeds: alerts for people (``/alerts/feed/``) and the CAP index for aggregators
 (``/alerts/cap.atom``, each entry linking its CAP document as ``application/cap+xml``).
 
-Only real (Actual) published messages appear: exercises and tests never do.
+Only real (Actual) published messages appear: exercises and tests never do. Every text
+from a message goes through ``xml_text``, so a control character stored in one cannot
+make the feed fail.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from alerts import selectors
 from alerts.cap import CAP_CONTENT_TYPE
 from alerts.models import AlertMessage
+from alerts.validators import xml_text
 
 
 class AlertFeed(Feed):
@@ -39,20 +42,18 @@ class AlertFeed(Feed):
         return selectors.message_list_public(limit=50)
 
     def item_title(self, item: AlertMessage) -> str:
+        headline = xml_text(item.headline)
         if item.msg_type == "Cancel":
-            return _("All clear: %(headline)s") % {"headline": item.headline}
+            return _("All clear: %(headline)s") % {"headline": headline}
         if item.msg_type == "Update":
-            return _("Update: %(headline)s") % {"headline": item.headline}
-        return item.headline
+            return _("Update: %(headline)s") % {"headline": headline}
+        return headline
 
     def item_description(self, item: AlertMessage) -> str:
-        return f"{item.instruction}\n\n{item.description}"
+        return xml_text(f"{item.instruction}\n\n{item.description}")
 
     def item_link(self, item: AlertMessage) -> str:
         return item.alert.get_absolute_url()
-
-    def item_guid(self, item: AlertMessage) -> str:
-        return item.identifier
 
     item_guid_is_permalink = False
 
@@ -63,7 +64,10 @@ class AlertFeed(Feed):
         return item.sent
 
     def item_categories(self, item: AlertMessage):
-        return [item.category, item.severity]
+        return [xml_text(item.category), xml_text(item.severity)]
+
+    def item_guid(self, item: AlertMessage) -> str:
+        return xml_text(item.identifier)
 
 
 class _CapAtom(Atom1Feed):

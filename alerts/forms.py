@@ -21,6 +21,7 @@ from alerts.models import (
     Urgency,
 )
 from alerts.services import MessageContent
+from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area
 
 _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -33,7 +34,22 @@ class _DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class AlertMessageForm(forms.Form):
+class TextGuardMixin:
+    """Every text field of the form refuses control characters (``reject_control_characters``),
+    with a message naming the character, before anything reaches a service."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(reject_control_characters)
+
+
+def _max(name: str) -> int:
+    return AlertMessage._meta.get_field(name).max_length
+
+
+class AlertMessageForm(TextGuardMixin, forms.Form):
     """Everything an author writes in one CAP message. ``with_status`` adds the choice of
     Actual/Exercise/Test (a new alert only: an alert's messages share its status)."""
 
@@ -100,19 +116,21 @@ class AlertMessageForm(forms.Form):
         + [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE],
         required=False,
     )
-    second_event = forms.CharField(label=_("Event (second language)"), required=False)
+    second_event = forms.CharField(
+        label=_("Event (second language)"), max_length=_max("second_event"), required=False
+    )
     second_headline = forms.CharField(
-        label=_("Headline (second language)"), max_length=160, required=False
+        label=_("Headline (second language)"), max_length=_max("second_headline"), required=False
     )
     second_instruction = forms.CharField(
         label=_("Instruction (second language)"),
-        max_length=2000,
+        max_length=_max("second_instruction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     second_description = forms.CharField(
         label=_("Description (second language)"),
-        max_length=4000,
+        max_length=_max("second_description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -191,15 +209,20 @@ class UpdateForm(AlertMessageForm):
             )
 
 
-class CancelForm(forms.Form):
+class CancelForm(TextGuardMixin, forms.Form):
     note = forms.CharField(
-        label=_("Why the alert ends, and what residents should do now"),
+        label=_("Why the alert ends, and what residents should do now (optional)"),
         max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The all-clear goes out at once in fixed words. Your note goes out afterwards, "
+            "as a second all-clear, once a second person with the approver role approves it."
+        ),
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(TextGuardMixin, forms.Form):
     reason = forms.CharField(
         label=_("What the author should change"),
         max_length=500,
@@ -233,7 +256,7 @@ class SubscriptionForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(TextGuardMixin, forms.Form):
     text = forms.CharField(
         label=_("What do you see?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )

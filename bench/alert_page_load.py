@@ -209,7 +209,9 @@ def main() -> None:
         alert = services.alert_draft_create(actor=author, content=content(f"Past alert {i}"))
         message = alert.messages.get()
         services.alert_submit_for_approval(actor=author, message=message)
-        services.alert_approve(actor=approver, message=message)
+        services.alert_approve(
+            actor=approver, message=message, version=services.message_version(message)
+        )
     past = timezone.now() - timedelta(days=1)
     Alert.objects.update(expires_at=past)
     AlertMessage.objects.update(expires=past)
@@ -217,9 +219,11 @@ def main() -> None:
     alert = services.alert_draft_create(actor=author, content=content("Flooding in Harbourside"))
     message = alert.messages.get()
     services.alert_submit_for_approval(actor=author, message=message)
-    services.alert_approve(actor=approver, message=message)
+    services.alert_approve(
+        actor=approver, message=message, version=services.message_version(message)
+    )
     update = services.alert_update(actor=author, alert=alert, content=content("Flood: update"))
-    services.alert_approve(actor=approver, message=update)
+    services.alert_approve(actor=approver, message=update, version=services.message_version(update))
     print(f"published {history + 1:,} alerts in {time.perf_counter() - started:.1f} s", flush=True)
     threads = args.threads if args.worker_class == "gthread" else 1  # sync: no keep-alive
     print(

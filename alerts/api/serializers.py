@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alerts import geometry
@@ -14,8 +15,24 @@ from alerts.models import (
     Severity,
     Urgency,
 )
-from alerts.services import MessageContent
+from alerts.services import MessageContent, message_version
+from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area
+
+
+def _max(name: str) -> int:
+    return AlertMessage._meta.get_field(name).max_length
+
+
+class TextGuardMixin:
+    """Every text field (and every text item of a list) refuses control characters."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            target = getattr(field, "child", field)
+            if isinstance(target, serializers.CharField):
+                target.validators.append(reject_control_characters)
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -57,8 +74,17 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class StaffMessageSerializer(MessageSerializer):
+    """A message as staff see it, with its ``version``: what an approval names."""
+
+    version = serializers.SerializerMethodField()
+
     class Meta(MessageSerializer.Meta):
-        fields = [*MessageSerializer.Meta.fields, "id", "state", "author", "approver"]
+        fields = [
+            *MessageSerializer.Meta.fields, "id", "state", "author", "approver", "version",
+        ]  # fmt: skip
+
+    def get_version(self, message: AlertMessage) -> str:
+        return message_version(message)
 
 
 class StaffAlertSerializer(AlertSerializer):
@@ -66,37 +92,47 @@ class StaffAlertSerializer(AlertSerializer):
         return StaffMessageSerializer(alert.messages.all(), many=True, context=self.context).data
 
 
-class MessageContentSerializer(serializers.Serializer):
+class MessageContentSerializer(TextGuardMixin, serializers.Serializer):
     """What an author writes; polygons and circles in CAP text form, one per list item."""
 
-    headline = serializers.CharField(max_length=160)
-    event = serializers.CharField(max_length=100)
+    headline = serializers.CharField(max_length=_max("headline"))
+    event = serializers.CharField(max_length=_max("event"))
     category = serializers.ChoiceField(choices=Category.choices)
     severity = serializers.ChoiceField(choices=Severity.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     certainty = serializers.ChoiceField(choices=Certainty.choices)
     response_type = serializers.ChoiceField(choices=ResponseType.choices, default="Monitor")
-    instruction = serializers.CharField(max_length=2000)
-    description = serializers.CharField(max_length=4000)
+    instruction = serializers.CharField(max_length=_max("instruction"))
+    description = serializers.CharField(max_length=_max("description"))
     expires = serializers.DateTimeField()
     onset = serializers.DateTimeField(required=False, allow_null=True)
     web = serializers.URLField(required=False, allow_blank=True, default="")
-    contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    contact = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("contact")
+    )
     areas = serializers.SlugRelatedField(
         slug_field="slug", many=True, queryset=Area.objects.all(), required=False
     )
     area_description = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=200
+        required=False, allow_blank=True, default="", max_length=_max("area_description")
     )
     polygons = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     circles = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     second_language = serializers.ChoiceField(
         choices=[("", ""), *list(settings.LANGUAGES)], required=False, default=""
     )
-    second_event = serializers.CharField(required=False, allow_blank=True, default="")
-    second_headline = serializers.CharField(required=False, allow_blank=True, default="")
-    second_description = serializers.CharField(required=False, allow_blank=True, default="")
-    second_instruction = serializers.CharField(required=False, allow_blank=True, default="")
+    second_event = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("second_event")
+    )
+    second_headline = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("second_headline")
+    )
+    second_description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("second_description")
+    )
+    second_instruction = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("second_instruction")
+    )
 
     def validate_polygons(self, value):
         return [list(map(list, r)) for r in geometry.polygons_parse("\n".join(value))]
@@ -121,7 +157,9 @@ class DraftCreateSerializer(MessageContentSerializer):
 
 
 class UpdateSerializer(MessageContentSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("note")
+    )
 
     def content(self) -> MessageContent:
         data = dict(self.validated_data)
@@ -130,5 +168,24 @@ class UpdateSerializer(MessageContentSerializer):
         return MessageContent(**data)
 
 
-class CancelSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500)
+class CancelSerializer(TextGuardMixin, serializers.Serializer):
+    """The all-clear goes out at once in fixed words; ``note``, if given, waits for a second
+    person's approval before it goes out as a further all-clear."""
+
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max("note")
+    )
+
+
+class ApproveSerializer(serializers.Serializer):
+    """The ``version`` of the message the approver reviewed (``StaffMessageSerializer``)."""
+
+    version = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        error_messages={
+            "invalid": _("Give the message's version as shown with it (64 hex digits)."),
+            "required": _(
+                "Say which version you reviewed: the message's version as shown with it."
+            ),
+        },
+    )

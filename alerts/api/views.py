@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.response import Response
@@ -13,13 +14,16 @@ from rest_framework.views import APIView
 from alerts import selectors, services
 from alerts.api.serializers import (
     AlertSerializer,
+    ApproveSerializer,
     CancelSerializer,
     DraftCreateSerializer,
     MessageContentSerializer,
     StaffAlertSerializer,
+    StaffMessageSerializer,
     UpdateSerializer,
 )
 from alerts.models import Alert, AlertMessage
+from alerts.services.publishing import StaleApproval
 from civicportal.accounts.models import Area
 
 
@@ -64,6 +68,12 @@ class AlertDetailApi(generics.RetrieveAPIView):
         return selectors.alert_get(viewer=self.request.user, pk=self.kwargs["pk"])
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The message changed since you reviewed it.")
+    default_code = "conflict"
+
+
 class _StaffApi(APIView):
     permission_classes = [permissions.IsAuthenticated, RulesPermission]
 
@@ -71,6 +81,9 @@ class _StaffApi(APIView):
         # Keep the service's reason (e.g. the two-person rule) in the 403's message.
         if isinstance(exc, DjangoPermissionDenied) and exc.args:
             exc = exceptions.PermissionDenied(detail=str(exc))
+        # An approval of a version the message no longer is: 409, nothing was sent.
+        elif isinstance(exc, StaleApproval):
+            exc = Conflict(detail=" ".join(exc.messages))
         return super().handle_exception(exc)
 
     def respond(self, alert: Alert, code: int = status.HTTP_200_OK) -> Response:
@@ -119,15 +132,34 @@ class MessageSubmitApi(_StaffApi):
         return self.respond(message.alert)
 
 
-@extend_schema(tags=["alerts"], request=None, responses=StaffAlertSerializer)
 class MessageApproveApi(_StaffApi):
-    """Approve a message waiting for approval: never its own author's (two-person rule)."""
+    """Review (GET) and approve (POST) a message waiting for approval: never its own
+    author's (two-person rule), and only the ``version`` reviewed. A message changed since
+    answers 409 and nothing is sent."""
 
     permission_required = "alerts.view_alert"
 
+    def _message(self, pk: int) -> AlertMessage:
+        return get_object_or_404(
+            AlertMessage.objects.select_related("alert", "author", "approver").prefetch_related(
+                "areas"
+            ),
+            pk=pk,
+        )
+
+    @extend_schema(tags=["alerts"], responses=StaffMessageSerializer)
+    def get(self, request, pk: int):
+        message = self._message(pk)
+        return Response(StaffMessageSerializer(message, context={"request": request}).data)
+
+    @extend_schema(tags=["alerts"], request=ApproveSerializer, responses=StaffAlertSerializer)
     def post(self, request, pk: int):
-        message = get_object_or_404(AlertMessage, pk=pk)
-        services.alert_approve(actor=request.user, message=message)
+        message = self._message(pk)
+        serializer = ApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.alert_approve(
+            actor=request.user, message=message, version=serializer.validated_data["version"]
+        )
         return self.respond(message.alert)
 
 

@@ -6,6 +6,8 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,15 @@ from alerts.models.codes import (
     Severity,
     Urgency,
 )
+
+# The texts with no length limit in the database column (TextField): a constraint holds
+# the model's max_length there too, whatever the path.
+_TEXT_LIMITS = {
+    "description": 4000,
+    "instruction": 2000,
+    "second_description": 4000,
+    "second_instruction": 2000,
+}
 
 # --- The incident ------------------------------------------------------------------------
 
@@ -189,10 +200,10 @@ class AlertMessage(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     certainty = models.CharField(_("certainty"), max_length=10, choices=Certainty.choices)
     headline = models.CharField(_("headline"), max_length=160)
-    description = models.TextField(_("description"), max_length=4000)
+    description = models.TextField(_("description"), max_length=_TEXT_LIMITS["description"])
     instruction = models.TextField(
         _("instruction"),
-        max_length=2000,
+        max_length=_TEXT_LIMITS["instruction"],
         help_text=_("What residents should do. Shown first on the alert page."),
     )
     web = models.URLField(
@@ -209,10 +220,14 @@ class AlertMessage(models.Model):
     second_event = models.CharField(_("event (second language)"), max_length=100, blank=True)
     second_headline = models.CharField(_("headline (second language)"), max_length=160, blank=True)
     second_description = models.TextField(
-        _("description (second language)"), max_length=4000, blank=True
+        _("description (second language)"),
+        max_length=_TEXT_LIMITS["second_description"],
+        blank=True,
     )
     second_instruction = models.TextField(
-        _("instruction (second language)"), max_length=2000, blank=True
+        _("instruction (second language)"),
+        max_length=_TEXT_LIMITS["second_instruction"],
+        blank=True,
     )
 
     # Where: areas of the council, and/or shapes drawn on the map.
@@ -256,6 +271,14 @@ class AlertMessage(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_version = models.CharField(
+        _("approved version"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The version (SHA-256 of every public field) the approver reviewed and approved."
+        ),
+    )
     quoted_report = models.ForeignKey(
         "GroundReport",
         verbose_name=_("quoted ground report"),
@@ -300,6 +323,13 @@ class AlertMessage(models.Model):
                     & (Q(msg_type="Cancel") | Q(approver__isnull=False))
                 ),
                 name="alerts_message_published_is_approved",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=LessThanOrEqual(Length(name), limit),
+                    name=f"alerts_message_{name}_max_length",
+                )
+                for name, limit in _TEXT_LIMITS.items()
             ),
         ]
 

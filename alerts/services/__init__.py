@@ -10,12 +10,14 @@ from alerts.services.fanout import alert_message_fan_out, fan_out_enqueue, fan_o
 from alerts.services.lifecycle import alert_cancel, alert_update, alerts_expire
 from alerts.services.publishing import (
     MessageContent,
+    StaleApproval,
     alert_approve,
     alert_draft_create,
     alert_draft_update,
     alert_return_to_author,
     alert_submit_for_approval,
     cap_sender,
+    message_version,
 )
 from alerts.services.residents import (
     alerts_personal_data_erase,
@@ -28,6 +30,7 @@ from alerts.services.residents import (
 
 __all__ = [
     "MessageContent",
+    "StaleApproval",
     "alert_approve",
     "alert_cancel",
     "alert_draft_create",
@@ -42,6 +45,7 @@ __all__ = [
     "cap_sender",
     "fan_out_enqueue",
     "fan_outs_sweep",
+    "message_version",
     "report_create",
     "report_triage",
     "subscription_delete",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertSubscription, GroundReport, SeverityRank
 from alerts.selectors import ALERT_TOPIC, CHANNELS
+from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area, User
 from civicportal.accounts.rules import is_alert_approver, is_alert_author
 from civicportal.core.audit import audit_record
@@ -100,6 +101,11 @@ def report_create(
         raise PermissionDenied(_("Reports can be sent only while an alert is in force."))
     if not text.strip():
         raise ValidationError({"text": _("Tell us what you see.")})
+    for name, value in (("text", text), ("location_text", location_text)):
+        try:
+            reject_control_characters(value)
+        except ValidationError as error:
+            raise ValidationError({name: error.messages}) from None
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
     report = GroundReport(

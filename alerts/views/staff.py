@@ -167,7 +167,11 @@ class StaffReturnView(StaffMixin, MessageMixin, FormView):
 
 
 class StaffApproveView(StaffMixin, MessageMixin, TemplateView):
-    """The approval screen: exactly what goes out, and to how many people on each channel."""
+    """The approval screen: exactly what goes out, and to how many people on each channel.
+
+    Its form carries the ``version`` of what it shows (``services.message_version``); the
+    approval is of that version only, so a message changed meanwhile is refused.
+    """
 
     template_name = "alerts/staff/approve.html"
 
@@ -194,6 +198,7 @@ class StaffApproveView(StaffMixin, MessageMixin, TemplateView):
             "previews": previews,
             "counts": selectors.audience_counts(message),
             "cap_xml": cap_document(message).decode(),
+            "version": services.message_version(message),
             "is_author": message.author_id == user.pk,
             "can_approve": user.has_perm("alerts.approve_alert", message)
             and message.state == AlertMessage.State.PENDING,
@@ -202,7 +207,9 @@ class StaffApproveView(StaffMixin, MessageMixin, TemplateView):
     def post(self, request, pk: int):
         message = self.message
         try:
-            services.alert_approve(actor=request.user, message=message)
+            services.alert_approve(
+                actor=request.user, message=message, version=request.POST.get("version", "")
+            )
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
             return redirect("alerts:staff-approve", pk=message.pk)
@@ -283,10 +290,9 @@ class StaffCancelView(StaffMixin, AlertMixin, FormView):
         return {**super().get_context_data(**kwargs), "alert": self.alert}
 
     def form_valid(self, form):
+        note = form.cleaned_data["note"]
         try:
-            services.alert_cancel(
-                actor=self.request.user, alert=self.alert, note=form.cleaned_data["note"]
-            )
+            services.alert_cancel(actor=self.request.user, alert=self.alert, note=note)
         except PermissionDenied as error:
             messages.error(self.request, str(error))
             return redirect(self.alert.get_staff_url())
@@ -294,4 +300,9 @@ class StaffCancelView(StaffMixin, AlertMixin, FormView):
             _add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The alert is cancelled; the all-clear is going out."))
+        if note.strip():
+            messages.info(
+                self.request,
+                _("Your note goes out once a second person with the approver role approves it."),
+            )
         return redirect(self.alert.get_staff_url())

@@ -68,7 +68,10 @@ def pending(*, by=None, **fields) -> Alert:
 def published(*, by=None, approved_by=None, **fields) -> Alert:
     by = by or author()
     alert = pending(by=by, **fields)
-    services.alert_approve(actor=approved_by or approver(), message=alert.messages.get())
+    message = alert.messages.get()
+    services.alert_approve(
+        actor=approved_by or approver(), message=message, version=services.message_version(message)
+    )
     alert.refresh_from_db()
     return alert
 

@@ -47,11 +47,15 @@ def test_two_person_rule_through_the_api():
     assert created.status_code == 201, created.json()
     message_id = created.json()["messages"][0]["id"]
     assert client.post(f"/api/v1/alerts/messages/{message_id}/submit/").status_code == 200
-    refused = client.post(f"/api/v1/alerts/messages/{message_id}/approve/")
+    url = f"/api/v1/alerts/messages/{message_id}/approve/"
+    version = client.get(url).json()["version"]
+    refused = client.post(url, {"version": version}, format="json")
     assert refused.status_code == 403
     assert "two-person rule" in refused.json()["error"]["message"]
     client.force_authenticate(second)
-    approved = client.post(f"/api/v1/alerts/messages/{message_id}/approve/")
+    review = client.get(url).json()
+    assert review["headline"] == "Boil your water" and review["version"] == version
+    approved = client.post(url, {"version": version}, format="json")
     assert approved.status_code == 200 and approved.json()["state"] == "published"
 
 
@@ -78,5 +82,8 @@ def test_update_and_cancel_through_the_api():
     assert update.status_code == 201
     cancel = client.post(f"/api/v1/alerts/{alert.pk}/cancel/", {"note": "All clear"}, format="json")
     assert cancel.status_code == 200 and cancel.json()["state"] == "cancelled"
+    # The all-clear went out; the note waits for a second person.
+    states = [(m["msg_type"], m["state"]) for m in cancel.json()["messages"]]
+    assert states[-2:] == [("Cancel", "published"), ("Cancel", "pending")]
     again = client.post(f"/api/v1/alerts/{alert.pk}/cancel/", {"note": "Again"}, format="json")
     assert again.status_code == 400

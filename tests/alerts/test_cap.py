@@ -48,7 +48,9 @@ def test_alert_update_and_cancel_documents_validate_and_reference_earlier(client
     assert pairs[0] == "52.08,-1.94"  # lat,lon from the GeoJSON [lon, lat]
 
     update = services.alert_update(actor=by, alert=alert, content=content(headline="Worse"))
-    services.alert_approve(actor=approver(), message=update)
+    services.alert_approve(
+        actor=approver(), message=update, version=services.message_version(update)
+    )
     update_doc = fetch(client, update)
     assert update_doc.findtext("cap:msgType", namespaces=NS) == "Update"
     reference = update_doc.findtext("cap:references", namespaces=NS)

@@ -57,7 +57,13 @@ def test_publishing_reaches_the_next_anonymous_request(publish):
     alert = services.alert_draft_create(actor=by, content=content(headline="Storm tonight"))
     publish(services.alert_submit_for_approval, actor=by, message=alert.messages.get())
     assert "Storm tonight" not in _page("/")  # a pending alert is not public
-    publish(services.alert_approve, actor=approver(), message=alert.messages.get())
+    message = alert.messages.get()
+    publish(
+        services.alert_approve,
+        actor=approver(),
+        message=message,
+        version=services.message_version(message),
+    )
     for path in PAGES:
         page = _page(path)
         assert "data-alert-banner" in page and "Storm tonight" in page, path
@@ -75,7 +81,12 @@ def test_an_update_reaches_the_next_anonymous_request(publish):
         content=content(headline="Flood spreading", instruction="Leave by the hill road."),
     )
     assert "Stay upstairs." in _page(detail)  # waiting for approval: nothing new in public
-    publish(services.alert_approve, actor=approver(), message=update)
+    publish(
+        services.alert_approve,
+        actor=approver(),
+        message=update,
+        version=services.message_version(update),
+    )
     page = _page(detail)
     assert "Leave by the hill road." in page and "Flood spreading" in page
     assert "Flood spreading" in _page("/")
@@ -89,7 +100,18 @@ def test_a_cancellation_reaches_the_next_anonymous_request(publish):
     publish(services.alert_cancel, actor=author(), alert=alert, note="The leak is fixed.")
     assert "data-alert-banner" not in _page("/")
     assert "Gas leak" not in _page("/alerts/").split("</header>", 1)[1]
-    assert "All clear" in _page(detail) and "The leak is fixed." in _page(detail)
+    assert "All clear" in _page(detail) and "no longer in force" in _page(detail)
+    # The canceller's note goes out once a second person approves it, and reaches the
+    # next request then.
+    assert "The leak is fixed." not in _page(detail)
+    note = alert.messages.get(state="pending")
+    publish(
+        services.alert_approve,
+        actor=approver(),
+        message=note,
+        version=services.message_version(note),
+    )
+    assert "The leak is fixed." in _page(detail)
 
 
 def test_expired_alert_leaves_stored_pages_at_its_expiry(settings):

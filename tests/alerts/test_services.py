@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from alerts import selectors, services
 from alerts.models import Alert, AlertMessage, CapStatus, GroundReport
+from alerts.services.lifecycle import ALL_CLEAR_INSTRUCTION
 from civicportal.accounts import roles
 from civicportal.notifications.models import Delivery, Event, NotificationPreference
 from tests.accounts.factories import StaffFactory, UserFactory
@@ -35,8 +37,11 @@ def test_alert_approve_refuses_the_author_even_with_both_roles():
     both = StaffFactory(role=roles.ALERT_AUTHOR, mfa=True)
     both.groups.add(*approver().groups.all())
     alert = pending(by=both)
+    message = alert.messages.get()
     with pytest.raises(PermissionDenied, match="two-person rule"):
-        services.alert_approve(actor=both, message=alert.messages.get())
+        services.alert_approve(
+            actor=both, message=message, version=services.message_version(message)
+        )
     alert.refresh_from_db()
     assert alert.state == Alert.State.PENDING
     assert alert.messages.get().state == AlertMessage.State.PENDING
@@ -44,18 +49,22 @@ def test_alert_approve_refuses_the_author_even_with_both_roles():
 
 @pytest.mark.parametrize("role", [None, roles.ALERT_AUTHOR, roles.MODERATOR, roles.ADMINISTRATOR])
 def test_alert_approve_refuses_anyone_without_the_approver_role(role):
-    alert = pending()
+    message = pending().messages.get()
     with pytest.raises(PermissionDenied, match="approver role"):
         services.alert_approve(
-            actor=StaffFactory(role=role, mfa=True), message=alert.messages.get()
+            actor=StaffFactory(role=role, mfa=True),
+            message=message,
+            version=services.message_version(message),
         )
     assert Alert.objects.get().state == Alert.State.PENDING
 
 
 def test_alert_approve_refuses_a_resident():
-    alert = pending()
+    message = pending().messages.get()
     with pytest.raises(PermissionDenied):
-        services.alert_approve(actor=UserFactory(), message=alert.messages.get())
+        services.alert_approve(
+            actor=UserFactory(), message=message, version=services.message_version(message)
+        )
 
 
 def test_database_refuses_self_approval_whatever_the_code_path():
@@ -68,7 +77,10 @@ def test_database_refuses_self_approval_whatever_the_code_path():
 def test_alert_approve_publishes_sets_approver_and_sent():
     by, second = author(), approver()
     alert = pending(by=by)
-    message = services.alert_approve(actor=second, message=alert.messages.get())
+    pending_message = alert.messages.get()
+    message = services.alert_approve(
+        actor=second, message=pending_message, version=services.message_version(pending_message)
+    )
     alert.refresh_from_db()
     assert alert.state == Alert.State.PUBLISHED
     assert alert.current_message == message
@@ -79,9 +91,13 @@ def test_alert_approve_publishes_sets_approver_and_sent():
 def test_alert_approve_twice_is_refused_the_second_time():
     alert = pending()
     message = alert.messages.get()
-    services.alert_approve(actor=approver(), message=message)
+    services.alert_approve(
+        actor=approver(), message=message, version=services.message_version(message)
+    )
     with pytest.raises(ValidationError, match="waiting for approval"):
-        services.alert_approve(actor=approver(), message=message)
+        services.alert_approve(
+            actor=approver(), message=message, version=services.message_version(message)
+        )
 
 
 # --- State machine -----------------------------------------------------------------------
@@ -90,7 +106,10 @@ def test_alert_approve_twice_is_refused_the_second_time():
 def test_draft_cannot_be_approved_before_it_is_submitted():
     alert = draft()
     with pytest.raises(ValidationError):
-        services.alert_approve(actor=approver(), message=alert.messages.get())
+        message = alert.messages.get()
+        services.alert_approve(
+            actor=approver(), message=message, version=services.message_version(message)
+        )
 
 
 def test_only_the_author_changes_or_submits_a_draft():
@@ -148,8 +167,10 @@ def test_update_needs_approval_and_references_the_earlier_message():
     alert.refresh_from_db()
     assert alert.state == Alert.State.PUBLISHED and alert.current_message == first
     with pytest.raises(PermissionDenied):
-        services.alert_approve(actor=by, message=update)
-    services.alert_approve(actor=approver(), message=update)
+        services.alert_approve(actor=by, message=update, version=services.message_version(update))
+    services.alert_approve(
+        actor=approver(), message=update, version=services.message_version(update)
+    )
     alert.refresh_from_db()
     update.refresh_from_db()
     assert alert.state == Alert.State.UPDATED
@@ -181,6 +202,60 @@ def test_cancel_is_one_step_references_all_earlier_and_withdraws_a_pending_updat
     assert cancel.references == alert.messages.get(sequence=1).cap_reference
     assert cancel.response_type == "AllClear"
     assert update.state == AlertMessage.State.WITHDRAWN
+    # Only fixed words went out; the note waits for a second person.
+    assert cancel.instruction == ALL_CLEAR_INSTRUCTION and cancel.note == ""
+    held = alert.messages.get(state=AlertMessage.State.PENDING)
+    assert held.msg_type == "Cancel" and held.instruction == "The water has gone down."
+
+
+def test_cancel_without_a_note_holds_nothing_back():
+    by = author()
+    alert = published(by=by)
+    cancel = services.alert_cancel(actor=by, alert=alert)
+    assert cancel.state == AlertMessage.State.PUBLISHED
+    assert not alert.messages.filter(state=AlertMessage.State.PENDING).exists()
+
+
+def test_cancel_note_can_be_sent_back_changed_and_approved_on_the_cancelled_alert():
+    by = author()
+    by.groups.add(*approver().groups.all())  # even holding both roles, not their own note
+    alert = published(by=by)
+    services.alert_cancel(actor=by, alert=alert, note="Water has gone dwon.")
+    held = alert.messages.get(state=AlertMessage.State.PENDING)
+    with pytest.raises(PermissionDenied, match="two-person rule"):
+        services.alert_approve(actor=by, message=held, version=services.message_version(held))
+    services.alert_return_to_author(actor=approver(), message=held, reason="Typo")
+    services.alert_draft_update(
+        actor=by,
+        message=held,
+        content=dataclasses.replace(
+            services.MessageContent.from_message(held), instruction="The water has gone down."
+        ),
+    )
+    services.alert_submit_for_approval(actor=by, message=held)
+    held.refresh_from_db()
+    services.alert_approve(actor=approver(), message=held, version=services.message_version(held))
+    held.refresh_from_db()
+    alert.refresh_from_db()
+    assert held.state == AlertMessage.State.PUBLISHED and held.instruction.endswith("gone down.")
+    assert alert.state == Alert.State.CANCELLED and alert.current_message == held
+
+
+def test_alert_approve_refuses_a_missing_or_stale_version_and_sends_nothing():
+    alert = pending()
+    message = alert.messages.get()
+    reviewed = services.message_version(message)
+    with pytest.raises(ValidationError, match="which version you reviewed"):
+        services.alert_approve(actor=approver(), message=message, version="")
+    # Any public field counts, an area's boundary too.
+    area_ = message.areas.get()
+    area_.boundary = {**area_.boundary, "coordinates": [[[0, 0], [0, 1], [1, 1], [0, 0]]]}
+    area_.save()
+    with pytest.raises(services.StaleApproval, match="changed since you opened it"):
+        services.alert_approve(actor=approver(), message=message, version=reviewed)
+    message.refresh_from_db()
+    assert message.state == AlertMessage.State.PENDING and message.sent is None
+    assert services.message_version(message) != reviewed
 
 
 @pytest.mark.parametrize("state", ["draft", "pending", "cancelled", "expired"])

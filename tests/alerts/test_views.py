@@ -1,5 +1,5 @@
 """Pages: the banner on every page, the public alert pages, and the staff screens (the
-two-person rule on the staff page and in the admin action)."""
+two-person rule on the staff page; the admin has no approve action)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from alerts import services
 from alerts.models import Alert, AlertMessage, AlertSubscription, CapStatus, GroundReport
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.alerts.factories import approver, area, author, pending, published
@@ -96,15 +97,18 @@ def test_staff_draft_submit_approve_by_two_people_through_pages(client):
     message = alert.messages.get()
     assert client.post(f"/staff/alerts/messages/{message.pk}/submit/").status_code == 302
     # The author cannot approve their own alert on the page.
-    client.post(f"/staff/alerts/messages/{message.pk}/approve/")
+    version = services.message_version(message)
+    client.post(f"/staff/alerts/messages/{message.pk}/approve/", {"version": version})
     message.refresh_from_db()
     assert message.state == AlertMessage.State.PENDING
     client.force_login(second)
     screen = client.get(f"/staff/alerts/messages/{message.pk}/approve/").content.decode()
     assert "data-audience" in screen and "Leave the area now." in screen and "<code>" in screen
-    client.post(f"/staff/alerts/messages/{message.pk}/approve/")
+    assert f'name="version" value="{version}"' in screen
+    client.post(f"/staff/alerts/messages/{message.pk}/approve/", {"version": version})
     message.refresh_from_db()
     assert message.state == AlertMessage.State.PUBLISHED and message.approver == second
+    assert message.approved_version == version
 
 
 def test_staff_form_shows_clear_errors_and_changes_nothing(client):
@@ -129,23 +133,20 @@ def test_exercise_is_visibly_different_on_staff_screens(client):
         assert "data-exercise-band" in page and "EXERCISE" in page
 
 
-def test_admin_approve_action_enforces_two_person_rule(client):
-    by = author(is_superuser=False)
-    alert = pending(by=by)
-    client.force_login(by)
-    client.post(
-        "/admin/alerts/alert/",
-        {"action": "approve_pending", "_selected_action": [alert.pk]},
-    )
+def test_admin_has_no_approve_action_and_links_to_the_approval_screen(client):
+    alert = pending()
+    message = alert.messages.get()
+    client.force_login(approver(is_superuser=True))
+    for path, action, pk in (
+        ("/admin/alerts/alert/", "approve_pending", alert.pk),
+        ("/admin/alerts/alertmessage/", "approve", message.pk),
+    ):
+        assert f'value="{action}"' not in client.get(path).content.decode()
+        response = client.post(path, {"action": action, "_selected_action": [pk]}, follow=True)
+        assert response.status_code == 200
     assert Alert.objects.get().state == Alert.State.PENDING
-    client.force_login(approver())
-    response = client.post(
-        "/admin/alerts/alert/",
-        {"action": "approve_pending", "_selected_action": [alert.pk]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert Alert.objects.get().state == Alert.State.PUBLISHED
+    page = client.get(f"/admin/alerts/alertmessage/{message.pk}/change/").content.decode()
+    assert f'href="/staff/alerts/messages/{message.pk}/approve/"' in page
 
 
 def test_staff_cancel_in_one_step_removes_banner(client, django_capture_on_commit_callbacks):
@@ -158,6 +159,8 @@ def test_staff_cancel_in_one_step_removes_banner(client, django_capture_on_commi
         staff.post(f"/staff/alerts/{alert.pk}/cancel/", {"note": "The bridge is safe again."})
     assert Alert.objects.get().state == Alert.State.CANCELLED
     assert "data-alert-banner" not in client.get("/").content.decode()
+    held = alert.messages.get(state=AlertMessage.State.PENDING)
+    assert held.msg_type == "Cancel" and held.note == "The bridge is safe again."
 
 
 def test_delivery_panel_partial_for_htmx(client):

@@ -4,6 +4,10 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _point_can_view(user, point) -> bool:
+    return point.idea.is_visible
+
+
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("Idea proposals")
@@ -15,7 +19,8 @@ class ProposalsConfig(AppConfig):
         from proposals.models import Idea, Point
 
         targets.register(Idea)
-        targets.register(Point, comments=False, follows=False)
+        # A point is seen (and reported) only while its idea is shown too.
+        targets.register(Point, comments=False, follows=False, can_view=_point_can_view)
         navigation.register_section(
             key="proposals",
             label=_("Ideas"),

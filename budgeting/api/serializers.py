@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from budgeting.models import (
@@ -129,7 +130,9 @@ class BallotCastSerializer(serializers.Serializer):
         seen = set()
         for item in value:
             if item["project"] in seen:
-                raise serializers.ValidationError(f"Project {item['project']} is listed twice.")
+                raise serializers.ValidationError(
+                    _("Project %(id)s is listed twice.") % {"id": item["project"]}
+                )
             seen.add(item["project"])
         return value
 

@@ -25,6 +25,8 @@ def ballot_validate(*, ballot: Ballot, selections: Mapping[int, int]) -> list[tu
 
     ``selections`` maps project ids to points (1 for approval and knapsack ballots). Every
     refusal says what is wrong and what to do. The order of the pairs is the given order.
+    A project of another process is refused as if it did not exist: that process may be a
+    draft, and its projects are not the voter's to read (docs/specification.md §10).
     """
     if not isinstance(selections, Mapping):
         raise ValidationError(_("The ballot must list projects with their points."))
@@ -45,7 +47,9 @@ def ballot_validate(*, ballot: Ballot, selections: Mapping[int, int]) -> list[tu
     chosen: list[tuple[Project, int]] = []
     for pk, raw_points in ids:
         project = projects.get(pk)
-        if project is None:
+        if project is None or {project.process_id, project.ballot.process_id} != {
+            ballot.process_id
+        }:
             raise ValidationError(_("There is no project number %(id)s.") % {"id": pk})
         if project.ballot_id != ballot.pk:
             raise ValidationError(

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from civicportal.accounts.models import User
-from civicportal.core import personal_data
+from civicportal.core import personal_data, targets
 from civicportal.core.models import (
     Comment,
     Flag,
@@ -75,9 +75,40 @@ def comment_count(*, target: models.Model) -> int:
     )
 
 
-def comment_get(*, pk: int) -> Comment:
-    """A comment with its author; raises ``Comment.DoesNotExist``."""
-    return Comment.objects.select_related("author", "parent", "content_type").get(pk=pk)
+def comment_visible(viewer, comment: Comment | None) -> bool:
+    """Whether ``viewer`` may see ``comment``: the reply, edit, delete and report pages ask.
+
+    The item it is on must be one ``viewer`` may see (``targets.target_visible``: not
+    hidden, and its page's own rules, such as an unpublished consultation's). A comment
+    hidden by moderation (pending review too) or deleted is seen by moderators only.
+    """
+    if comment is None:
+        return False
+    shown = not comment.is_deleted and comment.is_visible
+    if not shown and not (viewer is not None and viewer.has_perm("core.moderate_content")):
+        return False
+    return targets.target_visible(viewer, comment.target)
+
+
+def comment_get(*, viewer, pk: int, shown_only: bool = True) -> Comment:
+    """A comment ``viewer`` may see (``comment_visible``), with its author.
+
+    Raises ``Comment.DoesNotExist`` for a missing one and for one ``viewer`` may not see
+    alike, so an id says nothing about what is behind it: callers answer 404.
+    ``shown_only=False`` also returns a hidden or deleted comment on an item ``viewer`` may
+    see, for an answer about the thread (a reply refused because the comment left it):
+    the caller must not show that comment's text unless ``comment_visible`` says so.
+    """
+    comment = (
+        Comment.objects.select_related("author", "parent", "content_type").filter(pk=pk).first()
+    )
+    if shown_only:
+        visible = comment_visible(viewer, comment)
+    else:
+        visible = comment is not None and targets.target_visible(viewer, comment.target)
+    if not visible:
+        raise Comment.DoesNotExist(f"No comment {pk} for this viewer.")
+    return comment
 
 
 # --- Follows -----------------------------------------------------------------------------

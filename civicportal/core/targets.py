@@ -13,7 +13,11 @@ Core never imports a domain app: each app registers its models from ``AppConfig.
 
 Pages and the API name an item by its key (``"proposals.idea"``) and id. Reports need a
 ``Moderatable`` model, since reporting can hide the item; a model's ``can_view(user, obj)``
-(optional) keeps private items out of reach.
+(optional) keeps private items out of reach: a paragraph of an unpublished consultation, a
+point of a hidden idea. ``target_visible`` is the one answer to "may this user see this
+item?", which every view and service taking an item (or a comment on one) asks, so what
+moderation hides or a page's rules restrict is reachable by no id (docs/specification.md
+§10).
 """
 
 from __future__ import annotations
@@ -85,6 +89,23 @@ def target_for(obj: models.Model) -> Target:
     return target_get(model_key(obj))
 
 
+def target_visible(viewer, obj: models.Model | None) -> bool:
+    """Whether ``viewer`` (a user, anonymous, or None) may see the registered item ``obj``.
+
+    False for an unregistered model, an item hidden by moderation (pending review too) and
+    one its model's ``can_view`` keeps from ``viewer``.
+    """
+    if obj is None:
+        return False
+    try:
+        target = target_for(obj)
+    except LookupError:
+        return False
+    if isinstance(obj, Moderatable) and not obj.is_visible:
+        return False
+    return target.can_view is None or bool(target.can_view(viewer, obj))
+
+
 def target_resolve(key: str, object_id: int, *, viewer=None, feature: str) -> models.Model:
     """The registered, visible item ``key``/``object_id`` offering ``feature``.
 
@@ -102,7 +123,7 @@ def target_resolve(key: str, object_id: int, *, viewer=None, feature: str) -> mo
     if issubclass(target.model, Moderatable):
         queryset = queryset.visible()
     obj = queryset.get(pk=object_id)
-    if target.can_view is not None and not target.can_view(viewer, obj):
+    if not target_visible(viewer, obj):
         raise ObjectDoesNotExist(key)
     return obj
 

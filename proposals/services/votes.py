@@ -10,8 +10,14 @@ which every vote on it must update, is locked for as short a time as possible:
    such row, another request of the same resident (a double-click, fifty parallel
    requests) changed the vote in between: the transaction is rolled back and the vote
    tried again, reading the vote row under its lock (``select_for_update``) this time.
-   A first vote is inserted, and the unique constraint on (idea, user) decides between
-   concurrent first votes: the loser's insert fails and it is tried again the same way;
+   A first vote is inserted with ``ON CONFLICT DO NOTHING``, and the unique constraint on
+   (idea, user) decides between concurrent first votes: the loser inserts nothing (no
+   error: PostgreSQL waits for the winner's commit) and is tried again the same way,
+   finding the winner's row to lock. A withdrawal may delete that row again in between,
+   so the locked tries repeat, a bounded number of times (``_ATTEMPTS``); each repeat
+   means another request of the resident committed, so fifty or eighty parallel requests
+   get through. Should the tries run out, the vote is refused with a message (code
+   ``"busy"``) and nothing changes: a parallel burst never surfaces as an error (500);
 3. the idea's counters (and its trending score) move by one ``UPDATE`` relative to the
    row's own values, as the transaction's last statement, and only while the idea is
    still open (a filter, not the earlier read: a status change, hide or merge that
@@ -53,8 +59,10 @@ IDEA_FIELDS = (
     "oppose_count",
 )
 RATE_SCOPE = "proposals:vote"
-# Tries in all when the same resident's other requests keep winning the race (step 2).
-_ATTEMPTS = 3
+# Tries in all when the same resident's other requests keep winning the race (step 2): one
+# without locks, then locked ones, each of which fails only when another request of the
+# resident committed in between.
+_ATTEMPTS = 12
 
 
 def _signed_in(user: User) -> None:
@@ -113,6 +121,15 @@ _VOTE_UPDATE_SQL = """
     UPDATE proposals_ideavote SET value = %s, updated_at = %s WHERE id = %s AND value = %s
 """
 _VOTE_DELETE_SQL = "DELETE FROM proposals_ideavote WHERE id = %s AND value = %s"
+# A first vote. When another request of the resident inserted theirs first, the unique
+# constraint makes this insert nothing (no error, the transaction stays usable) and return
+# no row; PostgreSQL waits for that other insert's transaction to end before deciding.
+_VOTE_INSERT_SQL = """
+    INSERT INTO proposals_ideavote (idea_id, user_id, value, created_at, updated_at)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+"""
 # Only while the idea is open (``Idea.is_open``). The trending score's support term
 # (``models.trending_score``: log10 of the support, at least 1) is swapped for the new
 # support's in the same statement, which reads the row as it was: no read beforehand.
@@ -176,6 +193,17 @@ def _vote_change(vote: IdeaVote, value: str | None, *, now) -> None:
         raise _VoteMoved
 
 
+def _vote_insert(*, user: User, idea: Idea, value: str, now) -> IdeaVote:
+    """Insert ``user``'s first vote on ``idea``; ``_VoteMoved`` if another request did first."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_VOTE_INSERT_SQL, [idea.pk, user.pk, value, stamp, stamp])
+        row = cursor.fetchone()
+    if row is None:
+        raise _VoteMoved
+    return IdeaVote(id=row[0], idea=idea, user=user, value=value, created_at=now, updated_at=now)
+
+
 def _counters_move(*, user: User, idea: Idea, deltas: dict[str, int]) -> None:
     """Move ``idea``'s counters by ``deltas`` in one ``UPDATE``, if it is still open.
 
@@ -236,13 +264,23 @@ def idea_vote_withdraw(*, user: User, idea: Idea | int) -> bool:
 
 
 def _retried(write, **kwargs):
-    """``write(lock=False, ...)``; after a lost race, again with the vote row locked."""
+    """``write(lock=False, ...)``; after a lost race, again with the vote row locked.
+
+    When the resident's other requests win every try (``_ATTEMPTS``), a ``ValidationError``
+    (code ``"busy"``) says so; nothing was changed. Never the race's own exception.
+    """
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             return write(lock=attempt > 1, **kwargs)
         except (_VoteMoved, IntegrityError):
-            if attempt == _ATTEMPTS:
-                raise
+            continue
+    raise ValidationError(
+        _(
+            "Several of your votes on this idea arrived at the same moment, so this one was "
+            "not recorded. Reload the page to see your vote, and try again if needed."
+        ),
+        code="busy",
+    )
 
 
 def _idea_vote(*, user: User, idea_id: int, value: str, lock: bool) -> IdeaVote:
@@ -261,9 +299,7 @@ def _idea_vote(*, user: User, idea_id: int, value: str, lock: bool) -> IdeaVote:
             vote.value, vote.updated_at = value, now
             deltas = {_COUNTER[previous]: -1, _COUNTER[value]: 1}
         else:
-            vote = IdeaVote.objects.create(
-                idea=idea, user=user, value=value, created_at=now, updated_at=now
-            )
+            vote = _vote_insert(user=user, idea=idea, value=value, now=now)
             deltas = {_COUNTER[value]: 1}
         _counters_move(user=user, idea=idea, deltas=deltas)
         return vote

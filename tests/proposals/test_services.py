@@ -233,6 +233,26 @@ def test_a_vote_changed_in_between_by_another_request_is_read_again(
     assert not IdeaVote.objects.exists()
 
 
+def test_a_vote_that_loses_every_race_is_refused_with_a_message_and_changes_nothing(
+    resident, other, category, monkeypatch
+):
+    """Each lost race means another request of the resident committed; should they win
+    every try, the vote is refused with a message (never the race's own error)."""
+    idea = idea_post(resident, category=category)
+
+    def another_request_inserted_first(**kwargs):
+        raise votes_service._VoteMoved
+
+    monkeypatch.setattr(votes_service, "_vote_insert", another_request_inserted_first)
+    with pytest.raises(ValidationError) as error:
+        vote(other, idea, "support")
+    assert error.value.code == "busy"
+    assert "at the same moment" in error.value.messages[0]
+    idea.refresh_from_db()
+    assert (idea.support_count, idea.oppose_count) == (0, 0)
+    assert not IdeaVote.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_one_residents_concurrent_changing_votes_count_once(category, settings):
     """Twenty threads of one resident voting at once, support and oppose alternating:

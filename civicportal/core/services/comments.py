@@ -2,7 +2,9 @@
 
 Rules enforced here, whatever the interface (page, htmx, API):
 
-- only registered items that accept comments, and only while they are visible;
+- only registered items that accept comments, only while they are visible, and only
+  items the author may see (``targets.target_visible``); a reply only to a comment still
+  shown, whose top-level comment is still shown;
 - one level of replies: a reply to a reply attaches to the top-level comment;
 - the Markdown is rendered and sanitised once, on write, into ``body_html``;
 - authors edit within ``CORE_COMMENT_EDIT_MINUTES`` of posting, and no later;
@@ -24,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from civicportal.accounts.models import User
-from civicportal.core import targets
+from civicportal.core import selectors, targets
 from civicportal.core.audit import audit_record
 from civicportal.core.models import Comment, Moderatable
 from civicportal.core.models.comments import COMMENT_MAX_LENGTH
@@ -68,6 +70,12 @@ def _rate_limit_take(*, user: User) -> None:
     )
 
 
+def _require_visible(actor: User, comment: Comment) -> None:
+    """Refuse a comment ``actor`` may not see, or on an item they may not see."""
+    if not selectors.comment_visible(actor, comment):
+        raise ValidationError(_("That comment is no longer shown."), code="gone")
+
+
 @transaction.atomic
 def comment_create(
     *, author: User, target: models.Model, body: str, parent: Comment | None = None
@@ -83,15 +91,25 @@ def comment_create(
         raise ValidationError(_("Comments are not open on this item."))
     if isinstance(target, Moderatable) and not target.is_visible:
         raise ValidationError(_("This item is hidden by the moderators and takes no comments."))
+    if not targets.target_visible(author, target):
+        # Its page's own rules keep it from the author (an unpublished consultation...):
+        # told as if it did not exist, as its page would.
+        raise ValidationError(_("There is no such item to comment on."))
     body = _body_clean(body)
     content_type = ContentType.objects.get_for_model(target)
     if parent is not None:
         if parent.content_type_id != content_type.pk or parent.object_id != target.pk:
             raise ValidationError(_("You can only reply to a comment on the same page."))
+        parent = Comment.objects.select_related("parent").get(pk=parent.pk)  # as it is now
+        # The comment replied to, then its top-level comment (one level of replies): both
+        # must still be shown, or a hidden reply would take answers through its thread.
+        for replied in (parent, parent.parent):
+            if replied is not None and (replied.is_deleted or not replied.is_visible):
+                raise ValidationError(
+                    _("That comment is no longer shown, so you cannot reply to it.")
+                )
         if parent.parent_id is not None:
             parent = parent.parent  # one level of replies
-        if parent.is_deleted or not parent.is_visible:
-            raise ValidationError(_("That comment is no longer shown, so you cannot reply to it."))
     _rate_limit_take(user=author)
     comment = Comment(
         content_type=content_type,
@@ -114,6 +132,7 @@ def comment_update(*, actor: User, comment: Comment, body: str) -> Comment:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if not actor.has_perm("core.change_comment", comment):
         raise PermissionDenied(_("You can only edit your own comments."))
+    _require_visible(actor, comment)
     minutes = settings.CORE_COMMENT_EDIT_MINUTES
     if timezone.now() - comment.created_at > timedelta(minutes=minutes):
         raise ValidationError(
@@ -146,6 +165,7 @@ def comment_delete(*, actor: User, comment: Comment) -> Comment:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if not actor.has_perm("core.delete_comment", comment):
         raise PermissionDenied(_("You can only delete your own comments."))
+    _require_visible(actor, comment)
     comment.body = ""
     comment.body_html = ""
     comment.deleted_at = timezone.now()

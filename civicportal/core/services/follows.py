@@ -24,6 +24,10 @@ def follow_set(*, user: User, target: models.Model, following: bool) -> bool:
         raise PermissionDenied(_("Sign in to follow."))
     if not targets.offers(target, "follows"):
         raise ValidationError(_("This item cannot be followed."))
+    if following and not targets.target_visible(user, target):
+        # Hidden, or kept from ``user`` by its page's rules: as if it did not exist.
+        # Unfollowing stays possible: it reveals nothing and ends the updates.
+        raise ValidationError(_("There is no such item to follow."))
     content_type = ContentType.objects.get_for_model(target)
     if following:
         Follow.objects.bulk_create(

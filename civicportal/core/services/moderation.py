@@ -156,6 +156,10 @@ def flag_create(*, reporter: User, target: models.Model, reason: str, details: s
         raise PermissionDenied(_("Sign in to report content."))
     if not isinstance(target, Moderatable) or not targets.offers(target, "flags"):
         raise ValidationError(_("This item cannot be reported."))
+    if target.is_visible and not targets.target_visible(reporter, target):
+        # Kept from the reporter by its page's rules (or a comment on such a page, or a
+        # deleted one): as if it did not exist. An item already hidden is told below.
+        raise ValidationError(_("There is no such item to report."))
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": _("Choose why you are reporting this.")})
     details = (details or "").strip()

@@ -26,14 +26,17 @@ def _thread_response(request, target, **context) -> HttpResponse:
     return render(request, "core/_comments.html", {"object": target, **context})
 
 
-def _comment_or_404(pk: int) -> Comment:
+def _comment_or_404(request, pk: int, *, shown_only: bool = True) -> Comment:
+    """The comment, if the user may see it and the item it is on; 404 alike otherwise.
+
+    Hidden or deleted comments, and comments on an item hidden or restricted by its own
+    page's rules, are not found (docs/specification.md §10). ``shown_only=False``: see
+    ``selectors.comment_get``.
+    """
     try:
-        comment = selectors.comment_get(pk=pk)
+        return selectors.comment_get(viewer=request.user, pk=pk, shown_only=shown_only)
     except Comment.DoesNotExist:
         raise Http404 from None
-    if comment.target is None:
-        raise Http404
-    return comment
 
 
 class CommentCreateView(LoginRequiredMixin, View):
@@ -76,14 +79,15 @@ class CommentReplyView(LoginRequiredMixin, View):
             {
                 "form": form,
                 "object": comment.target,
-                "comment": comment,
+                # Quoted only while the resident may read it (it may have left the thread).
+                "comment": comment if selectors.comment_visible(request.user, comment) else None,
                 "title": _("Reply to a comment"),
                 "action": request.path,
             },
         )
 
     def get(self, request, pk: int):
-        comment = _comment_or_404(pk)
+        comment = _comment_or_404(request, pk)
         top = comment.parent_id or comment.pk
         form = ReplyForm(initial={"next": request.GET.get("next", "")}, auto_id=f"reply_{top}_%s")
         if request.htmx:
@@ -93,7 +97,10 @@ class CommentReplyView(LoginRequiredMixin, View):
         return self._render_page(request, comment, form)
 
     def post(self, request, pk: int):
-        comment = _comment_or_404(pk)
+        # A comment that left the thread since the form was shown is still found here (if
+        # its item may be seen), so the refusal keeps the typed text; its own text is not
+        # shown.
+        comment = _comment_or_404(request, pk, shown_only=False)
         item = comment.target
         form = ReplyForm(request.POST, auto_id=f"reply_{comment.parent_id or comment.pk}_%s")
         if form.is_valid():
@@ -137,7 +144,7 @@ class CommentEditView(LoginRequiredMixin, View):
         )
 
     def get(self, request, pk: int):
-        comment = _comment_or_404(pk)
+        comment = _comment_or_404(request, pk)
         if not request.user.has_perm("core.change_comment", comment):
             raise PermissionDenied
         form = CommentForm(
@@ -146,7 +153,7 @@ class CommentEditView(LoginRequiredMixin, View):
         return self._render(request, comment, form)
 
     def post(self, request, pk: int):
-        comment = _comment_or_404(pk)
+        comment = _comment_or_404(request, pk)
         form = CommentForm(request.POST, auto_id="edit_%s")
         if form.is_valid():
             try:
@@ -168,7 +175,7 @@ class CommentDeleteView(LoginRequiredMixin, View):
     """Delete a comment (its author, or a moderator): a confirmation page, then POST."""
 
     def get(self, request, pk: int):
-        comment = _comment_or_404(pk)
+        comment = _comment_or_404(request, pk)
         if not request.user.has_perm("core.delete_comment", comment):
             raise PermissionDenied
         return render(
@@ -178,8 +185,12 @@ class CommentDeleteView(LoginRequiredMixin, View):
         )
 
     def post(self, request, pk: int):
-        comment = _comment_or_404(pk)
-        services.comment_delete(actor=request.user, comment=comment)
+        comment = _comment_or_404(request, pk)
+        try:
+            services.comment_delete(actor=request.user, comment=comment)
+        except ValidationError:
+            # It left the thread, or its page was restricted, since it was read above.
+            raise Http404 from None
         if request.htmx:
             return _thread_response(request, comment.target)
         messages.success(request, _("The comment has been deleted."))

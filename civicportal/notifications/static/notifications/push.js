@@ -48,7 +48,9 @@
     }).then(function (response) {
       return response.json().then(function (answer) {
         if (!response.ok) {
-          throw new Error(answer.error || data.msgError);
+          var refusal = new Error(answer.error || data.msgError);
+          refusal.refused = true;
+          throw refusal;
         }
         return answer;
       });
@@ -112,7 +114,13 @@
     }
     if (subscription) {
       // Keep the portal's copy fresh (keys can rotate, or the row was removed after a 410).
-      post(data.subscribeUrl, subscription.toJSON()).catch(function () {});
+      // Refused, e.g. because this browser gets another account's notifications (the
+      // endpoint stays theirs): say so rather than "on". A network failure stays silent.
+      post(data.subscribeUrl, subscription.toJSON()).catch(function (error) {
+        if (error && error.refused) {
+          say(error.message);
+        }
+      });
     }
   }).catch(function () {
     say(data.msgUnsupported);

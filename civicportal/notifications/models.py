@@ -7,8 +7,9 @@ Delivery rows themselves: ``sent`` means visible, ``read_at`` records reading.
 
 Around the outbox: residents' ``NotificationPreference`` per topic and channel, the
 ``DigestItem`` rows that wait for a daily or weekly digest, the browsers' web push
-``PushSubscription``, the verified ``PhoneNumber`` SMS goes to, and the ``SocialPost``
-record of what the recording social backend "posted".
+``PushSubscription``, the verified ``PhoneNumber`` SMS goes to (and ``PhoneCodeDay``, the
+daily count of verification codes sent), and the ``SocialPost`` record of what the
+recording social backend "posted".
 """
 
 from __future__ import annotations
@@ -357,6 +358,26 @@ class PhoneNumber(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+
+class PhoneCodeDay(models.Model):
+    """How many phone verification codes the portal sent on one day (the council's day).
+
+    The global daily budget (``NOTIFICATIONS_PHONE_CODE_DAILY_BUDGET``) is spent here with a
+    conditional UPDATE, in the database rather than the cache, so a cache that is lost or
+    per-process (the embedded default) cannot reopen it. No personal data: a date and a count.
+    """
+
+    day = models.DateField(_("day"), unique=True)
+    codes_sent = models.PositiveIntegerField(_("codes sent"), default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("phone codes sent on a day")
+        verbose_name_plural = _("phone codes sent by day")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.codes_sent}"
 
 
 class SocialPost(models.Model):

@@ -1,7 +1,9 @@
 """A real HTTP server on loopback standing in for push services, SMS gateways, Mastodon.
 
 ``HttpSink`` records every request (method, path, headers, body) and answers with the
-next scripted response, or with what its ``responder`` returns, or 201 by default.
+next scripted response, or with what its ``responder`` returns, or 201 by default. The
+portal reaches it only with ``OUTBOUND_ALLOW_LOOPBACK`` on (the ``http_sink`` fixture
+turns it on; civicportal/core/outbound.py refuses loopback otherwise).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class HttpSink:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 recorded = Recorded(
-                    method="POST",
+                    method=self.command,
                     path=self.path,
                     headers={key.lower(): value for key, value in self.headers.items()},
                     body=self.rfile.read(length),
@@ -64,6 +66,9 @@ class HttpSink:
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)
+
+            # Every method is recorded: a redirect followed as GET must not go unseen.
+            do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
 
             def log_message(self, format, *args) -> None:  # quiet test output
                 return

@@ -60,6 +60,9 @@ class Browser:
         return json.loads(plain)
 
 
+PUSH_HOSTS = ["127.0.0.1", "push.example.net", "push.example.test"]
+
+
 @pytest.fixture
 def vapid(settings):
     public, private = vapid_keys_generate()
@@ -67,6 +70,8 @@ def vapid(settings):
     settings.NOTIFICATIONS_VAPID_PRIVATE_KEY = private
     settings.NOTIFICATIONS_VAPID_SUBJECT = "mailto:it@council.example.org"
     settings.NOTIFICATIONS_PUSH_ALLOW_HTTP = True
+    # The local stand-in (127.0.0.1) and the made-up services below, instead of the real ones.
+    settings.NOTIFICATIONS_PUSH_HOSTS = PUSH_HOSTS
     settings.NOTIFICATIONS_PUSH_TTL = 3600
     settings.NOTIFICATIONS_CHANNELS = {
         **settings.NOTIFICATIONS_CHANNELS,
@@ -196,6 +201,7 @@ def test_worker_pushes_to_the_loopback_endpoint_and_removes_a_gone_subscription(
         NOTIFICATIONS_VAPID_PUBLIC_KEY=vapid["public"],
         NOTIFICATIONS_VAPID_PRIVATE_KEY=vapid["private"],
         NOTIFICATIONS_PUSH_ALLOW_HTTP="1",
+        NOTIFICATIONS_PUSH_HOSTS=",".join(PUSH_HOSTS),
     )
     kept_user, gone_user = users_create(2)
     browser = Browser()
@@ -277,6 +283,7 @@ def test_subscribe_refuses_bad_input_with_a_clear_message(
     client, settings, endpoint, keys, message
 ):
     settings.NOTIFICATIONS_PUSH_ALLOW_HTTP = False
+    settings.NOTIFICATIONS_PUSH_HOSTS = PUSH_HOSTS
     client.force_login(users_create(1)[0])
     browser = Browser()
     keys = keys or {"p256dh": browser.p256dh, "auth": b64url(browser.auth)}

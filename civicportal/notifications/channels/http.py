@@ -1,4 +1,8 @@
-"""What the HTTP far sides (push services, SMS gateways, Mastodon) answer, and what it means."""
+"""What the HTTP far sides (push services, SMS gateways, Mastodon) answer, and what it means.
+
+Every request to them goes through the outbound guard (civicportal/core/outbound.py): no
+private address, and no redirect followed, so a 3xx is an answer like any refusal.
+"""
 
 from __future__ import annotations
 
@@ -31,3 +35,13 @@ def excerpt(response: requests.Response, limit: int = 300) -> str:
     """The start of an answer's body, for the delivery's last error."""
     text = " ".join((response.text or "").split())
     return text[:limit]
+
+
+def redirect_error(response: requests.Response, far_side: str) -> str:
+    """The delivery's error for a 3xx: redirects are never followed (they could point
+    anywhere, the council's own network included)."""
+    location = " ".join(response.headers.get("Location", "").split())[:200]
+    return (
+        f"{far_side} answered {response.status_code}, a redirect to {location or '?'}; "
+        "redirects are not followed"
+    )

@@ -9,7 +9,12 @@ rows as they are at send time). Each request carries:
 
 The push service's answer decides: 2xx delivered; 404/410 the subscription is gone, so it
 is deleted; 429/5xx (or no answer) is transient: the batch goes back to pending and is
-retried with backoff, never dropped; any other 4xx fails that subscription.
+retried with backoff, never dropped; a redirect (never followed) or any other 4xx fails
+that subscription.
+
+Requests go only to push services on ``NOTIFICATIONS_PUSH_HOSTS``, through the outbound
+guard (civicportal/core/outbound.py): an endpoint off the list, or whose host resolves to
+a private address, fails that subscription without a byte sent.
 """
 
 from __future__ import annotations
@@ -29,8 +34,15 @@ from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
 
+from civicportal.core.outbound import OutboundRefused, OutboundSession, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
-from civicportal.notifications.channels.http import TRANSIENT_STATUSES, excerpt, retry_after
+from civicportal.notifications.channels.http import (
+    TRANSIENT_STATUSES,
+    excerpt,
+    redirect_error,
+    retry_after,
+)
+from civicportal.notifications.channels.push_endpoints import push_endpoint_problem
 from civicportal.notifications.rendering import (
     MessageTexts,
     delivery_key,
@@ -162,7 +174,8 @@ class PushChannel:
         return dict.fromkeys(ids, "")
 
     def send_batch(self, deliveries: Iterable[Delivery], *, pacer: Pacer) -> Iterator[SendResult]:
-        """One ``requests.Session`` for the batch; yields each delivery's result.
+        """One guarded session for the batch (civicportal/core/outbound.py); yields each
+        delivery's result.
 
         Raises ``TransientSendError`` on 429/5xx or when a push service cannot be reached.
         """
@@ -180,7 +193,7 @@ class PushChannel:
         delivered: list[int] = []
         # Each (event, language)'s texts once per batch: a fan-out's chunk is one event.
         texts: dict[tuple[int, str], MessageTexts] = {}
-        with requests.Session() as session:
+        with outbound_session(allowed_hosts=settings.NOTIFICATIONS_PUSH_HOSTS) as session:
             _environment_settings_once(session, subscriptions.values())
             try:
                 for delivery in deliveries:
@@ -202,7 +215,7 @@ class PushChannel:
 
     def _send_one(
         self,
-        session: requests.Session,
+        session: OutboundSession,
         signer: _VapidSigner,
         delivery: Delivery,
         subscriptions: list[PushSubscription],
@@ -227,6 +240,10 @@ class PushChannel:
         }
         delivered, errors, gone = 0, [], []
         for subscription in subscriptions:
+            problem = push_endpoint_problem(subscription.endpoint)
+            if problem:  # a row saved before the list existed or was narrowed
+                errors.append(f"not sent: {problem}")
+                continue
             pacer.acquire()
             headers["Authorization"] = signer.authorization(subscription.endpoint)
             try:
@@ -238,6 +255,9 @@ class PushChannel:
                     ttl=settings.NOTIFICATIONS_PUSH_TTL,
                     timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT,
                 )
+            except OutboundRefused as exc:
+                errors.append(f"not sent: {exc}")
+                continue
             except requests.RequestException as exc:
                 raise TransientSendError(f"cannot reach the push service: {exc!r}") from exc
             except (WebPushException, ValueError, TypeError) as exc:
@@ -252,6 +272,8 @@ class PushChannel:
             elif status in (404, 410):
                 gone.append(subscription.pk)
                 errors.append(f"the push service answered {status}: subscription expired")
+            elif 300 <= status < 400:
+                errors.append(redirect_error(response, "the push service"))
             elif status in TRANSIENT_STATUSES:
                 raise TransientSendError(
                     f"the push service answered {status}: {excerpt(response)}",

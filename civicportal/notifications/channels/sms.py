@@ -5,7 +5,9 @@ Backends: ``console`` (logs each message), ``file`` (appends one JSON line per m
 ``{"to", "text", "sender", "reference"}`` to ``NOTIFICATIONS_SMS_GATEWAY_URL`` with
 ``Authorization: Bearer NOTIFICATIONS_SMS_GATEWAY_TOKEN`` and an ``Idempotency-Key``
 header naming the delivery, so a gateway drops a repeat of a message it already took.
-A dotted path to a class of your own works too.
+Through the outbound guard (civicportal/core/outbound.py): a gateway on a private address
+is refused and a redirect is not followed; both fail the message. A dotted path to a class
+of your own works too.
 
 Phone verification codes use the backend directly (``sms_send``), not the outbox: they are
 wanted within seconds and are worthless a few minutes later.
@@ -26,8 +28,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from civicportal.core.outbound import OutboundRefused, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
-from civicportal.notifications.channels.http import TRANSIENT_STATUSES, excerpt, retry_after
+from civicportal.notifications.channels.http import (
+    TRANSIENT_STATUSES,
+    excerpt,
+    redirect_error,
+    retry_after,
+)
 from civicportal.notifications.rendering import delivery_key, language_for, message_texts
 
 if TYPE_CHECKING:
@@ -112,7 +120,8 @@ class HttpGatewaySmsBackend(SmsBackend):
     """A JSON-over-HTTPS gateway with bearer token and idempotency key (module docstring).
 
     2xx: sent (the JSON answer's ``id``, if any, is the message id). 429/5xx or no answer:
-    transient. Any other status: refused, with the gateway's reason.
+    transient. A redirect, any other status, or an address the outbound guard refuses:
+    refused, with the reason.
     """
 
     def __init__(self) -> None:
@@ -127,7 +136,7 @@ class HttpGatewaySmsBackend(SmsBackend):
         self.session: requests.Session | None = None
 
     def open(self) -> None:
-        self.session = requests.Session()
+        self.session = outbound_session()
         if self.token:
             self.session.headers["Authorization"] = f"Bearer {self.token}"
 
@@ -146,6 +155,8 @@ class HttpGatewaySmsBackend(SmsBackend):
                 headers={"Idempotency-Key": key},
                 timeout=settings.NOTIFICATIONS_SMS_TIMEOUT,
             )
+        except OutboundRefused as exc:
+            raise SmsRefused(f"not sent to the SMS gateway: {exc}") from exc
         except requests.RequestException as exc:
             raise TransientSendError(f"cannot reach the SMS gateway: {exc!r}") from exc
         status = response.status_code
@@ -155,6 +166,8 @@ class HttpGatewaySmsBackend(SmsBackend):
             except ValueError:
                 answer = {}
             return str(answer.get("id", "")) if isinstance(answer, dict) else ""
+        if 300 <= status < 400:
+            raise SmsRefused(redirect_error(response, "the SMS gateway"))
         if status in TRANSIENT_STATUSES:
             raise TransientSendError(
                 f"the SMS gateway answered {status}: {excerpt(response)}",

@@ -5,7 +5,8 @@ default, keeps each post as a ``SocialPost`` visible in the admin; ``mastodon`` 
 ``NOTIFICATIONS_MASTODON_URL`` with ``NOTIFICATIONS_MASTODON_TOKEN``; or a dotted class
 path). A social delivery has no recipient: it is a broadcast whose address is the
 backend's name, so each event is posted once per account (``social_broadcasts``).
-Posts are written in the portal's default language.
+Posts are written in the portal's default language. Mastodon is reached through the
+outbound guard (civicportal/core/outbound.py): no private address, no redirect followed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from civicportal.core.outbound import OutboundRefused, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
-from civicportal.notifications.channels.http import TRANSIENT_STATUSES, excerpt, retry_after
+from civicportal.notifications.channels.http import (
+    TRANSIENT_STATUSES,
+    excerpt,
+    redirect_error,
+    retry_after,
+)
 from civicportal.notifications.rendering import delivery_key, message_texts
 
 if TYPE_CHECKING:
@@ -94,7 +101,7 @@ class MastodonSocialBackend(SocialBackend):
         self.session: requests.Session | None = None
 
     def open(self) -> None:
-        self.session = requests.Session()
+        self.session = outbound_session()
         self.session.headers["Authorization"] = f"Bearer {self.token}"
 
     def close(self) -> None:
@@ -116,6 +123,8 @@ class MastodonSocialBackend(SocialBackend):
                 headers={"Idempotency-Key": key},
                 timeout=settings.NOTIFICATIONS_SOCIAL_TIMEOUT,
             )
+        except OutboundRefused as exc:
+            raise SocialRefused(f"not posted to Mastodon: {exc}") from exc
         except requests.RequestException as exc:
             raise TransientSendError(f"cannot reach the Mastodon instance: {exc!r}") from exc
         status = response.status_code
@@ -127,6 +136,8 @@ class MastodonSocialBackend(SocialBackend):
             if not isinstance(answer, dict):
                 answer = {}
             return str(answer.get("url") or answer.get("id") or "")
+        if 300 <= status < 400:
+            raise SocialRefused(redirect_error(response, "Mastodon"))
         if status in TRANSIENT_STATUSES:
             raise TransientSendError(
                 f"Mastodon answered {status}: {excerpt(response)}",

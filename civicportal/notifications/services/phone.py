@@ -4,32 +4,46 @@ The code goes out through the SMS backend directly (not the outbox), is stored o
 HMAC, expires after ``NOTIFICATIONS_PHONE_CODE_TTL`` seconds, and allows
 ``NOTIFICATIONS_PHONE_CODE_ATTEMPTS`` wrong tries; a new code can be asked for after
 ``NOTIFICATIONS_PHONE_CODE_RESEND_AFTER`` seconds.
+
+Every text costs the council money, and a form that texts any number is what "SMS pumping"
+fraud looks for (codes sent to premium numbers the fraudster is paid for). So codes are
+limited per account (an hour and a day), per number and per client address (an hour), in
+the cache's shared counters (``civicportal.core.ratelimit``), and by a global daily
+budget counted in the database (``PhoneCodeDay``): an hourly counter lost with the cache
+only lets a few more codes through, but the budget is the cap on the bill and must hold.
+Each refusal says which limit it was and when to try again.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicportal.accounts.models import User
+from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.channels.sms import SmsRefused, sms_send
-from civicportal.notifications.models import PhoneNumber
+from civicportal.notifications.models import PhoneCodeDay, PhoneNumber
 from civicportal.notifications.rendering import language_for
 
 logger = logging.getLogger(__name__)
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _SALT = "civicportal.notifications.phone-code"
+_LIMIT_SALT = "civicportal.notifications.phone-code-limit"
+_HOUR, _DAY = 3600, 86400
 
 
 def phone_number_normalise(raw: str) -> str:
@@ -54,13 +68,130 @@ def _code_hash(phone: PhoneNumber, code: str) -> str:
     ).hexdigest()
 
 
-def phone_number_start(*, user: User, number: str) -> PhoneNumber:
+def _try_again_in(seconds: int) -> str:
+    """ "Try again in 20 minutes." / "... in 5 hours.", rounded up."""
+    minutes = max(math.ceil(seconds / 60), 1)
+    if minutes < 90:
+        return ngettext(
+            "Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", minutes
+        ) % {"minutes": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("Try again in %(hours)s hour.", "Try again in %(hours)s hours.", hours) % {
+        "hours": hours
+    }
+
+
+def _limit_subject(value: str) -> str:
+    """A number or address as a counter's key: keyed hash, not the personal data itself."""
+    return salted_hmac(_LIMIT_SALT, value, algorithm="sha256").hexdigest()[:32]
+
+
+def _limits_take(*, user: User, number: str, client_address: str) -> None:
+    """Count one code against the account's, the number's and the address's allowances.
+
+    Raises ``RateLimited`` at the first that is used up (the later ones are not counted).
+    """
+    limits = [
+        (
+            "phone-code-account-hour",
+            user.pk,
+            settings.NOTIFICATIONS_PHONE_CODE_ACCOUNT_HOURLY,
+            _HOUR,
+            lambda limit: ngettext(
+                "You have asked for %(limit)s code in the last hour.",
+                "You have asked for %(limit)s codes in the last hour.",
+                limit,
+            ),
+        ),
+        (
+            "phone-code-account-day",
+            user.pk,
+            settings.NOTIFICATIONS_PHONE_CODE_ACCOUNT_DAILY,
+            _DAY,
+            lambda limit: ngettext(
+                "You have asked for %(limit)s code today.",
+                "You have asked for %(limit)s codes today.",
+                limit,
+            ),
+        ),
+        (
+            "phone-code-number-hour",
+            _limit_subject(number),
+            settings.NOTIFICATIONS_PHONE_CODE_NUMBER_HOURLY,
+            _HOUR,
+            lambda limit: ngettext(
+                "This number has been sent %(limit)s code in the last hour.",
+                "This number has been sent %(limit)s codes in the last hour.",
+                limit,
+            ),
+        ),
+    ]
+    if client_address:
+        limits.append(
+            (
+                "phone-code-address-hour",
+                _limit_subject(client_address),
+                settings.NOTIFICATIONS_PHONE_CODE_ADDRESS_HOURLY,
+                _HOUR,
+                lambda limit: _(
+                    "Too many codes have been asked for from your network in the last hour."
+                ),
+            )
+        )
+    for scope, subject, limit, window, reason in limits:
+        if rate_limit_take(scope=scope, subject=subject, limit=limit, window=window):
+            continue
+        wait = seconds_to_next_window(window)
+        raise RateLimited(
+            f"{reason(limit) % {'limit': limit}} {_try_again_in(wait)}",
+            code="too_many_codes",
+            retry_after=wait,
+        )
+
+
+def _daily_budget_spend() -> None:
+    """Spend one code of today's global budget, or raise ``RateLimited`` for everyone.
+
+    A conditional UPDATE of today's ``PhoneCodeDay`` row: it cannot overshoot, and it keeps
+    the row locked until the caller's transaction ends (the send included), so codes are
+    sent one at a time across the site; at a gateway's usual fraction of a second that is
+    far above any budget a council would set.
+    """
+    budget = settings.NOTIFICATIONS_PHONE_CODE_DAILY_BUDGET
+    if budget <= 0:
+        return
+    today = timezone.localdate()
+    PhoneCodeDay.objects.bulk_create([PhoneCodeDay(day=today)], ignore_conflicts=True)
+    spent = PhoneCodeDay.objects.filter(day=today, codes_sent__lt=budget).update(
+        codes_sent=F("codes_sent") + 1
+    )
+    if spent:
+        return
+    tomorrow = datetime.combine(today + timedelta(days=1), time.min)
+    wait = int((timezone.make_aware(tomorrow) - timezone.now()).total_seconds()) + 1
+    logger.warning("The daily budget of %s phone verification codes is spent.", budget)
+    raise RateLimited(
+        _(
+            "The portal has sent as many codes today as it may. %(try_again)s You can get "
+            "notifications by email in the meantime."
+        )
+        % {"try_again": _try_again_in(wait)},
+        code="budget_spent",
+        retry_after=max(wait, 1),
+    )
+
+
+def phone_number_start(*, user: User, number: str, client_address: str = "") -> PhoneNumber:
     """Set ``user``'s number (unverified) and text them a new code.
 
-    Locks the user's row (select_for_update) so two clicks send one code. The code is sent
-    inside the transaction: if the SMS backend fails, nothing is stored and the resident
-    is told to try again. Raises ``ValidationError`` for a malformed number, a number
-    already verified, a code asked for too soon after the last, or a failed send.
+    Locks the user's row (select_for_update) so two clicks send one code, then today's
+    budget row (see ``_daily_budget_spend``). The code is sent inside the transaction: if
+    the SMS backend fails, nothing is stored (the budget is not spent) and the resident is
+    told to try again. ``client_address`` is ``civicportal.core.client.client_address`` of
+    the request ("" when there is none: that limit is then not counted). Raises
+    ``ValidationError`` for a malformed number, a number already verified, a code asked for
+    too soon after the last, or a failed send, and ``RateLimited`` (one) when a limit on
+    codes is reached.
     """
     number = phone_number_normalise(number)
     now = timezone.now()
@@ -80,6 +211,8 @@ def phone_number_start(*, user: User, number: str) -> PhoneNumber:
                 _("A code was sent a moment ago. Wait a minute before asking for another."),
                 code="too_soon",
             )
+        _limits_take(user=user, number=number, client_address=client_address)
+        _daily_budget_spend()
         phone = phone or PhoneNumber(user=user)
         code = f"{secrets.randbelow(1_000_000):06d}"
         phone.number = number

@@ -29,6 +29,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from civicportal.core.csv_export import csv_writer
+from civicportal.core.validators import (
+    control_character_line_message,
+    find_control_characters_by_line,
+)
+
 HASH_HEADER = "identifier_hash"
 RAW_HEADER = "identifier"
 AREA_HEADER = "area"
@@ -79,7 +85,13 @@ def _text_lines(file: IO) -> Iterator[str]:
                 % {"line": line},
                 code="encoding",
             ) from exc
-    return iter(io.StringIO(data.removeprefix("\ufeff"), newline=""))
+    data = data.removeprefix("\ufeff")
+    # Control characters are refused at once, every line that holds one named: they are
+    # never part of an identifier or an area, and a NUL would reach the database.
+    _raise_collected(
+        [control_character_line_message(found) for found in find_control_characters_by_line(data)]
+    )
+    return iter(io.StringIO(data, newline=""))
 
 
 def _raise_collected(errors: list[str]) -> None:
@@ -217,7 +229,7 @@ def hash_census_file(source: IO, target: IO) -> int:
             % {"line": reader.line_num, "error": exc}
         )
     _raise_collected(errors)
-    writer = csv.writer(target, lineterminator="\n")
+    writer = csv_writer(target, lineterminator="\n")  # staff may open it in a spreadsheet
     writer.writerow([HASH_HEADER, AREA_HEADER] if has_area else [HASH_HEADER])
     writer.writerows(out)
     return len(out)

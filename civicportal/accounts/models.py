@@ -4,6 +4,7 @@ identifiers)."""
 
 from __future__ import annotations
 
+import rules
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -176,6 +177,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile")
+
+    # docs/specification.md §10: no staff power without a verified second factor. The staff
+    # roles' rules refuse it themselves; for a request that did not pass the second factor,
+    # only the rules decide: not the superuser's blanket grant, nor permissions given in the
+    # admin (ModelBackend).
+    def has_perm(self, perm, obj=None) -> bool:
+        from civicportal.core.second_factor import lacks_second_factor
+
+        if lacks_second_factor(self):
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        from civicportal.core.second_factor import lacks_second_factor
+
+        if lacks_second_factor(self):
+            return self.is_active and rules.has_perm(app_label, self)
+        return super().has_module_perms(app_label)
 
 
 class ResidencyRequest(models.Model):

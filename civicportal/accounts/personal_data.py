@@ -17,14 +17,14 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from rest_framework.authtoken.models import Token
 
 from civicportal.accounts.models import ResidencyRequest, User
 from civicportal.core import personal_data
+from civicportal.core.api.tokens import api_token_get
 
 
 def accounts_personal_data_export(user: User) -> dict[str, Any]:
-    token = Token.objects.filter(user=user).first()
+    token = api_token_get(user=user)
     return {
         "profile": {
             "email": user.email,
@@ -66,7 +66,7 @@ def accounts_personal_data_export(user: User) -> dict[str, Any]:
                 {"provider": s.provider, "uid": s.uid, "date_joined": s.date_joined}
                 for s in SocialAccount.objects.filter(user=user).order_by("pk")
             ],
-            "api_token_created_at": token.created if token else None,
+            "api_token_created_at": token.created_at if token else None,
         },
     }
 

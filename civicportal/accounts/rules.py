@@ -1,9 +1,10 @@
 """Who may do what: role predicates for every app, and the accounts app's permissions.
 
 Roles are Django groups named in ``accounts.roles``. A role only counts for an active staff
-account (a group membership left on a former staff member grants nothing); a superuser
-counts as Administrator. Domain apps import the predicates below and combine them in their
-own ``rules.py``, e.g. ``rules.add_perm("proposals.hide_idea", is_moderator | is_administrator)``.
+account (a group membership left on a former staff member grants nothing) whose request
+passed a second factor; a superuser counts as Administrator. Domain apps import the
+predicates below and combine them in their own ``rules.py``, e.g.
+``rules.add_perm("proposals.hide_idea", is_moderator | is_administrator)``.
 
 Permission names follow ``<app>.<verb>_<model>``; the Django admin asks for the standard
 ``view/add/change/delete`` ones, which are mapped here as well.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import rules
 
 from civicportal.accounts import roles
+from civicportal.core.second_factor import lacks_second_factor
 
 
 @rules.predicate
@@ -32,18 +34,35 @@ def is_verified_resident(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_verified)
 
 
-is_moderator = is_active_staff & rules.is_group_member(roles.MODERATOR)
-is_budget_officer = is_active_staff & rules.is_group_member(roles.BUDGET_OFFICER)
-is_consultation_manager = is_active_staff & rules.is_group_member(roles.CONSULTATION_MANAGER)
-is_alert_author = is_active_staff & rules.is_group_member(roles.ALERT_AUTHOR)
-is_alert_approver = is_active_staff & rules.is_group_member(roles.ALERT_APPROVER)
-is_administrator = is_active_staff & (
+@rules.predicate
+def has_verified_second_factor(user) -> bool:
+    """False when the request acting for ``user`` did not pass a second factor.
+
+    docs/specification.md §10: staff powers need a verified second factor on every path, by
+    session or token. The request's authentication marks the user (see
+    ``civicportal.core.second_factor``); a user no request authenticated (a command, a task)
+    is not judged here.
+    """
+    return not lacks_second_factor(user)
+
+
+# Every staff role needs a staff account that passed the second factor.
+is_staff_with_second_factor = is_active_staff & has_verified_second_factor
+
+is_moderator = is_staff_with_second_factor & rules.is_group_member(roles.MODERATOR)
+is_budget_officer = is_staff_with_second_factor & rules.is_group_member(roles.BUDGET_OFFICER)
+is_consultation_manager = is_staff_with_second_factor & rules.is_group_member(
+    roles.CONSULTATION_MANAGER
+)
+is_alert_author = is_staff_with_second_factor & rules.is_group_member(roles.ALERT_AUTHOR)
+is_alert_approver = is_staff_with_second_factor & rules.is_group_member(roles.ALERT_APPROVER)
+is_administrator = is_staff_with_second_factor & (
     is_active_superuser | rules.is_group_member(roles.ADMINISTRATOR)
 )
 
 # --- The admin ---------------------------------------------------------------------------
 
-rules.add_perm("accounts.view_admin", is_active_staff)
+rules.add_perm("accounts.view_admin", is_staff_with_second_factor)
 # Module permission: whether the "Accounts and areas" section shows on the admin index.
 rules.add_perm("accounts", is_administrator)
 

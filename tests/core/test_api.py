@@ -6,11 +6,11 @@ import re
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from civicportal.accounts.models import Area
+from civicportal.core.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -154,14 +154,21 @@ def test_me_patch_cannot_change_the_email(api, user):
 
 def test_token_lifecycle_create_use_rotate_revoke(api, user):
     api.force_login(user)
-    assert api.get("/api/v1/me/token/").json() == {"exists": False, "created": None}
+    assert api.get("/api/v1/me/token/").json() == {
+        "exists": False,
+        "created": None,
+        "expiry": None,
+        "second_factor": None,
+    }
 
     created = api.post("/api/v1/me/token/")
     assert created.status_code == 201
     assert created["Cache-Control"] == "no-store"
     first_key = created.json()["key"]
+    assert created.json()["expiry"] is not None
     status = api.get("/api/v1/me/token/").json()
     assert status["exists"] is True
+    assert status["expiry"] == created.json()["expiry"]
     assert "key" not in status  # the key is shown once, when it is made
 
     with_token = APIClient()
@@ -172,20 +179,20 @@ def test_token_lifecycle_create_use_rotate_revoke(api, user):
 
     second_key = api.post("/api/v1/me/token/").json()["key"]
     assert second_key != first_key
-    assert Token.objects.filter(user=user).count() == 1
+    assert ApiToken.objects.filter(user=user).count() == 1
     assert_error(with_token.get("/api/v1/me/"), 401, "authentication_failed")
     with_token.credentials(HTTP_AUTHORIZATION=f"Token {second_key}")
     assert with_token.get("/api/v1/me/").status_code == 200
 
     assert api.delete("/api/v1/me/token/").status_code == 204
     assert api.delete("/api/v1/me/token/").status_code == 204  # revoking twice is harmless
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
     assert_error(with_token.get("/api/v1/me/"), 401, "authentication_failed")
 
 
 def test_token_endpoint_requires_authentication(api):
     assert_error(api.post("/api/v1/me/token/"), 401, "not_authenticated")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_session_writes_need_the_csrf_token(user):
@@ -193,7 +200,7 @@ def test_session_writes_need_the_csrf_token(user):
     api.force_login(user)
     error = assert_error(api.post("/api/v1/me/token/"), 403, "permission_denied")
     assert "CSRF" in error["message"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_throttling_answers_429_in_the_error_format(api, monkeypatch):

@@ -12,6 +12,8 @@ from civicportal.accounts.api.serializers import (
 )
 from civicportal.accounts.models import Area
 from civicportal.core.api import tokens
+from civicportal.core.api.authentication import request_second_factor
+from civicportal.core.models import ApiToken
 
 
 @extend_schema(tags=["areas"])
@@ -52,25 +54,50 @@ class ProfileApi(generics.RetrieveUpdateAPIView):
 
 @extend_schema(tags=["profile"])
 class ApiTokenApi(APIView):
-    """The signed-in user's personal API token: see whether one exists, rotate or revoke it."""
+    """The signed-in user's personal API token: see whether one works, rotate or revoke it.
+
+    Tokens expire (90 days for residents, 12 hours for staff, by default) and stop working
+    when the account's password, two-factor authentication or roles change. Staff actions
+    need a token created from a sign-in that passed two-factor authentication.
+    """
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses=ApiTokenStatusSerializer, summary="Whether you have an API token")
     def get(self, request):
         token = tokens.api_token_get(user=request.user)
-        data = {"exists": token is not None, "created": token.created if token else None}
+        data = {
+            "exists": token is not None,
+            "created": token.created_at if token else None,
+            "expiry": token.expires_at if token else None,
+            "second_factor": token.second_factor if token else None,
+        }
         return Response(ApiTokenStatusSerializer(data).data)
 
     @extend_schema(
         request=None,
         responses={201: ApiTokenSerializer},
         summary="Create or rotate your API token",
-        description="Creates a new token; any previous token stops working at once.",
+        description=(
+            "Creates a new token; any previous token stops working at once. Asked with a "
+            "token, the new one expires no later than the one used."
+        ),
     )
     def post(self, request):
-        token = tokens.api_token_rotate(user=request.user)
-        data = ApiTokenSerializer({"key": token.key, "created": token.created}).data
+        used = request.auth if isinstance(request.auth, ApiToken) else None
+        token, key = tokens.api_token_rotate(
+            user=request.user,
+            second_factor=request_second_factor(request),
+            expires_by=used.expires_at if used else None,
+        )
+        data = ApiTokenSerializer(
+            {
+                "key": key,
+                "created": token.created_at,
+                "expiry": token.expires_at,
+                "second_factor": token.second_factor,
+            }
+        ).data
         # The key is a password: no cache between here and the client may keep it.
         return Response(data, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 

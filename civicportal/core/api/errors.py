@@ -3,7 +3,8 @@
 Every error answer is ``{"error": {"status": ..., "code": ..., "message": ..., "fields": {...}}}``.
 Django ``ValidationError``s raised by services become 400s here (``RateLimited`` ones 429s
 with ``Retry-After``), so API views can call the same services as the pages without
-translating exceptions themselves.
+translating exceptions themselves. A 403 for a staff account whose request did not pass a
+second factor says so (code ``second_factor_required``), whatever refused it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,39 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from civicportal.core.ratelimit import RateLimited
+from civicportal.core.second_factor import is_staff_account, lacks_second_factor
+
+
+class SecondFactorRequired(exceptions.PermissionDenied):
+    default_code = "second_factor_required"
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "Staff actions need two-factor authentication: sign in with your "
+                "authenticator app, and use that session or a token created from it."
+            )
+        )
+
+
+def _lacks_second_factor(context) -> bool:
+    request = context.get("request")
+    try:
+        user = getattr(request, "user", None) if request is not None else None
+    except exceptions.APIException:  # authentication itself failed: not this case
+        return False
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and is_staff_account(user)
+        and lacks_second_factor(user)
+    )
 
 
 def _django_validation_error_detail(exc: DjangoValidationError) -> dict | list:
@@ -47,6 +76,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.PermissionDenied) and _lacks_second_factor(context):
+        # Whatever the view's reason, the one that matters is the missing second factor.
+        exc = SecondFactorRequired()
 
     response = drf_exception_handler(exc, context)
     if response is None:

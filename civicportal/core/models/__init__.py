@@ -3,7 +3,8 @@
 - ``moderation``: the ``Moderatable`` mixin (``.visible()``), flags, the moderation queue's
   cases and the record of moderators' decisions;
 - ``comments``: comments on any registered item, one level of replies;
-- ``follows``: who follows which item.
+- ``follows``: who follows which item;
+- ``tokens``: personal API tokens (stored as digests, expiring).
 """
 
 from civicportal.core.models.comments import Comment
@@ -16,8 +17,10 @@ from civicportal.core.models.moderation import (
     ModerationDecision,
     ModerationState,
 )
+from civicportal.core.models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Comment",
     "Flag",
     "Follow",

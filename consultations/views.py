@@ -9,7 +9,6 @@ and only then are the answers stored.
 
 from __future__ import annotations
 
-import csv
 import secrets
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from rules.contrib.views import PermissionRequiredMixin
 
 from civicportal.accounts.models import Area
 from civicportal.core.client import client_address
+from civicportal.core.csv_export import csv_writer
 from consultations import selectors, services
 from consultations.forms import QuestionnaireForm
 from consultations.models import Consultation, Question
@@ -366,14 +366,15 @@ class StaffTextAnswersView(StaffMixin, TemplateView):
 
 
 class _Echo:
-    """A file-like object whose write() returns what it is given (for csv.writer)."""
+    """A file-like object whose write() returns what it is given (for the CSV writer)."""
 
     def write(self, value: str) -> str:
         return value
 
 
 def _csv_stream(consultation: Consultation):
-    writer = csv.writer(_Echo())
+    # Residents' answers may start with "=": the writer keeps them from running as formulas.
+    writer = csv_writer(_Echo())
     batch: list[str] = ["\ufeff"]  # a byte-order mark, so spreadsheets read UTF-8
     for row in selectors.results_csv_rows(consultation=consultation):
         batch.append(writer.writerow(row))

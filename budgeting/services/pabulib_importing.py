@@ -23,6 +23,7 @@ from budgeting.models import (
     Project,
 )
 from civicportal.accounts.models import Area
+from civicportal.core.validators import control_character_line_message, find_control_character
 
 Progress = Callable[[int, int], None]
 BATCH = 2000
@@ -153,6 +154,9 @@ def pabulib_import(
 
         raise PermissionDenied(_("Only budget officers can import Pabulib files."))
     text = _read_text(source)
+    found = find_control_character(text)
+    if found is not None:  # a NUL would reach the database; none belongs in a .pb file
+        raise ValidationError(control_character_line_message(found), code="format")
     try:
         instance, profile = pabulib.parse(text)
     except pabulib.PabulibFormatError as error:

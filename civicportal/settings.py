@@ -135,7 +135,6 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -195,6 +194,8 @@ for _provider, (_client_id, _secret) in _SOCIAL_CLIENTS.items():
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session is read: a cookie with a control character is dropped first.
+    "civicportal.core.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -517,6 +518,13 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # anymail setting, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
 ANYMAIL = env_prefixed("ANYMAIL_")
 
+# --- Outbound HTTP ----------------------------------------------------------------------
+
+# Let push, SMS gateway and Mastodon requests reach loopback addresses (127.0.0.1, ::1): for
+# tests whose stand-in servers listen there, never on a server. Private, link-local and
+# other non-public addresses are refused whatever this says (civicportal/core/outbound.py).
+OUTBOUND_ALLOW_LOOPBACK = env_bool("OUTBOUND_ALLOW_LOOPBACK", default=False)
+
 # --- Notifications ----------------------------------------------------------------------
 
 # Channel name -> backend class (civicportal.notifications.channels.base.Channel). A channel
@@ -549,6 +557,14 @@ NOTIFICATIONS_PUSH_TTL = env_int("NOTIFICATIONS_PUSH_TTL", 86400)
 NOTIFICATIONS_PUSH_TIMEOUT = env_int("NOTIFICATIONS_PUSH_TIMEOUT", 10)
 # Accept http:// push endpoints (local test push services only; browsers use https).
 NOTIFICATIONS_PUSH_ALLOW_HTTP = env_bool("NOTIFICATIONS_PUSH_ALLOW_HTTP", default=False)
+# Push services a browser subscription may name (exact hosts, or *.domain for the hosts under
+# it): Chrome, Edge, Firefox and Safari's; any other endpoint is refused, on subscribing and
+# on sending.
+NOTIFICATIONS_PUSH_HOSTS = env_list(
+    "NOTIFICATIONS_PUSH_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,"
+    "web.push.apple.com,*.push.apple.com",
+)
 # SMS backend: console (logs), file (JSON lines), http (a gateway), or a class path.
 NOTIFICATIONS_SMS_BACKEND = env_str("NOTIFICATIONS_SMS_BACKEND", "console")
 # Where the file SMS backend appends its messages (JSON lines).
@@ -571,6 +587,17 @@ NOTIFICATIONS_PHONE_CODE_TTL = env_int("NOTIFICATIONS_PHONE_CODE_TTL", 600)
 NOTIFICATIONS_PHONE_CODE_ATTEMPTS = env_int("NOTIFICATIONS_PHONE_CODE_ATTEMPTS", 5)
 # Seconds before a new code may be sent to the same number.
 NOTIFICATIONS_PHONE_CODE_RESEND_AFTER = env_int("NOTIFICATIONS_PHONE_CODE_RESEND_AFTER", 60)
+# Phone verification codes one account may ask for in an hour (0: no limit).
+NOTIFICATIONS_PHONE_CODE_ACCOUNT_HOURLY = env_int("NOTIFICATIONS_PHONE_CODE_ACCOUNT_HOURLY", 5)
+# Phone verification codes one account may ask for in a day (0: no limit).
+NOTIFICATIONS_PHONE_CODE_ACCOUNT_DAILY = env_int("NOTIFICATIONS_PHONE_CODE_ACCOUNT_DAILY", 10)
+# Phone verification codes one number may receive in an hour, whoever asks (0: no limit).
+NOTIFICATIONS_PHONE_CODE_NUMBER_HOURLY = env_int("NOTIFICATIONS_PHONE_CODE_NUMBER_HOURLY", 3)
+# Phone verification codes asked for from one client address in an hour (0: no limit).
+NOTIFICATIONS_PHONE_CODE_ADDRESS_HOURLY = env_int("NOTIFICATIONS_PHONE_CODE_ADDRESS_HOURLY", 10)
+# Phone verification codes the whole portal sends in a day (the council's day; counted in the
+# database, so it holds when the cache is lost; 0: no budget).
+NOTIFICATIONS_PHONE_CODE_DAILY_BUDGET = env_int("NOTIFICATIONS_PHONE_CODE_DAILY_BUDGET", 1000)
 # The council's social media accounts: recording (SocialPost rows), mastodon, class paths.
 NOTIFICATIONS_SOCIAL_BACKENDS = env_list("NOTIFICATIONS_SOCIAL_BACKENDS", "recording")
 # Account name the recording social backend writes its posts under.
@@ -733,6 +760,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Most pixels (width times height) an uploaded picture may have; larger ones are refused before
+# decoding. Re-encoding one costs up to 7 MB of memory per megapixel for JPEG and PNG, 10 for
+# PNG with transparency and 16 for WebP, so 24 MP costs up to about 380 MB per upload.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
 
 # --- Security ---------------------------------------------------------------------------
 
@@ -789,8 +820,9 @@ if PROPOSALS_MAP_TILE_URL:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated request then gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Both mark whether the request passed a second factor (staff powers need it).
+        "civicportal.core.api.authentication.ApiTokenAuthentication",
+        "civicportal.core.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "civicportal.core.api.pagination.PageNumberPagination",
@@ -816,6 +848,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "civicportal.core.api.errors.exception_handler",
 }
+# Days a resident's API token works after it is created; then they create a new one.
+API_TOKEN_TTL_RESIDENT_DAYS = env_int("API_TOKEN_TTL_RESIDENT_DAYS", 90)
+# Hours a staff account's API token works after it is created (staff powers through the API
+# also need a token created from a sign-in that passed two-factor authentication).
+API_TOKEN_TTL_STAFF_HOURS = env_int("API_TOKEN_TTL_STAFF_HOURS", 12)
+if API_TOKEN_TTL_RESIDENT_DAYS < 1 or API_TOKEN_TTL_STAFF_HOURS < 1:
+    raise ImproperlyConfigured(
+        "API_TOKEN_TTL_RESIDENT_DAYS and API_TOKEN_TTL_STAFF_HOURS must be at least 1."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
     "DESCRIPTION": "Public reads and resident actions of the participation portal.",
@@ -832,6 +873,8 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": LANGUAGES,
         "IdeaStatusEnum": "proposals.models.IdeaStatus",
         "CapStatusEnum": "alerts.models.CapStatus",
+        "AlertStateEnum": "alerts.models.Alert.State",
+        "AlertMessageStateEnum": "alerts.models.AlertMessage.State",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -12,11 +12,21 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from civicportal.core import audit, checks, personal_data, selectors, services, targets  # noqa: F401  (audit models, system checks)
+        from civicportal.core.images import pillow_configure
         from civicportal.core.models import Comment
+        from civicportal.core.validators import install as text_fields_refuse_control_characters
         from civicportal.notifications.topics import Topic, topic_register
 
+        # Every form and API text field refuses control characters; Pillow's own limit on
+        # pixels is ours (docs/specification.md §10).
+        text_fields_refuse_control_characters()
+        pillow_configure()
+
         # A comment can be reported like any item; it is commented on through its thread.
-        targets.register(Comment, comments=False, follows=False, flags=True)
+        # It is seen by whoever may see it and the item it is on (selectors.comment_visible).
+        targets.register(
+            Comment, comments=False, follows=False, flags=True, can_view=selectors.comment_visible
+        )
         personal_data.register(
             "participation",
             export=selectors.core_personal_data_export,

@@ -25,6 +25,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
+from civicportal.core.client import client_address
+from civicportal.core.ratelimit import RateLimited
 from civicportal.notifications import selectors, services
 from civicportal.notifications.forms import PhoneCodeForm, PhoneNumberForm, PreferencesForm
 from civicportal.notifications.models import ChannelName
@@ -84,8 +86,15 @@ class PhoneNumberStartView(PreferencesView):
         if form.is_valid():
             try:
                 phone = services.phone_number_start(
-                    user=request.user, number=form.cleaned_data["number"]
+                    user=request.user,
+                    number=form.cleaned_data["number"],
+                    client_address=client_address(request),
                 )
+            except RateLimited as error:  # which limit, and when to try again
+                form.add_error("number", error)
+                response = self.page(phone_form=form, status=429)
+                response["Retry-After"] = str(error.retry_after)
+                return response
             except ValidationError as error:
                 form.add_error("number", error)
             else:
@@ -168,7 +177,9 @@ class PushSubscribeView(JsonLoginRequiredMixin, View):
                 user_agent=request.headers.get("User-Agent", ""),
             )
         except ValidationError as error:
-            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+            # 409: the endpoint is another account's, and stays theirs.
+            status = 409 if getattr(error, "code", None) == "taken" else 400
+            return JsonResponse({"error": " ".join(error.messages)}, status=status)
         return JsonResponse(
             {"id": subscription.pk, "message": _("Notifications are on for this browser.")},
             status=201,

@@ -134,8 +134,13 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def http_sink() -> Iterator[HttpSink]:
-    """An HTTP server on 127.0.0.1 recording requests (push service, gateway, Mastodon)."""
+def http_sink(settings) -> Iterator[HttpSink]:
+    """An HTTP server on 127.0.0.1 recording requests (push service, gateway, Mastodon).
+
+    The outbound guard refuses loopback unless ``OUTBOUND_ALLOW_LOOPBACK``: on here, and in
+    the workers these tests start (``worker_env`` copies it).
+    """
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
     sink = HttpSink().start()
     yield sink
     sink.stop()
@@ -204,6 +209,8 @@ def worker_env(settings, **extra: str) -> dict[str, str]:
             "DEBUG": "0",
             "LOG_FORMAT": "text",
             "NOTIFICATIONS_CHUNK_SIZE": str(settings.NOTIFICATIONS_CHUNK_SIZE),
+            # The far sides here are servers on 127.0.0.1 (see ``http_sink``).
+            "OUTBOUND_ALLOW_LOOPBACK": "1" if settings.OUTBOUND_ALLOW_LOOPBACK else "0",
         }
     )
     env.update(extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -118,3 +119,22 @@ def redis_server(tmp_path):
     server = RedisServer(Path(tmp_path) / "redis").start()
     yield server
     server.stop()
+
+
+# --- Local stand-ins for what lies outside ----------------------------------------------
+
+
+@pytest.fixture
+def sms_file(settings, tmp_path):
+    """What the file backend sent: one dict per text."""
+    path = tmp_path / "sms.jsonl"
+    settings.NOTIFICATIONS_SMS_BACKEND = "file"
+    settings.NOTIFICATIONS_SMS_FILE_PATH = str(path)
+
+    def lines() -> list[dict]:
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines()]
+
+    lines.path = path
+    return lines

@@ -83,3 +83,17 @@ def subscriber(*, areas=(), min_severity=1, tests=False, **user_fields):
     )
     subscription.areas.set(areas)
     return user
+
+
+def alert_form_data(where, **extra) -> dict:
+    """What an alert author posts on the draft form: a gas-leak alert for ``where``."""
+    expires = (timezone.localtime() + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M")
+    data = {
+        "status": "Actual", "headline": "Gas leak on Mill Lane", "event": "Gas leak",
+        "category": "Safety", "severity": "Extreme", "urgency": "Immediate",
+        "certainty": "Observed", "response_type": "Evacuate",
+        "instruction": "Leave the area now.", "description": "A gas main broke.",
+        "areas": [where.pk], "expires": expires,
+    }  # fmt: skip
+    data.update(extra)
+    return data

@@ -11,22 +11,9 @@ from django.utils import timezone
 from alerts import services
 from alerts.models import Alert, AlertMessage, AlertSubscription, CapStatus, GroundReport
 from tests.accounts.factories import StaffFactory, UserFactory
-from tests.alerts.factories import approver, area, author, pending, published
+from tests.alerts.factories import alert_form_data, approver, area, author, pending, published
 
 pytestmark = pytest.mark.django_db
-
-
-def _form(where, **extra) -> dict:
-    expires = (timezone.localtime() + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M")
-    data = {
-        "status": "Actual", "headline": "Gas leak on Mill Lane", "event": "Gas leak",
-        "category": "Safety", "severity": "Extreme", "urgency": "Immediate",
-        "certainty": "Observed", "response_type": "Evacuate",
-        "instruction": "Leave the area now.", "description": "A gas main broke.",
-        "areas": [where.pk], "expires": expires,
-    }  # fmt: skip
-    data.update(extra)
-    return data
 
 
 def test_banner_shows_active_alert_on_every_page_with_severity_wording(client):
@@ -91,7 +78,7 @@ def test_staff_draft_submit_approve_by_two_people_through_pages(client):
     where = area()
     by, second = author(), approver()
     client.force_login(by)
-    response = client.post("/staff/alerts/new/", _form(where))
+    response = client.post("/staff/alerts/new/", alert_form_data(where))
     assert response.status_code == 302, response.content.decode()
     alert = Alert.objects.get()
     message = alert.messages.get()
@@ -114,7 +101,7 @@ def test_staff_draft_submit_approve_by_two_people_through_pages(client):
 def test_staff_form_shows_clear_errors_and_changes_nothing(client):
     client.force_login(author())
     response = client.post(
-        "/staff/alerts/new/", _form(area(), polygons="64.1 nonsense", expires="")
+        "/staff/alerts/new/", alert_form_data(area(), polygons="64.1 nonsense", expires="")
     )
     assert response.status_code == 200
     page = response.content.decode()

@@ -3,7 +3,6 @@ phone number verification flow."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -31,20 +30,6 @@ def gateway(settings, http_sink):
     settings.NOTIFICATIONS_SMS_GATEWAY_TOKEN = "gateway-secret"
     settings.NOTIFICATIONS_SMS_SENDER = "Riverside"
     return http_sink
-
-
-@pytest.fixture
-def sms_file(settings, tmp_path):
-    path = tmp_path / "sms.jsonl"
-    settings.NOTIFICATIONS_SMS_BACKEND = "file"
-    settings.NOTIFICATIONS_SMS_FILE_PATH = str(path)
-
-    def lines() -> list[dict]:
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-    return lines
 
 
 def _verified(user, number="+3545551234") -> PhoneNumber:

@@ -31,7 +31,16 @@ from alerts.services.lifecycle import ALL_CLEAR_DESCRIPTION, ALL_CLEAR_INSTRUCTI
 from civicportal.notifications.models import Delivery, Event, SocialPost
 from civicportal.notifications.services import deliveries_send
 from tests.accounts.factories import UserFactory
-from tests.alerts.factories import approver, area, author, content, pending, published, subscriber
+from tests.alerts.factories import (
+    alert_form_data,
+    approver,
+    area,
+    author,
+    content,
+    pending,
+    published,
+    subscriber,
+)
 from tests.notifications.conftest import (  # noqa: F401  (fixtures)
     broker,
     smtp_settings,
@@ -39,19 +48,6 @@ from tests.notifications.conftest import (  # noqa: F401  (fixtures)
 )
 
 NOTE = "Unapproved words of one person"
-
-
-def _form(where, **extra) -> dict:
-    expires = (timezone.localtime() + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M")
-    data = {
-        "status": "Actual", "headline": "Gas leak on Mill Lane", "event": "Gas leak",
-        "category": "Safety", "severity": "Extreme", "urgency": "Immediate",
-        "certainty": "Observed", "response_type": "Evacuate",
-        "instruction": "Leave the area now.", "description": "A gas main broke.",
-        "areas": [where.pk], "expires": expires,
-    }  # fmt: skip
-    data.update(extra)
-    return data
 
 
 def _api_draft(where, **extra) -> dict:
@@ -228,7 +224,7 @@ def test_control_characters_are_refused_at_every_alerts_input_with_a_clear_messa
     by = author()
     staff = Client()
     staff.force_login(by)
-    form = staff.post("/staff/alerts/new/", _form(where, headline="Gas\x01 leak"))
+    form = staff.post("/staff/alerts/new/", alert_form_data(where, headline="Gas\x01 leak"))
     assert form.status_code == 200 and "control character" in form.content.decode()
 
     api = APIClient()
@@ -321,7 +317,7 @@ def test_language_version_fields_have_maximum_lengths_with_clear_errors():
         ("second_instruction", 2000),
     ):
         long_input = {**second, field: "x" * (limit + 1)}
-        page = staff.post("/staff/alerts/new/", _form(where, **long_input))
+        page = staff.post("/staff/alerts/new/", alert_form_data(where, **long_input))
         assert page.status_code == 200, field
         assert f"at most {limit} characters" in page.content.decode(), field
         refused = api.post("/api/v1/alerts/drafts/", _api_draft(where, **long_input), format="json")

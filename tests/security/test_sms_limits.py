@@ -7,8 +7,6 @@ was sent" is read from what the backend wrote.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -20,22 +18,6 @@ from tests.notifications.factories import users_create
 pytestmark = pytest.mark.django_db
 
 START_URL = "/profile/notifications/phone/"
-
-
-@pytest.fixture
-def sms_file(settings, tmp_path):
-    """What the file backend sent: one dict per text."""
-    path = tmp_path / "sms.jsonl"
-    settings.NOTIFICATIONS_SMS_BACKEND = "file"
-    settings.NOTIFICATIONS_SMS_FILE_PATH = str(path)
-
-    def lines() -> list[dict]:
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-    lines.path = path
-    return lines
 
 
 @pytest.fixture

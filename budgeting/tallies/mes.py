@@ -111,6 +111,9 @@ class MesRun:
     funded: dict[int, Funded] = field(default_factory=dict)
     # project -> (supporters, what they held between them) when it was found unaffordable
     unaffordable: dict[int, tuple[int, float]] = field(default_factory=dict)
+    # Per MES round: (project, an upper bound on its rho, a lower bound on the rho of every
+    # other project still in the running); mes_add1 compares runs with them.
+    rounds: list[tuple[int, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -304,8 +307,12 @@ class _Run:
         )
 
 
-def run_mes(prepared: Prepared, share: Fraction) -> MesRun:
-    """One MES run where every voter starts with ``share``."""
+def run_mes(prepared: Prepared, share: Fraction, guide: MesRun | None = None) -> MesRun | None:
+    """One MES run where every voter starts with ``share``.
+
+    With ``guide`` (a run at a smaller share; see mes_add1), give up and return None as soon
+    as a round shows that the shares in between may select differently from ``guide``.
+    """
     election = prepared.election
     result = MesRun(selected=list(prepared.free))
     if election.num_voters == 0:
@@ -344,6 +351,12 @@ def run_mes(prepared: Prepared, share: Fraction) -> MesRun:
             rho, error, rho_exact = float(least), abs(float(least)) * 1e-15, least
         else:
             project, agg, rho, error, rho_exact = tied[0]
+        runner_up = min((lower[q] for q in remaining if q != project), default=np.inf)
+        if guide is not None:
+            r = len(result.rounds)
+            if r >= len(guide.rounds) or not _round_holds(guide.rounds[r], project, runner_up):
+                return None
+        result.rounds.append((project, rho + error, runner_up))
         result.funded[project] = run.pay(project, agg, rho, error, rho_exact)
         result.selected.append(project)
         remaining.discard(project)
@@ -358,13 +371,40 @@ def mes_add1(prepared: Prepared) -> tuple[MesRun, int | None]:
     or at the first run that overspends the real budget and keep the run before it. Returns the
     kept run and its increment (None when even the plain run is kept as "previous", i.e. only
     the free projects).
+
+    Leaps. Both stop tests depend on the run's selection only, so increments whose selection
+    equals that of a run that did not stop cannot stop either and need not be run. After a run
+    at share ``s0`` whose selection equals the two before (a failed leap costs a run), a run at
+    ``s1 = s0 + J`` (J = 2, 4, 8... while it keeps succeeding) is accepted for all of
+    ``s0 < s <= s1`` when it has the same rounds and, in every round, the upper bound on the
+    chosen project's rho at ``s0`` is below the lower bound on every other remaining project's
+    rho at ``s1`` (``_same_between``). Else the next increment is run as usual. Proof that
+    every ``s`` in between selects the same, by induction on the rounds, assuming the first
+    ``r`` rounds agree at ``s0``, ``s`` and ``s1``:
+
+    - Budgets are monotone in the share: a supporter's budget after a round is
+      ``max(b - rho * u, 0)``, non-decreasing in ``b`` and non-increasing in ``rho``, and
+      ``rho`` is non-increasing in the supporters' budgets (more money, a smaller price). So
+      from equal starts ``s0 <= s <= s1``, every voter's budget before round ``r + 1`` is
+      ``b(s0) <= b(s) <= b(s1)``.
+    - The project ``p`` chosen at ``s0`` and ``s1`` is affordable at ``s`` (its supporters hold
+      at least what they held at ``s0``) and ``rho_p(s) <= rho_p(s0)``. Any other project is
+      either unaffordable at ``s1``, hence at ``s``, or has ``rho_q(s) >= rho_q(s1)``, which is
+      at least the recorded lower bound (lazy bounds included: rho only grows over the rounds),
+      strictly above ``rho_p(s0)``. So round ``r + 1`` chooses ``p`` at ``s`` too, with no tie.
+    - When the runs at ``s0`` and ``s1`` end, every remaining project is unaffordable at
+      ``s1``, hence at ``s``: the run at ``s`` ends as well.
+
+    The bounds carry the float error bounds of ``evaluate`` (decisions too close to call were
+    decided exactly), so the leap never accepts a share whose selection could differ, and the
+    result -- winners and increment -- is that of running every increment.
     """
     election = prepared.election
     if election.num_voters == 0:
         return MesRun(selected=[]), None
     base = election.budget / election.num_voters
     previous, previous_increment = MesRun(selected=list(prepared.free)), None
-    increment = 0
+    increment = streak = 0
     while True:
         run = run_mes(prepared, base + increment)
         spent = sum((election.costs[p] for p in run.selected), Fraction(0))
@@ -377,5 +417,30 @@ def mes_add1(prepared: Prepared) -> tuple[MesRun, int | None]:
             if p not in chosen
         ):
             return run, increment
+        unchanged = previous_increment is not None and run.selected == previous.selected
+        streak = streak + 1 if unchanged else 0
+        # A failed leap costs a run: only leap once the selection has held for two increments.
+        jump = 2 if streak >= 2 else 1
+        while jump > 1:
+            far = run_mes(prepared, base + increment + jump, guide=run)
+            if far is None or not _same_between(run, far):
+                streak = 0
+                break
+            run, increment, jump = far, increment + jump, 2 * jump
         previous, previous_increment = run, increment
         increment += 1
+
+
+def _same_between(low: MesRun, high: MesRun) -> bool:
+    """Whether every share between the runs' shares selects as both do (see mes_add1)."""
+    if low.selected != high.selected or len(low.rounds) != len(high.rounds):
+        return False
+    return all(
+        _round_holds(low_round, q, runner_up)
+        for low_round, (q, _, runner_up) in zip(low.rounds, high.rounds, strict=True)
+    )
+
+
+def _round_holds(low_round: tuple[int, float, float], project: int, runner_up: float) -> bool:
+    """The same project chosen, and its rho at the low share below the others' at the high."""
+    return low_round[0] == project and low_round[1] * (1 + EPS) < runner_up

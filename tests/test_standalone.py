@@ -26,7 +26,8 @@ DATA_MODULES = ["tests/alerts/test_cap.py", "tests/budgeting"]
 # This project grew up in a folder named so, beside a shared folder holding the reference
 # data; the strings are assembled here so that this file does not match its own search.
 LAYOUT_ROOT = "/" + "work"
-SHARED_FOLDER = ".." + "/shared"
+SHARED_NAME = "shared"
+SHARED_FOLDER = "/".join(["..", SHARED_NAME])
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:
@@ -118,7 +119,7 @@ def test_every_data_file_has_its_source_and_licence_in_the_readme():
 def _outside(root: Path = ROOT) -> re.Pattern:
     """An absolute path starting with the layout's root, a relative path up into the shared
     folder, or the checkout's own absolute path. Ordinary words containing the layout's root
-    ("/workers", "/api/work/") do not match."""
+    ("/workers", an API path with the same word between slashes) do not match."""
     return re.compile(
         rf"(?<![\w.~/-]){re.escape(LAYOUT_ROOT)}(?![\w.-])"
         rf"|{re.escape(SHARED_FOLDER)}"
@@ -146,14 +147,15 @@ def test_no_file_names_a_path_outside_the_repository():
 
 def test_the_search_for_outside_paths_catches_each_way_of_writing_one():
     caught = [
-        f'Path("{LAYOUT_ROOT}/shared/data/pabulib")',
+        f'Path("{LAYOUT_ROOT}/{SHARED_NAME}/data/pabulib")',
         f"Read `{SHARED_FOLDER}/STYLE.md`",
         f"cd {LAYOUT_ROOT}/main && make test",
         f"ROOT = Path('{LAYOUT_ROOT}') / 'main'",
         f"see ../{SHARED_FOLDER}/data",
         f"open({str(ROOT)!r})",
     ]
-    ordinary = ["/api/v1/work/", "bench/workers.py", "celery -A civicportal worker", "~/work/x"]
+    api_path = f"/api/v1{LAYOUT_ROOT}/"
+    ordinary = [api_path, "bench/workers.py", "celery -A civicportal worker", f"~{LAYOUT_ROOT}/x"]
     assert [line for line in caught if not _outside().search(line)] == []
     assert [line for line in ordinary if _outside().search(line)] == []
 

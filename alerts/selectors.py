@@ -257,11 +257,17 @@ def audience_counts(message: AlertMessage) -> dict[str, int]:
 
 @dataclass
 class ChannelFigures:
+    """One channel of a message's delivery: counts, and when its first and last left."""
+
     channel: str
     total: int = 0
     sent: int = 0
     failed: int = 0
-    pending: int = 0
+    pending: int = 0  # queued or being sent
+    first_sent_at: datetime | None = None
+    last_sent_at: datetime | None = None
+    to_first: timedelta | None = None
+    to_last: timedelta | None = None
 
 
 @dataclass
@@ -278,38 +284,54 @@ class DeliveryFigures:
 
 
 def delivery_figures(message: AlertMessage) -> DeliveryFigures:
-    """Recipients per channel, sent, failed and pending, and the time to the last delivery.
+    """Per channel: recipients, sent, failed and still queued, and the times from approval
+    to its first and its last delivery; and the same times over every channel.
 
-    Two aggregate queries over the message's deliveries (an index covers event, channel,
-    status), whatever the number of recipients.
+    One aggregate query over the message's deliveries (an index covers event, channel,
+    status), whatever the number of recipients. Each channel has its own queue (settings
+    URGENT_CHANNEL_QUEUES), so each row moves on its own.
     """
     content_type = ContentType.objects.get_for_model(AlertMessage)
     deliveries = Delivery.objects.filter(
         event__source_content_type=content_type, event__source_object_id=str(message.pk)
     )
-    by_channel: dict[str, ChannelFigures] = {}
-    for channel, status, count in (
-        deliveries.values_list("channel", "status").annotate(n=Count("id")).order_by()
-    ):
-        figures = by_channel.setdefault(channel, ChannelFigures(channel=channel))
-        figures.total += count
-        if status == Delivery.Status.SENT:
-            figures.sent += count
-        elif status == Delivery.Status.FAILED:
-            figures.failed += count
-        else:
-            figures.pending += count
-    times = deliveries.filter(status=Delivery.Status.SENT).aggregate(
-        first=Min("sent_at"), last=Max("sent_at")
+    status = Delivery.Status
+    rows = (
+        deliveries.values("channel")
+        .annotate(
+            total=Count("id"),
+            sent=Count("id", filter=Q(status=status.SENT)),
+            failed=Count("id", filter=Q(status=status.FAILED)),
+            first=Min("sent_at", filter=Q(status=status.SENT)),
+            last=Max("sent_at", filter=Q(status=status.SENT)),
+        )
+        .order_by("channel")
     )
+    channels = []
+    for row in rows:
+        figures = ChannelFigures(
+            channel=row["channel"],
+            total=row["total"],
+            sent=row["sent"],
+            failed=row["failed"],
+            pending=row["total"] - row["sent"] - row["failed"],
+            first_sent_at=row["first"],
+            last_sent_at=row["last"],
+        )
+        if message.sent and figures.first_sent_at:
+            figures.to_first = figures.first_sent_at - message.sent
+            figures.to_last = figures.last_sent_at - message.sent
+        channels.append(figures)
+    firsts = [c.first_sent_at for c in channels if c.first_sent_at]
+    lasts = [c.last_sent_at for c in channels if c.last_sent_at]
     result = DeliveryFigures(
-        channels=sorted(by_channel.values(), key=lambda c: c.channel),
-        first_sent_at=times["first"],
-        last_sent_at=times["last"],
+        channels=channels,
+        first_sent_at=min(firsts, default=None),
+        last_sent_at=max(lasts, default=None),
     )
-    if times["last"] and message.sent:
-        result.to_last = times["last"] - message.sent
-    result.done = bool(by_channel) and all(c.pending == 0 for c in by_channel.values())
+    if result.last_sent_at and message.sent:
+        result.to_last = result.last_sent_at - message.sent
+    result.done = bool(channels) and all(c.pending == 0 for c in channels)
     return result
 
 

@@ -312,15 +312,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
-# Two queues, and every worker consumes both, taking from each in turn: "urgent" (alerts:
-# their fan-out and their deliveries) and the default. So an alert never waits behind a
-# large non-urgent backlog (a notice to every resident, a digest run).
+# Queues. Alerts (urgent events) have their own, which no other work shares: "urgent" for
+# an alert's fan-out, and one per channel for its deliveries ("urgent.email", "urgent.push",
+# ...), so every channel of an alert starts at once and proceeds at its own pace, whatever
+# the others' backlogs. Everything else (notices, digests, staff jobs, beat jobs) goes to
+# "celery". A worker started without -Q consumes every queue (`make run`, small sites);
+# docker-compose.yml gives the alert queues workers of their own (README "Workers and
+# queues"). URGENT_CHANNEL_QUEUES names the channels with a queue of their own; an urgent
+# delivery on any other channel goes to "urgent".
+URGENT_QUEUE = "urgent"
+URGENT_CHANNEL_QUEUES = ("email", "push", "sms", "inbox", "social")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
-    Queue("urgent", routing_key="urgent"),
+    Queue(URGENT_QUEUE, routing_key=URGENT_QUEUE),
+    *(
+        Queue(f"{URGENT_QUEUE}.{channel}", routing_key=f"{URGENT_QUEUE}.{channel}")
+        for channel in URGENT_CHANNEL_QUEUES
+    ),
     Queue("celery", routing_key="celery"),
 )
-URGENT_QUEUE = "urgent"
 CELERY_TIMEZONE = "UTC"
 # The embedded default has no broker: tasks run in-process, synchronously.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

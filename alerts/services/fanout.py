@@ -1,7 +1,8 @@
 """Fanning a published message out to its subscribers through the notification engine.
 
 ``alert_message_fan_out`` runs in a worker (enqueued on the approval's commit). It walks the
-matching subscriptions in batches of ``ALERTS_FANOUT_BATCH`` and calls ``event_create``
+matching subscriptions in batches of ``ALERTS_FANOUT_BATCH`` (the first one smaller: one
+delivery chunk's worth) and calls ``event_create``
 (urgent: never batched into a digest) once per batch, each in its own short transaction,
 so the first deliveries are on their way while later batches are still being written.
 The event's idempotency key is fixed per message and language, and ``event_create``
@@ -103,7 +104,9 @@ def alert_message_fan_out(*, message_id: int) -> int:
         contexts[second] = message_context(message, language=second)
     broadcasts = [] if message.alert.is_exercise else social_broadcasts()
     subscriptions = subscriptions_for(message).order_by("user_id")
-    batch_size = settings.ALERTS_FANOUT_BATCH
+    # The first batch is one delivery chunk's worth of subscribers, so that every channel
+    # has its first chunk queued a moment after approval; then full batches.
+    batch_size = min(settings.ALERTS_FANOUT_BATCH, settings.NOTIFICATIONS_CHUNK_SIZE)
     last_user_id = 0
     handled = 0
     while True:
@@ -112,6 +115,7 @@ def alert_message_fan_out(*, message_id: int) -> int:
                 "user_id", "by_email", "by_push", "by_sms"
             )[:batch_size]
         )
+        batch_size = settings.ALERTS_FANOUT_BATCH
         if not rows:
             break
         last_user_id = rows[-1][0]

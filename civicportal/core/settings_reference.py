@@ -43,7 +43,17 @@ COMPOSE_VARIABLES = {
         "(default `./deploy/certs`)."
     ),
     "WEB_CONCURRENCY": "gunicorn worker processes of the `web` service (default 3).",
-    "WORKER_CONCURRENCY": "Celery worker processes of the `worker` service (default 2).",
+    "WORKER_CONCURRENCY": (
+        "Celery worker processes of the `worker` service: everything but alerts (default 2)."
+    ),
+    "ALERT_WORKER_CONCURRENCY": (
+        "Celery worker processes of the `worker-alerts` service: alert fan-outs, emails, "
+        "pushes, in-app notices and posts (default 3)."
+    ),
+    "SMS_WORKER_CONCURRENCY": (
+        "Celery worker processes of the `worker-sms` service: alert texts, paced at the "
+        "gateway's rate whatever their number (default 1)."
+    ),
 }
 
 # Read by the Makefile (`make run`, `make test`).

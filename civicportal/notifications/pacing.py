@@ -3,7 +3,9 @@
 ``settings.NOTIFICATIONS_RATES`` gives each channel's rate in messages per second; a
 channel without a rate (or with 0) is not paced. The limit is a fixed one-second window
 counted with the cache's atomic ``incr`` (Redis INCR), so all worker processes on all
-machines share it: no calendar second ever carries more than the rate. A worker reserves
+machines share it: no calendar second ever carries more than the rate, and nothing is sent
+in a second's last ``WINDOW_END_MARGIN``, so that a message on its way does not arrive in
+the next second on top of that one's full rate. A worker reserves
 tokens in small blocks (a fiftieth of the rate) to spare round trips, and spends them only
 inside the second that granted them.
 
@@ -25,6 +27,9 @@ from civicportal.notifications.channels.base import TransientSendError
 logger = logging.getLogger(__name__)
 
 _KEY_PREFIX = "notifications"
+# Seconds at the end of each one-second window in which no token is spent: the time a
+# message may take to reach the far side, which counts it by the second it arrives in.
+WINDOW_END_MARGIN = 0.05
 
 
 def _pause_key(channel: str) -> str:
@@ -82,6 +87,11 @@ class RatePacer:
         while True:
             now = time.time()
             window = int(now)
+            if now - window > 1 - WINDOW_END_MARGIN:
+                # Too close to the end of the second: a message sent now could reach the far
+                # side in the next one, on top of that second's full rate.
+                time.sleep(window + 1 - now)
+                continue
             if window == self._window and self._tokens > 0:
                 self._tokens -= 1
                 return window

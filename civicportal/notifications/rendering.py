@@ -172,6 +172,31 @@ def message_render(
     )
 
 
+def rendering_preload() -> None:
+    """Load what rendering a message needs: every language's catalogue and the compiled
+    email templates of every topic (the cached template loader keeps them).
+
+    A worker calls it once before it forks its pool (``tasks.worker_preload``), so every
+    pool process starts with them in memory and an alert's first message does not pay
+    for them: parsing the catalogues and compiling the templates costs a cold process
+    seconds on a busy machine.
+    """
+    from django.template import TemplateDoesNotExist
+
+    from civicportal.notifications.topics import topics_all
+
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            gettext("Read the alert")
+    for kind in [topic.key for topic in topics_all(include_internal=True)]:
+        names = [f"notifications/email/{kind}", "notifications/email/base"]
+        for extension in ("txt", "html"):
+            try:
+                select_template([f"{name}.{extension}" for name in names])
+            except TemplateDoesNotExist:
+                continue
+
+
 def delivery_key(delivery: Delivery) -> str:
     """A key naming this delivery for far sides' de-duplication (idempotency headers).
 

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.conf import settings
 
 from civicportal.notifications.channels.base import TransientSendError
+
+
+@worker_init.connect
+def worker_preload(**kwargs) -> None:
+    """Before a worker forks its pool: load the channel backends, the catalogues and the
+    email templates once, so no pool process pays for them on an alert's first message."""
+    from civicportal.notifications.channels import channels_preload
+    from civicportal.notifications.rendering import rendering_preload
+
+    channels_preload()
+    rendering_preload()
 
 
 @shared_task(

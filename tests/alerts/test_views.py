@@ -160,6 +160,59 @@ def test_delivery_panel_partial_for_htmx(client):
     assert partial.content.decode().lstrip().startswith('<div id="delivery-panel"')
 
 
+def test_delivery_panel_shows_each_channel_queued_sent_failed_and_first_and_last_time(client):
+    """Each channel moves on its own queue, so the panel follows each on its own line."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from civicportal.notifications.models import Delivery, Event
+
+    alert = published()
+    message = alert.current_message
+    event = Event.objects.create(
+        kind="alerts.alert",
+        urgent=True,
+        idempotency_key=f"panel-{message.pk}",
+        source_content_type=ContentType.objects.get_for_model(AlertMessage),
+        source_object_id=str(message.pk),
+    )
+    residents = UserFactory.create_batch(5)
+    start = message.sent
+    plan = [  # channel, status, seconds after approval it left
+        ("email", Delivery.Status.SENT, 1.5),
+        ("email", Delivery.Status.SENT, 42.0),
+        ("email", Delivery.Status.PENDING, None),
+        ("push", Delivery.Status.SENT, 0.8),
+        ("push", Delivery.Status.FAILED, None),
+    ]
+    for resident, (channel, status, after) in zip(residents, plan, strict=True):
+        Delivery.objects.create(
+            event=event,
+            recipient=resident,
+            channel=channel,
+            address=resident.email,
+            status=status,
+            sent_at=start + timedelta(seconds=after) if after is not None else None,
+        )
+    client.force_login(author())
+    page = client.get(
+        f"/staff/alerts/messages/{message.pk}/delivery/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    def row(channel):
+        cells = page.split(f'<tr data-channel="{channel}">', 1)[1].split("</tr>", 1)[0]
+        return {
+            name: cells.split(f"<td data-{name}>", 1)[1].split("</td>", 1)[0]
+            for name in ("pending", "sent", "failed", "first", "last")
+        }
+
+    email, push = row("email"), row("push")
+    assert (email["pending"], email["sent"], email["failed"]) == ("1", "2", "0")
+    assert (push["pending"], push["sent"], push["failed"]) == ("0", "1", "1")
+    assert "(+1.5 s)" in email["first"] and "(+42.0 s)" in email["last"]
+    assert "(+0.8 s)" in push["first"] and "(+0.8 s)" in push["last"]
+    assert 'hx-trigger="every 2s"' in page  # an email is still queued: it keeps polling
+
+
 def test_subscription_page_saves_and_deletes(client):
     user = UserFactory()
     where = area()

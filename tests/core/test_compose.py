@@ -124,10 +124,47 @@ def test_compose_runs_web_worker_beat_postgres_redis_and_a_migration_step():
     assert {"web", "worker", "beat", "migrate", "postgres", "redis", "proxy"} <= set(SERVICES)
     assert SERVICES["postgres"]["image"] == "postgres:16"
     assert SERVICES["redis"]["image"] == "redis:7"
-    assert set(PORTAL_SERVICES) == {"web", "worker", "beat", "migrate"}
+    assert set(PORTAL_SERVICES) == {"web", *WORKERS, "beat", "migrate"}
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat", "migrate"])
+WORKERS = ("worker", "worker-alerts", "worker-sms")
+
+
+def worker_queues(name: str) -> set[str]:
+    """The queues a worker service consumes (every declared queue without --queues)."""
+    args = as_args(SERVICES[name]["command"])
+    assert check_celery(args) == "worker", name
+    given = [arg.split("=", 1)[1] for arg in args if arg.startswith(("--queues=", "-Q="))]
+    if not given:
+        return {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    return set(given[0].split(","))
+
+
+def test_every_queue_has_a_worker_and_alerts_have_workers_of_their_own():
+    declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    served = {name: worker_queues(name) for name in WORKERS}
+    for name, queues in served.items():
+        assert queues <= declared, f"{name} consumes queues the portal never fills"
+    assert set().union(*served.values()) == declared, "some queue has no worker"
+    alert_queues = {q for q in declared if q.split(".")[0] == settings.URGENT_QUEUE}
+    assert {f"{settings.URGENT_QUEUE}.{c}" for c in settings.URGENT_CHANNEL_QUEUES} < alert_queues
+    # Only alert queues on the alert workers, and no alert queue on the general worker.
+    assert served["worker"] == declared - alert_queues
+    assert served["worker-alerts"] | served["worker-sms"] == alert_queues
+    # Texts wait for the gateway's rate: never on a worker that sends other channels.
+    assert served["worker-sms"] == {f"{settings.URGENT_QUEUE}.sms"}
+
+
+def test_readme_names_the_worker_layout():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Workers and queues", 1)[1].split("\n## ", 1)[0]
+    for name in WORKERS:
+        assert f"`{name}`" in section, name
+    for queue in settings.CELERY_TASK_QUEUES:
+        assert f"`{queue.name}`" in section, queue.name
+
+
+@pytest.mark.parametrize("name", ["web", *WORKERS, "beat", "migrate"])
 def test_every_portal_command_points_at_existing_code(name):
     check_command(as_args(PORTAL_SERVICES[name]["command"]))
 
@@ -150,7 +187,7 @@ def test_worker_and_beat_use_the_celery_app_with_its_beat_schedule():
 def test_migrate_runs_once_before_the_portal_starts():
     assert as_args(SERVICES["migrate"]["command"])[2] == "migrate"
     assert SERVICES["migrate"]["restart"] == "no"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["postgres"]["condition"] == "service_healthy"
@@ -166,7 +203,8 @@ def test_healthchecks_use_real_urls_and_commands():
         assert resolve(path).url_name == "healthz"
     assert "pg_isready" in " ".join(healthcheck_args(SERVICES["postgres"]))
     assert healthcheck_args(SERVICES["redis"]) == ["redis-cli", "ping"]
-    assert check_celery(healthcheck_args(SERVICES["worker"])) == "inspect"
+    for name in WORKERS:
+        assert check_celery(healthcheck_args(SERVICES[name])) == "inspect", name
 
 
 def test_every_variable_given_to_the_portal_is_read_by_settings():
@@ -232,7 +270,7 @@ def test_health_check_host_is_allowed_and_exempt_from_the_https_redirect():
 
 def test_media_volume_is_mounted_where_the_image_keeps_uploads():
     env_media_root = re.search(r"MEDIA_ROOT=(\S+)", DOCKERFILE).group(1)
-    for name in ("web", "worker"):
+    for name in ("web", *WORKERS):
         mounts = [volume.split(":") for volume in PORTAL_SERVICES[name]["volumes"]]
         assert ["media", env_media_root] in mounts, name
     assert PORTAL_SERVICES["web"]["environment"]["MEDIA_ROOT"] == env_media_root

@@ -165,16 +165,17 @@ def smtp_settings(settings, smtp_sink):
 
 @pytest.fixture
 def broker(settings, _celery_workers) -> Iterator[redis.Redis]:
-    """The real broker's Redis, with both queues emptied before and after the test.
+    """The real broker's Redis, with every queue emptied before and after the test.
 
     The session's shared worker (tests/conftest.py) is stopped first, so that what a test
     enqueues stays in the queue for it to read.
     """
     _celery_workers.stop()
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery", settings.URGENT_QUEUE)
+    queues = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    client.delete(*queues)
     yield client
-    client.delete("celery", settings.URGENT_QUEUE)
+    client.delete(*queues)
     client.close()
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from civicportal.accounts.models import User
 from civicportal.notifications.channels import TransientSendError
-from civicportal.notifications.models import Delivery, Event
+from civicportal.notifications.models import Delivery, Event, PushSubscription
 from civicportal.notifications.rendering import message_id_for
 from civicportal.notifications.services import (
     deliveries_claim,
@@ -150,40 +150,65 @@ def test_event_create_enqueues_chunked_tasks_only_on_commit(
     assert queued_chunks(broker) == [ids[0:3], ids[3:6], ids[6:7]]
 
 
+def email_and_push(user):
+    return ["email", "push"]
+
+
 @pytest.mark.django_db
-def test_urgent_deliveries_go_to_the_urgent_queue_and_keep_it_when_swept(
+def test_urgent_deliveries_go_to_their_channels_urgent_queues_and_keep_them_when_swept(
     settings, django_capture_on_commit_callbacks, broker
 ):
-    """Alerts never wait behind a backlog: their chunks (and their re-queues) go apart."""
+    """Alerts never wait behind a backlog, nor one channel behind another: their chunks
+    (and their re-queues) go to one queue per channel, apart from everything else."""
+    settings.NOTIFICATIONS_CHANNELS = {
+        **settings.NOTIFICATIONS_CHANNELS,
+        "push": "civicportal.notifications.channels.push.PushChannel",
+    }
     users = users_create(3)
+    for user in users:
+        PushSubscription.objects.create(
+            user=user, endpoint=f"https://push.example.org/{user.pk}", p256dh="k", auth="a"
+        )
     with django_capture_on_commit_callbacks(execute=True):
         ordinary = event_create(
             kind="tests.status_changed",
             recipients=users,
-            channels_for=email_only,
+            channels_for=email_and_push,
             context=CONTEXT,
             idempotency_key="ordinary",
         )
         urgent = event_create(
             kind="tests.status_changed",
             recipients=users,
-            channels_for=email_only,
+            channels_for=email_and_push,
             context=CONTEXT,
             idempotency_key="urgent",
             urgent=True,
         )
-    ordinary_ids = list(ordinary.deliveries.order_by("id").values_list("id", flat=True))
-    urgent_ids = list(urgent.deliveries.order_by("id").values_list("id", flat=True))
-    assert queued_chunks(broker, settings.URGENT_QUEUE) == [urgent_ids]
-    assert queued_chunks(broker) == [ordinary_ids]
 
-    # Both lost (a broker that forgot them): the sweeper re-queues each to its own queue.
-    broker.delete("celery", settings.URGENT_QUEUE)
+    def ids(event, channel=None):
+        rows = event.deliveries.order_by("id")
+        if channel:
+            rows = rows.filter(channel=channel)
+        return list(rows.values_list("id", flat=True))
+
+    email_queue, push_queue = f"{settings.URGENT_QUEUE}.email", f"{settings.URGENT_QUEUE}.push"
+
+    def assert_queued():
+        assert queued_chunks(broker, email_queue) == [ids(urgent, "email")]
+        assert queued_chunks(broker, push_queue) == [ids(urgent, "push")]
+        assert queued_chunks(broker, settings.URGENT_QUEUE) == []
+        assert queued_chunks(broker) == [ids(ordinary)]
+
+    assert len(ids(urgent, "push")) == 3
+    assert_queued()
+
+    # All lost (a broker that forgot them): the sweeper re-queues each to its own queue.
+    broker.delete("celery", email_queue, push_queue)
     Delivery.objects.update(queued_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         deliveries_sweep()
-    assert queued_chunks(broker, settings.URGENT_QUEUE) == [urgent_ids]
-    assert queued_chunks(broker) == [ordinary_ids]
+    assert_queued()
 
 
 @pytest.mark.django_db
@@ -539,3 +564,19 @@ def test_sweep_requeues_stale_rows_once_and_leaves_live_ones(
     reset = Delivery.objects.get(pk=stuck_sending)
     assert (reset.status, reset.claim_token) == ("pending", None)
     assert "expired" in reset.last_error
+
+
+def test_worker_preload_builds_every_configured_channel_and_leaves_a_broken_one(settings):
+    """A worker loads the backends before it forks (tasks.worker_preload); one that cannot
+    be built is left for its sends to report, and does not stop the worker."""
+    from civicportal.notifications.channels import channels_preload
+    from civicportal.notifications.rendering import rendering_preload
+
+    settings.NOTIFICATIONS_CHANNELS = {
+        **settings.NOTIFICATIONS_CHANNELS,
+        "broken": "django.utils.timezone.now",
+    }
+    built = channels_preload()
+    assert "broken" not in built
+    assert set(built) == set(settings.NOTIFICATIONS_CHANNELS) - {"broken"}
+    rendering_preload()  # every topic's templates and every language load without error

@@ -25,6 +25,7 @@ __all__ = [
     "TransientSendError",
     "channel_get",
     "channels_available",
+    "channels_preload",
 ]
 
 
@@ -48,3 +49,21 @@ def channel_get(name: str) -> Channel:
             "(address_for and send_batch)."
         )
     return backend
+
+
+def channels_preload() -> list[str]:
+    """Import and build every configured backend once; the names that could be built.
+
+    A worker calls it before it forks its pool (``tasks.worker_preload``), so the pool
+    processes inherit the imported modules (web push's cryptography among them) instead
+    of each importing them when its first alert message arrives. A backend that cannot
+    be built is left for the send to report, as it would be without this.
+    """
+    built = []
+    for name in channels_available():
+        try:
+            channel_get(name)
+        except ImproperlyConfigured:
+            continue
+        built.append(name)
+    return built

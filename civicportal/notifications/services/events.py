@@ -2,7 +2,7 @@
 
 ``event_create`` runs inside the caller's transaction, so an event exists exactly when the
 change it announces was committed; its deliveries are enqueued only on commit, urgent ones
-on the urgent queue. Sending is in ``sending``; the sweeper in ``sweeping``.
+on their channel's own urgent queue. Sending is in ``sending``; the sweeper in ``sweeping``.
 """
 
 from __future__ import annotations
@@ -155,16 +155,12 @@ def event_create(
                 )
             )
         Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
-        new_ids = list(
+        new_rows = list(
             Delivery.objects.filter(event=event, status=Delivery.Status.PENDING, queued_at=now)
             .order_by("id")
-            .values_list("id", flat=True)
+            .values_list("id", "channel")
         )
-        if new_ids:
-            transaction.on_commit(
-                partial(deliveries_enqueue, delivery_ids=new_ids, urgent=event.urgent),
-                robust=True,
-            )
+        deliveries_enqueue_on_commit(rows=new_rows, urgent=event.urgent)
     return event
 
 
@@ -199,11 +195,56 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
         yield chunk
 
 
-def deliveries_enqueue(*, delivery_ids: Sequence[int], urgent: bool = False) -> int:
+# The channels that wake a phone go first when an urgent batch is handed over (each has
+# its own queue, so this only orders a few enqueue calls); then the rest, by name.
+_WAKING_CHANNELS = ("push", "sms")
+
+
+def delivery_queue(*, urgent: bool, channel: str | None) -> str | None:
+    """The queue of a chunk of deliveries: an urgent event's go to their channel's own
+    urgent queue (``urgent.<channel>``, settings.URGENT_CHANNEL_QUEUES), or to the urgent
+    queue for a channel without one; the rest to the default queue (None)."""
+    if not urgent:
+        return None
+    if channel in settings.URGENT_CHANNEL_QUEUES:
+        return f"{settings.URGENT_QUEUE}.{channel}"
+    return settings.URGENT_QUEUE
+
+
+def deliveries_enqueue_on_commit(*, rows: Sequence[tuple[int, str]], urgent: bool) -> None:
+    """On commit, hand ``(delivery id, channel)`` rows to workers: an urgent event's rows
+    channel by channel, each channel to its own queue; the others all to the default one."""
+    if not rows:
+        return
+    if not urgent:
+        ids = [delivery_id for delivery_id, _channel in rows]
+        transaction.on_commit(
+            partial(deliveries_enqueue, delivery_ids=ids, urgent=False), robust=True
+        )
+        return
+    by_channel: dict[str, list[int]] = {}
+    for delivery_id, channel in rows:
+        by_channel.setdefault(channel, []).append(delivery_id)
+    order = sorted(
+        by_channel,
+        key=lambda c: (_WAKING_CHANNELS.index(c) if c in _WAKING_CHANNELS else 99, c),
+    )
+    for channel in order:
+        transaction.on_commit(
+            partial(
+                deliveries_enqueue, delivery_ids=by_channel[channel], urgent=True, channel=channel
+            ),
+            robust=True,
+        )
+
+
+def deliveries_enqueue(
+    *, delivery_ids: Sequence[int], urgent: bool = False, channel: str | None = None
+) -> int:
     """Hand deliveries to workers, one task per chunk of ``NOTIFICATIONS_CHUNK_SIZE`` ids.
 
-    Urgent events' chunks go to the urgent queue (``settings.URGENT_QUEUE``), which every
-    worker serves in turn with the default one, so they never wait behind a backlog.
+    Urgent events' chunks go to the queue of their ``channel`` (``delivery_queue``), which
+    only alert work uses, so they never wait behind a backlog, nor behind another channel.
 
     Call it only after the rows are committed (from ``transaction.on_commit``). Never
     raises for an unreachable broker: it logs, marks the rows not yet handed over as
@@ -212,12 +253,11 @@ def deliveries_enqueue(*, delivery_ids: Sequence[int], urgent: bool = False) -> 
     """
     from civicportal.notifications.tasks import deliveries_send_task
 
+    queue = delivery_queue(urgent=urgent, channel=channel)
     chunks = list(_chunks(delivery_ids, settings.NOTIFICATIONS_CHUNK_SIZE))
     for done, chunk in enumerate(chunks):
         try:
-            deliveries_send_task.apply_async(
-                args=(chunk,), queue=settings.URGENT_QUEUE if urgent else None
-            )
+            deliveries_send_task.apply_async(args=(chunk,), queue=queue)
         except Exception:
             left = [delivery_id for rest in chunks[done:] for delivery_id in rest]
             logger.exception(

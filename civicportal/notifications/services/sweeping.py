@@ -11,7 +11,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicportal.notifications.models import Delivery
-from civicportal.notifications.services.events import deliveries_enqueue
+from civicportal.notifications.services.events import deliveries_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +100,9 @@ def deliveries_requeue(*, delivery_ids: Sequence[int]) -> int:
 
 def _enqueue_on_commit_by_urgency(delivery_ids: Sequence[int]) -> None:
     """Enqueue rows of urgent and other events apart, each to its queue, on commit."""
-    urgent = set(
-        Delivery.objects.filter(id__in=delivery_ids, event__urgent=True).values_list(
-            "id", flat=True
-        )
-    )
+    rows = Delivery.objects.filter(id__in=delivery_ids).order_by("id")
     for is_urgent in (True, False):
-        ids = [pk for pk in delivery_ids if (pk in urgent) is is_urgent]
-        if ids:
-            transaction.on_commit(
-                partial(deliveries_enqueue, delivery_ids=ids, urgent=is_urgent), robust=True
-            )
+        deliveries_enqueue_on_commit(
+            rows=list(rows.filter(event__urgent=is_urgent).values_list("id", "channel")),
+            urgent=is_urgent,
+        )

@@ -331,6 +331,9 @@ CELERY_TASK_QUEUES = (
     ),
     Queue("celery", routing_key="celery"),
 )
+# Niceness a worker takes when it serves none of the alert queues (0: none), so that on a
+# shared machine the alert workers get the CPU first; see notifications.tasks.
+WORKER_BACKGROUND_NICENESS = env_int("WORKER_BACKGROUND_NICENESS", 10)
 CELERY_TIMEZONE = "UTC"
 # The embedded default has no broker: tasks run in-process, synchronously.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

@@ -114,9 +114,12 @@ class CeleryWorker:
     CELERY_BROKER_URL so that the worker uses the same database and broker as the test.
     """
 
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], *, queues: list[str] | None = None
+    ) -> None:
         self.workdir = workdir
         self.env = env
+        self.queues = queues  # None: every queue, as a worker started without --queues
         self.nodename = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         self.log = workdir / f"celery-{self.nodename.split('@')[0]}.log"
         self.process: subprocess.Popen | None = None
@@ -134,6 +137,7 @@ class CeleryWorker:
                     "--pool=prefork", "--concurrency=1", "--loglevel=INFO",
                     "--hostname", self.nodename,
                     "--without-gossip", "--without-mingle",
+                    *([f"--queues={','.join(self.queues)}"] if self.queues else []),
                 ],
                 cwd=BASE_DIR,
                 env=env,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -117,3 +119,31 @@ def test_mail_relay_down_keeps_deliveries_pending_until_it_is_back(
         _assert_each_received_once(sink, users, event)
     finally:
         sink.stop()
+
+
+def _niceness(pid: int) -> int:
+    """A process's niceness, from /proc (field 19 of stat, after the command's parentheses)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.parametrize(
+    ("queues", "expected"),
+    [(["celery"], 10), (["urgent", "urgent.email", "urgent.push"], 0), (None, 0)],
+    ids=["background-only", "alerts", "every-queue"],
+)
+def test_a_worker_serving_no_alert_queue_gives_alert_workers_the_cpu_first(
+    settings, tmp_path, queues, expected
+):
+    from tests.conftest import _worker_env
+    from tests.processes import CeleryWorker
+
+    assert settings.WORKER_BACKGROUND_NICENESS == 10
+    worker = CeleryWorker(tmp_path, _worker_env(), queues=queues).start()
+    try:
+        children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
+        pids = [worker.process.pid, *map(int, children.read_text().split())]
+        assert len(pids) == 2  # the main process and its one pool process
+        assert [_niceness(pid) - os.nice(0) for pid in pids] == [expected, expected]
+    finally:
+        worker.stop()

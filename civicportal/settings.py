@@ -331,6 +331,10 @@ CELERY_TASK_QUEUES = (
     ),
     Queue("celery", routing_key="celery"),
 )
+# Longest (seconds) a worker that serves none of the alert queues holds an ordinary
+# delivery chunk back while an alert is being sent (the alert goes first; see
+# notifications.services.sending).
+NOTIFICATIONS_YIELD_MAX_WAIT = env_int("NOTIFICATIONS_YIELD_MAX_WAIT", 600)
 # Niceness a worker takes when it serves none of the alert queues (0: none), so that on a
 # shared machine the alert workers get the CPU first; see notifications.tasks.
 WORKER_BACKGROUND_NICENESS = env_int("WORKER_BACKGROUND_NICENESS", 10)

@@ -15,14 +15,25 @@ from civicportal.notifications.channels.base import TransientSendError
 def worker_preload(sender=None, **kwargs) -> None:
     """Before a worker forks its pool: load the channel backends, the catalogues and the
     email templates once, so no pool process pays for them on an alert's first message;
-    and lower the priority of a worker that serves no alert queue (``worker_deprioritise``)."""
+    and, in a worker that serves no alert queue, lower its priority
+    (``worker_deprioritise``) and let its ordinary deliveries wait while an alert is being
+    sent (``sending.alert_sending_wait``)."""
     from civicportal.notifications.channels import channels_preload
     from civicportal.notifications.rendering import rendering_preload
 
     channels_preload()
     rendering_preload()
     if sender is not None:
-        worker_deprioritise(list(sender.app.amqp.queues.consume_from))
+        from civicportal.notifications.services import sending
+
+        queues = list(sender.app.amqp.queues.consume_from)
+        sending.worker_serves_alerts = serves_alert_queue(queues)
+        worker_deprioritise(queues)
+
+
+def serves_alert_queue(queues: list[str]) -> bool:
+    urgent = settings.URGENT_QUEUE
+    return any(name == urgent or name.startswith(f"{urgent}.") for name in queues)
 
 
 def worker_deprioritise(queues: list[str]) -> int:
@@ -35,9 +46,7 @@ def worker_deprioritise(queues: list[str]) -> int:
     every queue, started without ``--queues``) keeps its priority. Called before the pool
     forks, so the pool processes inherit it.
     """
-    urgent = settings.URGENT_QUEUE
-    serves_alerts = any(name == urgent or name.startswith(f"{urgent}.") for name in queues)
-    if serves_alerts or settings.WORKER_BACKGROUND_NICENESS <= 0:
+    if serves_alert_queue(queues) or settings.WORKER_BACKGROUND_NICENESS <= 0:
         return os.nice(0)
     return os.nice(settings.WORKER_BACKGROUND_NICENESS)
 
@@ -51,14 +60,24 @@ def worker_deprioritise(queues: list[str]) -> int:
     retry_jitter=True,
     max_retries=settings.NOTIFICATIONS_MAX_RETRIES,
 )
-def deliveries_send_task(self, delivery_ids: list[int]) -> None:
+def deliveries_send_task(self, delivery_ids: list[int], urgent: bool = False) -> None:
     """Send one chunk of deliveries; a transient failure retries the chunk with backoff.
 
     The retry sends only what is still pending (the claim decides); once retries run out
-    the rows stay pending and the sweeper re-queues them.
+    the rows stay pending and the sweeper re-queues them. An alert's chunk (``urgent``)
+    marks an alert as being sent; an ordinary one first waits out such a mark in a worker
+    that serves no alert queue (``sending.alert_sending_wait``).
     """
     from civicportal.notifications.services import deliveries_send
+    from civicportal.notifications.services.sending import (
+        alert_sending_mark,
+        alert_sending_wait,
+    )
 
+    if urgent:
+        alert_sending_mark()
+    else:
+        alert_sending_wait()
     deliveries_send(delivery_ids=delivery_ids)
 
 

@@ -147,3 +147,37 @@ def test_a_worker_serving_no_alert_queue_gives_alert_workers_the_cpu_first(
         assert [_niceness(pid) - os.nice(0) for pid in pids] == [expected, expected]
     finally:
         worker.stop()
+
+
+def test_a_background_worker_holds_ordinary_mail_back_while_an_alert_is_being_sent(
+    settings, transactional_db, broker, smtp_sink, tmp_path
+):
+    """Alerts first: a worker serving only the default queue waits out an alert's sending
+    (marked by every urgent chunk), then sends its backlog as soon as the mark lapses."""
+    import time
+
+    from django.core.cache import cache
+
+    from civicportal.notifications.services import sending
+    from tests.notifications.conftest import worker_env
+    from tests.processes import CeleryWorker
+
+    env = worker_env(settings, EMAIL_URL=smtp_sink.url)
+    worker = CeleryWorker(tmp_path, env, queues=["celery"]).start()
+    try:
+        users = users_create(5)
+        sending.alert_sending_mark()  # as an alert's chunk does, in any worker
+        event = _fan_out(users, "held-back-by-an-alert")
+        time.sleep(4)
+        assert smtp_sink.count() == 0
+        assert set(event.deliveries.values_list("status", flat=True)) == {"pending"}
+
+        cache.delete(sending._ALERT_MARK_KEY)  # the alert's last chunk is done
+        wait_until(
+            lambda: event.deliveries.filter(status="sent").count() == 5,
+            timeout=60,
+            what=f"the held-back emails sent\n{worker.output()}",
+        )
+        _assert_each_received_once(smtp_sink, users, event)
+    finally:
+        worker.stop()

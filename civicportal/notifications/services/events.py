@@ -251,13 +251,18 @@ def deliveries_enqueue(
     unqueued (``queued_at`` null) so that the next sweep takes them at once, and returns
     how many chunks were enqueued.
     """
+    from civicportal.notifications.services.sending import alert_sending_mark
     from civicportal.notifications.tasks import deliveries_send_task
 
     queue = delivery_queue(urgent=urgent, channel=channel)
     chunks = list(_chunks(delivery_ids, settings.NOTIFICATIONS_CHUNK_SIZE))
+    if urgent and chunks:
+        alert_sending_mark()
     for done, chunk in enumerate(chunks):
         try:
-            deliveries_send_task.apply_async(args=(chunk,), queue=queue)
+            deliveries_send_task.apply_async(
+                args=(chunk,), kwargs={"urgent": True} if urgent else {}, queue=queue
+            )
         except Exception:
             left = [delivery_id for rest in chunks[done:] for delivery_id in rest]
             logger.exception(

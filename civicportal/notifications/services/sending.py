@@ -17,6 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
@@ -27,6 +28,48 @@ from civicportal.notifications.models import Delivery, Event
 from civicportal.notifications.pacing import channel_pause, pacer_for
 
 logger = logging.getLogger(__name__)
+
+
+# --- Alerts first ---------------------------------------------------------------------------
+
+# While an alert's messages are being sent, a worker that serves no alert queue holds its
+# ordinary deliveries back, so the alert has the machine, the database and the mail relay to
+# itself. Each urgent chunk (when queued and when it starts) renews a shared mark for
+# ``_ALERT_MARK_SECONDS``; once the alert's last chunk is done the mark lapses and the
+# backlog goes on. A worker that also serves the alert queues never waits (it would hold a
+# process the alert needs): its queues are taken in turn instead.
+_ALERT_MARK_KEY = "notifications:alert-sending"
+_ALERT_MARK_SECONDS = 15
+_YIELD_POLL_SECONDS = 0.5
+
+# Set when a worker starts (tasks.worker_preload): whether it serves an alert queue. True
+# everywhere else (the web process, eager tasks, tests), where nothing ever waits.
+worker_serves_alerts = True
+
+
+def alert_sending_mark() -> None:
+    """Tell every worker that an alert's messages are being sent (for a few seconds)."""
+    try:
+        cache.set(_ALERT_MARK_KEY, 1, timeout=_ALERT_MARK_SECONDS)
+    except Exception:  # advice only: the alert is sent whether or not others step aside
+        logger.warning("Could not mark an alert as being sent", exc_info=True)
+
+
+def alert_sending_wait(*, max_wait: float | None = None) -> float:
+    """In a worker that serves no alert queue, wait while an alert is being sent, at most
+    ``NOTIFICATIONS_YIELD_MAX_WAIT`` seconds; returns the seconds waited."""
+    if worker_serves_alerts:
+        return 0.0
+    limit = settings.NOTIFICATIONS_YIELD_MAX_WAIT if max_wait is None else max_wait
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        try:
+            if not cache.get(_ALERT_MARK_KEY):
+                break
+        except Exception:
+            break
+        time.sleep(_YIELD_POLL_SECONDS)
+    return time.monotonic() - started
 
 
 @dataclass(slots=True)

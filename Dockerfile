@@ -53,9 +53,10 @@ RUN groupadd --system --gid 10001 civicportal \
         --home-dir /nonexistent --shell /usr/sbin/nologin civicportal
 WORKDIR /app
 # Code and collected static files stay root-owned (read-only to the portal); only
-# var/ (uploads, the beat schedule) is writable.
+# var/ (uploads, staff jobs' private files, the beat schedule) is writable.
 COPY --from=build /app /app
-RUN mkdir -p /app/var/media /app/var/beat && chown -R civicportal:civicportal /app/var
+RUN mkdir -p /app/var/media /app/var/private /app/var/beat \
+    && chown -R civicportal:civicportal /app/var
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

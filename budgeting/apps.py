@@ -9,6 +9,7 @@ class BudgetingConfig(AppConfig):
     verbose_name = _("Participatory budgeting")
 
     def ready(self) -> None:
+        from budgeting import jobs  # noqa: F401  (registers its background jobs)
         from civicportal.core import navigation
         from civicportal.notifications.topics import Topic, topic_register
 

@@ -348,6 +348,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "civicportal.core.tasks.session_clear_expired_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Staff jobs whose worker stopped go back to the queue (or fail after their last try);
+    # jobs whose broker message was lost are sent again. Safe to run twice.
+    "core-jobs-sweep": {
+        "task": "civicportal.core.tasks.jobs_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "notifications-deliveries-sweep": {
         "task": "civicportal.notifications.tasks.deliveries_sweep_task",
         # Seconds between two runs of the sweeper that re-queues stuck deliveries.
@@ -766,6 +773,9 @@ STATICFILES_DIRS = [
 MEDIA_URL = "/media/"
 # Where uploads (images, photos) are stored; the proxy serves them at /media/.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Files handed out only through a permission-checked view (staff jobs' uploads and results):
+# beside MEDIA_ROOT, never under it, so no web server serves them. Web and worker share it.
+PRIVATE_MEDIA_ROOT = MEDIA_ROOT.parent / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

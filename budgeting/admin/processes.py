@@ -1,5 +1,8 @@
 """Processes and their phases: ballots, the audit trail of phase changes, paper ballots,
-conflicts between online and paper ballots, counting and publishing results, Pabulib import."""
+conflicts between online and paper ballots, counting and publishing results, Pabulib import.
+
+Counting and importing are background jobs (``budgeting.jobs``): the action and the import
+page start one and go to its progress page."""
 
 from __future__ import annotations
 
@@ -10,15 +13,17 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from budgeting import selectors, services
 from budgeting.admin.common import _messages
 from budgeting.forms import PabulibImportForm, PaperBallotForm
+from budgeting.jobs import PABULIB_IMPORT, RESULTS_COMPUTE
 from budgeting.models import Ballot, BallotSubmission, BudgetProcess, ProcessTransition, Project
 from budgeting.rules import is_budget_staff
 from civicportal.accounts.admin import ChoicesOnceInlineMixin, RulesAdminMixin
+from civicportal.core.services import job_start
 
 
 class BallotInline(ChoicesOnceInlineMixin, admin.TabularInline):
@@ -186,26 +191,35 @@ class BudgetProcessAdmin(RulesAdminMixin, admin.ModelAdmin):
                 )
 
     @admin.action(description=_("Compute the results (voting closed)"))
-    def compute_results(self, request: HttpRequest, queryset) -> None:
+    def compute_results(self, request: HttpRequest, queryset):
+        """Count in the background: one job per process; with one, go to its progress page."""
+        started = []
         for process in queryset:
-            try:
-                stored = services.results_compute(actor=request.user, process=process)
-            except (ValidationError, PermissionDenied) as error:
-                text = _messages(error) if isinstance(error, ValidationError) else str(error)
-                self.message_user(request, f"{process}: {text}", messages.ERROR)
-            else:
+            if not request.user.has_perm("budgeting.compute_results", process):
                 self.message_user(
                     request,
-                    ngettext(
-                        "%(process)s: %(count)s result computed; check them on the results "
-                        "page, then publish.",
-                        "%(process)s: %(count)s results computed; check them on the results "
-                        "page, then publish.",
-                        len(stored),
-                    )
-                    % {"process": process, "count": len(stored)},
-                    messages.SUCCESS,
+                    f"{process}: "
+                    + gettext("Only budget officers can compute results, once voting has closed."),
+                    messages.ERROR,
                 )
+                continue
+            job = job_start(RESULTS_COMPUTE, user=request.user, params={"process_id": process.pk})
+            started.append((process, job))
+        if len(started) == 1:
+            return HttpResponseRedirect(started[0][1].get_absolute_url())
+        for process, job in started:
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    gettext("“%(process)s”: the votes are being counted in the background.")
+                    % {"process": process},
+                    job.get_absolute_url(),
+                    gettext("See the progress"),
+                ),
+                messages.SUCCESS,
+            )
+        return None
 
     @admin.action(description=_("Publish the results"))
     def publish_results(self, request: HttpRequest, queryset) -> None:
@@ -295,27 +309,19 @@ class BudgetProcessAdmin(RulesAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/budgeting/conflicts.html", context)
 
     def import_view(self, request: HttpRequest):
+        """The file is stored with a background job, which imports it; the request only
+        starts the job and goes to its progress page (a real file takes a while)."""
         if not request.user.has_perm("budgeting.import_process"):
             raise PermissionDenied
         form = PabulibImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                process = services.pabulib_import(
-                    actor=request.user,
-                    source=form.cleaned_data["file"],
-                    title=form.cleaned_data["title"],
-                )
-            except ValidationError as error:
-                form.add_error("file", error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Imported “%(process)s”.") % {"process": process},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:budgeting_budgetprocess_change", args=[process.pk])
-                )
+            job = job_start(
+                PABULIB_IMPORT,
+                user=request.user,
+                params={"title": form.cleaned_data["title"]},
+                files={"file": form.cleaned_data["file"]},
+            )
+            return HttpResponseRedirect(job.get_absolute_url())
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

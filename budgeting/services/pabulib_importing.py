@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,9 +22,9 @@ from budgeting.models import (
     Project,
 )
 from civicportal.accounts.models import Area
+from civicportal.core.progress import NO_PROGRESS, Progress
 from civicportal.core.validators import control_character_line_message, find_control_character
 
-Progress = Callable[[int, int], None]
 BATCH = 2000
 RULE_FROM_PABULIB = {
     "greedy": BudgetProcess.TallyRule.GREEDY,
@@ -140,19 +139,21 @@ def _ballot_rules(instance: pabulib.Instance, profile: pabulib.Profile) -> dict:
 
 @transaction.atomic
 def pabulib_import(
-    *, actor, source, title: str = "", progress: Progress | None = None
+    *, actor, source, title: str = "", progress: Progress = NO_PROGRESS
 ) -> BudgetProcess:
     """Create a closed process with the projects and ballots of a Pabulib file.
 
     ``source``: a path, an uploaded file or the text itself. All or nothing: any problem
     raises ValidationError (naming the line for format errors) and nothing is stored.
-    ``progress(done, total)`` is called as ballots are stored (real files hold 100,000).
-    ``actor`` None is the command line.
+    ``progress`` (``civicportal.core.progress``) counts the ballots as they are stored (real
+    files hold 100,000); a background job's progress may raise JobCancelled, which rolls
+    the whole import back. ``actor`` None is the command line.
     """
     if actor is not None and not actor.has_perm("budgeting.import_process"):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(_("Only budget officers can import Pabulib files."))
+    progress.advance(0, message=_("Reading the file"))
     text = _read_text(source)
     found = find_control_character(text)
     if found is not None:  # a NUL would reach the database; none belongs in a .pb file
@@ -193,6 +194,7 @@ def pabulib_import(
                 % {"id": ballot.voter_id[:20], "max": ID_MAX}
             )
     rules = _ballot_rules(instance, profile)
+    progress.advance(0, message=_("Storing the projects"))
     now = timezone.now()
     name = " ".join(
         part
@@ -249,8 +251,8 @@ def pabulib_import(
     )
     project_pk = {p.pabulib_id: p.pk for p in projects}
     total = len(profile.ballots)
-    if progress:
-        progress(0, total)
+    progress.total(total)
+    progress.advance(0, message=_("Storing the ballots"))
     for start in range(0, total, BATCH):
         chunk = profile.ballots[start : start + BATCH]
         submissions = BallotSubmission.objects.bulk_create(
@@ -277,8 +279,7 @@ def pabulib_import(
             ),
             batch_size=5000,
         )
-        if progress:
-            progress(min(start + BATCH, total), total)
+        progress.advance(len(chunk))
     ProcessTransition.objects.create(
         process=process,
         from_state="",

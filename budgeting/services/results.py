@@ -14,6 +14,7 @@ from budgeting.models import BudgetProcess, TallyProjectResult, TallyResult
 from budgeting.selectors import ballot_tally_input
 from budgeting.services.common import require_perm
 from budgeting.tallies import RULES, tally
+from civicportal.core.progress import NO_PROGRESS, Progress
 
 CENT = Decimal("0.01")
 
@@ -25,13 +26,17 @@ def _decimal(value, places: Decimal = CENT) -> Decimal:
 
 
 @transaction.atomic
-def results_compute(*, actor, process: BudgetProcess) -> list[TallyResult]:
+def results_compute(
+    *, actor, process: BudgetProcess, progress: Progress = NO_PROGRESS
+) -> list[TallyResult]:
     """Count every ballot of a closed process under every rule, and store the results.
 
     Each (ballot, rule) result is stored once, with the SHA-256 of its input. Computing
     again is refused when no ballot changed since; when paper ballots were entered after the
     count, the ballots whose input changed are counted again (before publication only).
     ``actor`` None is the system (the Pabulib import). Locks the process row.
+    ``progress`` (``civicportal.core.progress``) counts one unit per ballot and rule; a
+    background job's progress may raise JobCancelled, which rolls every result back.
     """
     if actor is not None:
         require_perm(
@@ -47,19 +52,30 @@ def results_compute(*, actor, process: BudgetProcess) -> list[TallyResult]:
         )
     stored: list[TallyResult] = []
     changed = False
-    for ballot in locked.ballots.select_related("area").order_by("order", "id"):
+    ballots = list(locked.ballots.select_related("area").order_by("order", "id"))
+    progress.total(len(ballots) * len(RULES))
+    rule_names = dict(BudgetProcess.TallyRule.choices)
+    for ballot in ballots:
         ballot.process = locked
+        progress.advance(0, message=_("%(ballot)s: reading the ballots") % {"ballot": ballot})
         tally_input = ballot_tally_input(ballot=ballot)
         existing = {t.rule: t for t in TallyResult.objects.filter(ballot=ballot)}
         if set(existing) == set(RULES) and all(
             t.checksum == tally_input.checksum for t in existing.values()
         ):
             stored.extend(existing[rule] for rule in RULES)
+            progress.advance(len(RULES))
             continue
         changed = True
         TallyResult.objects.filter(ballot=ballot).delete()
         for rule in RULES:
+            progress.advance(
+                0,
+                message=_("%(ballot)s: counting by %(rule)s")
+                % {"ballot": ballot, "rule": rule_names.get(rule, rule)},
+            )
             stored.append(_store(actor=actor, tally_input=tally_input, rule=rule))
+            progress.advance(1)
     if not changed:
         first = min(stored, key=lambda t: t.computed_at) if stored else None
         raise ValidationError(

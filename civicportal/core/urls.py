@@ -1,8 +1,9 @@
-"""Pages of the participation pieces (namespace ``core``), included at the site's root."""
+"""Pages of the participation pieces and the background jobs (namespace ``core``), included
+at the site's root."""
 
 from django.urls import path
 
-from civicportal.core.views import comments, follows, moderation, personal_data, share
+from civicportal.core.views import comments, follows, jobs, moderation, personal_data, share
 
 app_name = "core"
 
@@ -39,9 +40,15 @@ urlpatterns = [
     ),
     path("share/mastodon/", share.MastodonShareView.as_view(), name="share-mastodon"),
     path(
-        "profile/data.json",
+        "profile/data/",
         personal_data.PersonalDataExportView.as_view(),
         name="personal-data-export",
     ),
     path("profile/delete/", personal_data.AccountDeleteView.as_view(), name="account-delete"),
+    # Background jobs: staff pages live under /staff/, where the second factor is enforced.
+    path("staff/jobs/", jobs.JobListView.as_view(), name="job-list"),
+    path("staff/jobs/check/", jobs.JobCheckStartView.as_view(), name="job-check"),
+    path("staff/jobs/<int:pk>/", jobs.JobDetailView.as_view(), name="job-detail"),
+    path("staff/jobs/<int:pk>/cancel/", jobs.JobCancelView.as_view(), name="job-cancel"),
+    path("staff/jobs/<int:pk>/download/", jobs.JobDownloadView.as_view(), name="job-download"),
 ]

@@ -87,14 +87,30 @@ def test_import_is_all_or_nothing_when_a_late_check_fails():
     assert not BudgetProcess.objects.exists()
 
 
+class _Recorded:
+    """A Progress (civicportal.core.progress) that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.totals: list[int] = []
+        self.done = 0
+        self.messages: list[str] = []
+
+    def total(self, n: int) -> None:
+        self.totals.append(n)
+
+    def advance(self, n: int = 1, message: str | None = None) -> None:
+        self.done += n
+        if message is not None:
+            self.messages.append(message)
+
+
 def test_import_reports_progress_up_to_the_number_of_ballots():
-    calls = []
+    progress = _Recorded()
     services.pabulib_import(
-        actor=None,
-        source=pb_file("poland_czestochowa_2020_grabowka"),
-        progress=lambda done, total: calls.append((done, total)),
+        actor=None, source=pb_file("poland_czestochowa_2020_grabowka"), progress=progress
     )
-    assert calls[0] == (0, 201) and calls[-1] == (201, 201)
+    assert progress.totals == [201] and progress.done == 201
+    assert "Storing the ballots" in progress.messages
 
 
 def test_export_refuses_a_process_still_voting():

@@ -6,7 +6,8 @@ selections first, then the greedy completion). It touches no database, so it run
 configured; heavy imports (the parser, numpy) happen inside the handler to keep start-up short.
 
 ``import FILE.pb`` creates a closed process with the file's projects and ballots (all or
-nothing; a progress bar on stderr) and prints its id. ``export PROCESS_ID -o FILE.pb``
+nothing; progress on stderr: a bar on a terminal, plain lines otherwise, through
+``civicportal.core.progress.CommandProgress``) and prints its id. ``export PROCESS_ID -o FILE.pb``
 writes a closed process, anonymised; a process with several ballots needs ``--ballot ID``
 or gets one file per ballot (``FILE-<ballot id>.pb``).
 """
@@ -62,15 +63,15 @@ class Command(BaseCommand):
         from django.core.exceptions import ValidationError
 
         from budgeting.services import pabulib_import
+        from civicportal.core.progress import CommandProgress
 
-        bar = _ProgressBar(self.stderr, enabled=verbosity > 0)
+        progress = CommandProgress(self.stderr, unit="ballots", enabled=verbosity > 0)
         try:
-            process = pabulib_import(actor=None, source=file, title=title, progress=bar)
+            with progress:
+                process = pabulib_import(actor=None, source=file, title=title, progress=progress)
         except ValidationError as error:
-            bar.abort()
             reason = " ".join(error.messages).rstrip(".")
             raise CommandError(f"{file}: {reason}. Nothing was imported.") from None
-        bar.finish()
         from budgeting.models import BallotSubmission
 
         votes = BallotSubmission.objects.filter(ballot__process=process).count()
@@ -115,30 +116,3 @@ class Command(BaseCommand):
             raise CommandError(f"{output}: {error.strerror}") from None
         for path in written:
             self.stdout.write(str(path))
-
-
-class _ProgressBar:
-    """A one-line progress bar on stderr: ``[#####.....]  52% 52,000/100,000 ballots``."""
-
-    WIDTH = 30
-
-    def __init__(self, stream, *, enabled: bool = True) -> None:
-        self.stream = stream
-        self.enabled = enabled
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        share = done / total if total else 1.0
-        filled = int(self.WIDTH * share)
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {share:4.0%} {done:,}/{total:,} ballots", ending="")
-        self.stream.flush()
-        self.shown = True
-
-    def finish(self) -> None:
-        if self.shown:
-            self.stream.write("")
-
-    abort = finish

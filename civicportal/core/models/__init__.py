@@ -4,11 +4,13 @@
   cases and the record of moderators' decisions;
 - ``comments``: comments on any registered item, one level of replies;
 - ``follows``: who follows which item;
-- ``tokens``: personal API tokens (stored as digests, expiring).
+- ``tokens``: personal API tokens (stored as digests, expiring);
+- ``jobs``: background jobs (long staff work run by a worker) and their private files.
 """
 
 from civicportal.core.models.comments import Comment
 from civicportal.core.models.follows import Follow
+from civicportal.core.models.jobs import Job, PrivateStorage, private_storage
 from civicportal.core.models.moderation import (
     Flag,
     Moderatable,
@@ -24,9 +26,12 @@ __all__ = [
     "Comment",
     "Flag",
     "Follow",
+    "Job",
     "Moderatable",
     "ModeratableQuerySet",
     "ModerationCase",
     "ModerationDecision",
     "ModerationState",
+    "PrivateStorage",
+    "private_storage",
 ]

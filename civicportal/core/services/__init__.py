@@ -4,7 +4,9 @@
 - ``comments``: posting, editing and deleting comments (with the posting rate limit);
 - ``moderation``: reports, automatic hiding at the threshold, moderators' decisions;
 - ``follows``: following and unfollowing items;
-- ``personal_data``: the core's part of a resident's data, and deleting an account.
+- ``personal_data``: the core's part of a resident's data, and deleting an account;
+- ``jobs``: background jobs: start, cancel, run (the worker's side), sweep
+  (the API modules use: ``civicportal.core.jobs``).
 """
 
 from civicportal.core.services.comments import (
@@ -13,6 +15,7 @@ from civicportal.core.services.comments import (
     comment_update,
 )
 from civicportal.core.services.follows import follow_set
+from civicportal.core.services.jobs import job_cancel, job_run, job_start, job_sweep
 from civicportal.core.services.moderation import flag_create, moderation_decide
 from civicportal.core.services.personal_data import account_delete, core_personal_data_erase
 from civicportal.core.services.platform import (
@@ -33,6 +36,10 @@ __all__ = [
     "core_personal_data_erase",
     "flag_create",
     "follow_set",
+    "job_cancel",
+    "job_run",
+    "job_start",
+    "job_sweep",
     "moderation_decide",
     "ping_answer",
     "ping_record",

@@ -639,3 +639,14 @@ def test_stored_file_names_keep_no_folders_or_odd_characters():
 def test_the_platform_registers_its_check_kind():
     spec = kind_get("core.check")
     assert spec is not None and spec.permission == "core.check_jobs" and not spec.private
+
+
+@pytest.mark.django_db
+def test_staff_reach_their_jobs_from_the_account_menu_and_residents_do_not(client):
+    from tests.accounts.factories import StaffFactory, UserFactory
+
+    link = f'href="{reverse("core:job-list")}"'
+    client.force_login(UserFactory())
+    assert link not in client.get("/").content.decode()
+    client.force_login(StaffFactory())
+    assert link in client.get("/").content.decode()

@@ -14,36 +14,80 @@ when no project is affordable; there is no completion here (see ``mes_add1``).
 As in pabutools, a project nobody supports is never funded by MES, and a project costing 0
 that someone supports (possible only with points) is funded first, in id order.
 
-Speed: the voters are grouped by identical ballots and, further, by *state*: a voter's
-budget is ``b0`` minus what it paid, so voters who paid the same amounts share one state
-whose budget is stored once. Each evaluation aggregates the supporters by state with numpy
-and solves for ``rho`` on a few dozen values; projects are evaluated lazily in order of their
-last ``rho``, which can only grow (the standard equalshares.net implementation).
+Speed. The voters are grouped by identical ballots (``Election``), with one float budget per
+group. Projects are evaluated lazily, in order of a lower bound on their ``rho`` (``rho`` only
+grows over the rounds, since budgets only shrink; the standard equalshares.net
+implementation), until the next bound is above the best ``rho`` found (``run_mes``).
 
-Exactness: the arithmetic runs in floats, and every decision whose float margin is below a
+One evaluation gathers the supporters' budgets ``b`` (weights ``w``, the voters per group)
+and solves ``f(rho) = sum_i w_i min(b_i, rho u_i) = c``. Lemma: for *any* split of the
+supporters into ``P`` and the rest ``R`` (``sum_R w u > 0``), the value
+``rho' = (c - sum_P w b) / sum_R w u`` is at most the root, because the line
+``g(x) = sum_P w b + x sum_R w u`` is at least ``f(x)`` everywhere (a supporter in ``P`` gives
+``b >= min(b, x u)``, one in ``R`` gives ``x u >= min(b, x u)``) and increasing, so
+``g(rho') = c = f(root) <= g(root)``. The evaluation iterates ``rho -> rho'`` with ``P`` those
+who cannot pay ``rho u`` (``b_i < rho u_i``), from a first guess: every iterate is a lower
+bound on the root; from the first one on they only grow (with ``P`` taken at ``rho``,
+``g(rho) = f(rho) <= c = g(rho')``); and an iterate whose ``P`` is the one it was computed
+from solves ``f = c``: it is the root.
+Poor sets at two values of ``rho`` are nested, so equal sizes mean equal sets. Once a best
+``rho`` of the round is known, a project is evaluated from a first guess at that best
+(``cutoff``), and as soon as an iterate is clearly above it the evaluation stops: the iterate
+is a valid lower bound, and the project cannot win the round. Most evaluations take one or
+two passes of a few numpy calls.
+
+Exactness. The arithmetic runs in floats, and every decision whose float margin is below a
 bound on the float error (1e-9 relative, plus 1e-12 of the total budget) -- a near-tie
 between two projects, or supporters holding almost exactly the cost -- is re-decided in
-exact rational arithmetic (``fractions.Fraction``), rebuilding the exact budgets of the
-states involved from the exact price factors of the earlier rounds. The winners are thus
-those of pabutools' all-rational computation.
+exact rational arithmetic (``fractions.Fraction``). Near-ties at the *floor* are settled
+without more: when every supporter of a tied project clearly pays ``rho u`` in full, its
+exact ``rho`` is ``c / sum w u`` (for approval ballots, 1 / its supporters), which is how
+projects with equally many supporters tie exactly (``_Run.floor_rho``). Any other near-tie
+builds the run's history as a tree of *states* (``_Exact``, once per run, then kept up to
+date): voters with identical ballots and identical payments so far share one state, and the
+exact budgets of the states involved are rebuilt from the exact price factors of the earlier
+rounds. The winners are thus those of pabutools' all-rational computation.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
 from budgeting.tallies.election import Election
 
 EPS = 1e-9
-ZERO_STATE, ROOT_STATE = 0, 1
+INF = float("inf")
+# Passes of the fixed point before falling back to exact arithmetic (each pass adds at least
+# one group to those paying all they have; the reference files need at most 8).
+MAX_PASSES = 64
+# mes_add1: the smallest window of increments examined at once (see mes_add1).
+MIN_WINDOW = 8
+
+
+class _Project(NamedTuple):
+    """What an evaluation of one project reads, by rank (see Prepared)."""
+
+    groups: np.ndarray  # the supporting groups
+    weights: np.ndarray  # their voters (float64)
+    utilities: np.ndarray | None  # per group (cumulative ballots); None: the cost (approval)
+    weighted: np.ndarray  # weights * utilities
+    cost: float
+    total: float  # sum of weighted
+    supporters: int  # voters
 
 
 @dataclass
 class Prepared:
-    """Per-project supporter arrays, built once and reused by every run of mes-add1."""
+    """Per-project supporter arrays, built once and reused by every run of mes-add1.
+
+    The eligible projects are also numbered by *rank*, the order of their ids as text (the
+    tie-break), so that a stable sort by lower bound breaks ties as pabutools does.
+    """
 
     election: Election
     eligible: list[int]
@@ -54,6 +98,18 @@ class Prepared:
     utilities_float: dict[int, np.ndarray]
     utilities_exact: dict[int, list[Fraction]]
     total_utility: dict[int, float]
+    by_rank: list[int] = field(default_factory=list)
+    fast: list[_Project] = field(default_factory=list)  # by rank
+    # Per rank: a lower bound on rho before any round (the floor, every supporter paying in
+    # full), a hair lower for float rounding.
+    first_bound: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def floor_exact(self, rank: int) -> Fraction:
+        """The exact floor of the project at ``rank``: its cost over its total utility."""
+        p = self.by_rank[rank]
+        counts = np.bincount(self.utility_index[p], weights=self.weights[p]).tolist()
+        total = sum(round(n) * u for n, u in zip(counts, self.utilities_exact[p], strict=True))
+        return self.election.costs[p] / total
 
     @classmethod
     def build(cls, election: Election) -> Prepared:
@@ -94,6 +150,25 @@ class Prepared:
                 np.dot(prepared.weights[p], prepared.utilities_float[p][uidx])
             )
         prepared.free.sort(key=lambda p: election.ids[p])
+        prepared.by_rank = sorted(prepared.eligible, key=lambda p: election.ids[p])
+        for p in prepared.by_rank:
+            w = prepared.weights[p]
+            u = prepared.utilities_float[p][prepared.utility_index[p]]
+            cost = float(election.costs[p])
+            prepared.fast.append(
+                _Project(
+                    prepared.supporters[p],
+                    w,
+                    u if election.cumulative else None,
+                    w * u,
+                    cost,
+                    prepared.total_utility[p],
+                    round(float(w.sum())),
+                )
+            )
+        prepared.first_bound = np.asarray(
+            [f.cost / f.total * (1 - 1e-12) for f in prepared.fast], dtype=np.float64
+        )
         return prepared
 
 
@@ -114,6 +189,11 @@ class MesRun:
     # Per MES round: (project, an upper bound on its rho, a lower bound on the rho of every
     # other project still in the running); mes_add1 compares runs with them.
     rounds: list[tuple[int, float, float]] = field(default_factory=list)
+    # Per MES round, and once more for the end of the run: the lower bound on every project's
+    # rho (by rank; inf once funded or unaffordable) when the round was decided. A run at a
+    # smaller share that made the same choices so far may use them (see run_mes).
+    bounds: list[np.ndarray] = field(default_factory=list)
+    evaluations: int = 0  # projects evaluated, for tests and benchmarks
 
 
 @dataclass
@@ -123,34 +203,70 @@ class _Aggregate:
     counts: np.ndarray  # voters per slot
     states: np.ndarray
     uidx: np.ndarray
-    budgets: np.ndarray
-    utilities: np.ndarray
 
 
-class _Run:
+class _Exact:
+    """A run's history as a tree of states, for exact re-decisions; built on first need.
+
+    State 0 is the start (budget ``share``). Replaying a selection gives each distinct
+    (state, utility index) among the project's supporters a child state; the exact budget of
+    a child is ``before - min(before, rho * u)`` with the selection's exact ``rho``, which is
+    itself solved exactly from the snapshot of the supporters' states taken at that round.
+    """
+
     def __init__(self, prepared: Prepared, share: Fraction) -> None:
         self.prepared = prepared
-        election = prepared.election
-        self.share = share
-        self.budget_float = np.empty(256)
-        self.budget_float[ZERO_STATE] = 0.0
-        self.budget_float[ROOT_STATE] = float(share)
-        self.size = 2
-        # For exact reconstruction: the parent state, the selection whose payment made this
-        # state, and the index of the utility the payment was for (see utilities_exact).
-        self.parent: list[int] = [-1, -1]
-        self.selection: list[int] = [-1, -1]
-        self.uidx: list[int] = [0, 0]
-        self.exact: dict[int, Fraction] = {ZERO_STATE: Fraction(0), ROOT_STATE: share}
-        self.state = np.full(len(election.multiplicity), ROOT_STATE, dtype=np.int64)
+        self.state = np.zeros(len(prepared.election.multiplicity), dtype=np.int64)
+        self.parent: list[int] = [-1]
+        self.selection: list[int] = [-1]
+        self.uidx: list[int] = [0]
+        self.exact: dict[int, Fraction] = {0: share}
         self.scratch = np.empty(1024, np.int64)
-        # Per selection: the project and its supporters by state just before they paid.
+        # Per replayed selection: the project and its supporters by state just before paying.
         self.snapshots: list[tuple[int, _Aggregate]] = []
         self.rho_exact: list[Fraction | None] = []
-        self.abs_tol = 1e-12 * float(share) * max(election.num_voters, 1)
 
-    # -- exact side ---------------------------------------------------------------------
-    def exact_budget(self, state: int) -> Fraction:
+    def catch_up(self, log: list[tuple[int, Fraction | None]]) -> None:
+        """Replay the selections of ``log`` not replayed yet."""
+        for project, exact in log[len(self.snapshots) :]:
+            selection = len(self.snapshots)
+            agg = self.aggregate(project)
+            self.snapshots.append((project, agg))
+            self.rho_exact.append(exact)
+            first = len(self.parent)
+            self.parent.extend(agg.states.tolist())
+            self.selection.extend([selection] * len(agg.slots))
+            self.uidx.extend(agg.uidx.tolist())
+            self.state[self.prepared.supporters[project]] = first + agg.element_slot
+
+    def aggregate(self, project: int) -> _Aggregate:
+        """The project's supporters by (state, utility), in time linear in the supporters."""
+        prepared = self.prepared
+        states = self.state[prepared.supporters[project]]
+        n_u = len(prepared.utilities_exact[project])
+        keys = states if n_u == 1 else states * n_u + prepared.utility_index[project]
+        # Deduplicate through a scratch array indexed by key (no sort, no scan of all keys):
+        # every element learns the position of the last element with the same key.
+        needed = len(self.parent) * n_u
+        if len(self.scratch) < needed:
+            self.scratch = np.empty(max(needed, 2 * len(self.scratch)), np.int64)
+        positions = np.arange(len(keys))
+        self.scratch[keys] = positions
+        representative = self.scratch[keys]
+        is_first = representative == positions
+        per_representative = np.bincount(
+            representative, weights=prepared.weights[project], minlength=len(keys)
+        )
+        slots = keys[is_first]
+        return _Aggregate(
+            (np.cumsum(is_first) - 1)[representative],
+            slots,
+            per_representative[is_first],
+            slots if n_u == 1 else slots // n_u,
+            np.zeros(len(slots), np.int64) if n_u == 1 else slots % n_u,
+        )
+
+    def budget(self, state: int) -> Fraction:
         chain = []
         while state not in self.exact:
             chain.append(state)
@@ -167,17 +283,19 @@ class _Run:
         for k in range(selection + 1):  # in order, so the recursion stays one level deep
             if self.rho_exact[k] is None:
                 project, agg = self.snapshots[k]
-                rho = self.exact_rho_now(project, agg)
+                rho = self.solve(project, agg)
                 assert rho is not None, "a funded project must have been affordable"
                 self.rho_exact[k] = rho
         return self.rho_exact[selection]
 
-    def solve_exact(
-        self, project: int, states: list[int], utilities: list[Fraction], counts: list[int]
-    ) -> Fraction | None:
+    def solve(self, project: int, agg: _Aggregate) -> Fraction | None:
+        """The exact rho of ``project`` for the supporters ``agg``; None if unaffordable."""
         cost = self.prepared.election.costs[project]
+        exact_u = self.prepared.utilities_exact[project]
+        states, uidx, counts = agg.states.tolist(), agg.uidx.tolist(), agg.counts.tolist()
         items = [
-            (self.exact_budget(s), u, n) for s, u, n in zip(states, utilities, counts, strict=True)
+            (self.budget(s), exact_u[i], round(n))
+            for s, i, n in zip(states, uidx, counts, strict=True)
         ]
         if sum(b * n for b, _, n in items) < cost:
             return None
@@ -192,174 +310,182 @@ class _Run:
             weight -= u * n
         raise AssertionError("unreachable: the supporters hold at least the cost")
 
-    def exact_rho_now(self, project: int, agg: _Aggregate) -> Fraction | None:
-        exact_u = self.prepared.utilities_exact[project]
-        return self.solve_exact(
-            project,
-            agg.states.tolist(),
-            [exact_u[i] for i in agg.uidx.tolist()],
-            [round(n) for n in agg.counts.tolist()],
-        )
 
-    # -- float side ---------------------------------------------------------------------
-    def aggregate(self, project: int) -> _Aggregate:
-        """The project's supporters by (state, utility), in time linear in the supporters."""
-        prepared = self.prepared
-        states = self.state[prepared.supporters[project]]
-        n_u = len(prepared.utilities_exact[project])
-        keys = states if n_u == 1 else states * n_u + prepared.utility_index[project]
-        # Deduplicate through a scratch array indexed by key (no sort, no scan of all keys):
-        # every element learns the position of the last element with the same key.
-        needed = self.size * n_u
-        if len(self.scratch) < needed:
-            self.scratch = np.empty(max(needed, 2 * len(self.scratch)), np.int64)
-        positions = np.arange(len(keys))
-        self.scratch[keys] = positions
-        representative = self.scratch[keys]
-        is_first = representative == positions
-        per_representative = np.bincount(
-            representative, weights=prepared.weights[project], minlength=len(keys)
-        )
-        slots = keys[is_first]
-        slot_states = slots if n_u == 1 else slots // n_u
-        uidx = np.zeros(len(slots), np.int64) if n_u == 1 else slots % n_u
-        element_slot = (np.cumsum(is_first) - 1)[representative]
-        return _Aggregate(
-            element_slot,
-            slots,
-            per_representative[is_first],
-            slot_states,
-            uidx,
-            self.budget_float[slot_states],
-            prepared.utilities_float[project][uidx],
-        )
+class _Run:
+    def __init__(self, prepared: Prepared, share: Fraction) -> None:
+        self.prepared = prepared
+        election = prepared.election
+        self.share = share
+        self.budget = np.full(len(election.multiplicity), float(share))  # per group
+        self.abs_tol = 1e-12 * float(share) * max(election.num_voters, 1)
+        # Per selection: the project and its exact rho when it was computed.
+        self.log: list[tuple[int, Fraction | None]] = []
+        self.exact_side: _Exact | None = None
 
-    def evaluate(self, project: int) -> tuple[_Aggregate, float, float, Fraction | None, float]:
-        """(aggregate, rho, error bound, exact rho if computed, what the supporters hold).
+    def exact_rho_now(self, project: int) -> Fraction | None:
+        if self.exact_side is None:
+            self.exact_side = _Exact(self.prepared, self.share)
+        self.exact_side.catch_up(self.log)
+        return self.exact_side.solve(project, self.exact_side.aggregate(project))
 
-        rho is None-like (inf) when the project is unaffordable.
+    def evaluate(
+        self, rank: int, bound: float, cutoff: float
+    ) -> tuple[float, float, Fraction | None, float, bool]:
+        """(rho, error bound, exact rho if computed, what the supporters hold, settled).
+
+        rho is inf when the project is unaffordable. ``bound`` is a lower bound on rho. When
+        not settled, rho is only a value whose ``rho - error`` is a lower bound above
+        ``cutoff``: the project cannot be the best of the round.
         """
-        cost_exact = self.prepared.election.costs[project]
-        cost = float(cost_exact)
-        agg = self.aggregate(project)
-        held = agg.counts * agg.budgets
-        available = float(held.sum())
+        groups, w, u, wu, cost, total, _ = self.prepared.fast[rank]
+        b = self.budget.take(groups)
+        available = float(np.dot(b, w))
         margin = EPS * (cost + available) + self.abs_tol
         if available < cost - margin:
-            return agg, np.inf, 0.0, None, available
-        if available <= cost + margin:  # too close to call in floats
-            rho = self.exact_rho_now(project, agg)
-            if rho is None:
-                return agg, np.inf, 0.0, None, available
-            return agg, float(rho), abs(float(rho)) * 1e-15, rho, available
-        ratio = agg.budgets / agg.utilities
-        order = np.argsort(ratio, kind="stable")
-        paid_before = np.concatenate(([0.0], np.cumsum(held[order])[:-1]))
-        weight = (agg.counts * agg.utilities)[order]
-        weight_from = np.cumsum(weight[::-1])[::-1]
-        rho_k = (cost - paid_before) / weight_from
-        fits = np.flatnonzero(rho_k <= ratio[order])
-        if not len(fits):  # float noise at the very edge: decide exactly
-            rho = self.exact_rho_now(project, agg)
-            return agg, float(rho), abs(float(rho)) * 1e-15, rho, available
-        k = fits[0]
-        error = (EPS * (cost + paid_before[k]) + self.abs_tol) / weight_from[k]
-        return agg, float(rho_k[k]), float(error), None, available
+            return INF, 0.0, None, available, True
+        if available > cost + margin:  # else too close to call in floats
+            # The first guess: the cutoff when there is one (see the module docstring).
+            rho = bound if cutoff == INF else cutoff
+            previous, error, wb = -1, 0.0, None
+            for _ in range(MAX_PASSES):
+                poor = b < (rho * cost if u is None else rho * u)
+                count = np.count_nonzero(poor)
+                if count == previous:
+                    return rho, error, None, available, True
+                previous = count
+                if count:
+                    if wb is None:
+                        wb = b * w
+                    poor = poor.astype(np.float64)
+                    paid, weight = float(np.dot(wb, poor)), total - float(np.dot(wu, poor))
+                    if weight < 1e-4 * total:  # cancellation: sum the rich directly
+                        weight = float(np.dot(wu, 1.0 - poor))
+                    if weight <= 0:
+                        if rho > bound:  # all pay in full at the guess: restart from below
+                            rho, previous = bound, -1
+                            continue
+                        break  # float noise at the very edge: decide exactly
+                else:
+                    paid, weight = 0.0, total
+                rho = (cost - paid) / weight
+                error = (EPS * (cost + paid) + self.abs_tol) / weight
+                if rho - error > cutoff:
+                    return rho, error, None, available, False
+        exact = self.exact_rho_now(self.prepared.by_rank[rank])
+        if exact is None:
+            return INF, 0.0, None, available, True
+        return float(exact), abs(float(exact)) * 1e-15, exact, available, True
 
-    def new_states(self, budgets: np.ndarray, parents: np.ndarray, selection: int, uidx) -> int:
-        """Append states; returns the id of the first one."""
-        first, count = self.size, len(budgets)
-        while self.size + count > len(self.budget_float):
-            self.budget_float = np.concatenate(
-                (self.budget_float, np.empty(len(self.budget_float)))
-            )
-        self.budget_float[first : first + count] = budgets
-        self.parent.extend(parents.tolist())
-        self.selection.extend([selection] * count)
-        self.uidx.extend(uidx.tolist())
-        self.size += count
-        return first
+    def floor_rho(self, rank: int, rho: float, error: float) -> Fraction | None:
+        """The exact rho when every supporter clearly pays ``rho * u`` in full, else None.
 
-    def pay(
-        self, project: int, agg: _Aggregate, rho: float, error: float, exact: Fraction | None
-    ) -> Funded:
-        selection = len(self.snapshots)
-        self.snapshots.append((project, agg))
-        self.rho_exact.append(exact)
-        payment = rho * agg.utilities
-        # Clearly poor supporters pay everything they have: their new state is exactly 0.
-        poor = agg.budgets + self.abs_tol < payment - error * agg.utilities
-        lookup = np.full(len(agg.slots), ZERO_STATE, np.int64)
-        rich = ~poor
-        first = self.new_states(
-            np.maximum(agg.budgets[rich] - payment[rich], 0.0),
-            agg.states[rich],
-            selection,
-            agg.uidx[rich],
-        )
-        lookup[rich] = np.arange(first, first + int(rich.sum()))
-        self.state[self.prepared.supporters[project]] = lookup[agg.element_slot]
-        return Funded(
-            project,
-            round(float(agg.counts.sum())),
-            float(np.minimum(agg.budgets, payment).max()),
-            rho,
-        )
+        That exact rho is the floor, the cost over the total utility (for approval ballots,
+        1 / supporters): projects with equally many supporters who all pay in full tie
+        exactly, the common exact tie, settled here without rebuilding any exact budget.
+        Proof: the floor is at most the exact rho (the lemma of the module docstring, with
+        nobody paying all they have), which is at most ``rho + error``; every exact budget is
+        at least its float budget less the drift, so every supporter can pay ``floor * u`` in
+        full, and the floor solves ``f = c``.
+        """
+        groups, _, u, _, cost, _, _ = self.prepared.fast[rank]
+        b = self.budget.take(groups)
+        # Float budgets are within EPS * share (plus abs_tol) of the exact ones.
+        drift = EPS * float(self.share) + self.abs_tol
+        if u is None:
+            clear = float(b.min()) - (rho + error) * cost >= drift
+        else:
+            clear = float((b - (rho + error) * u).min()) >= drift
+        return self.prepared.floor_exact(rank) if clear else None
+
+    def pay(self, rank: int, rho: float, exact: Fraction | None) -> Funded:
+        groups, _, u, _, cost, _, supporters = self.prepared.fast[rank]
+        project = self.prepared.by_rank[rank]
+        self.log.append((project, exact))
+        b = self.budget.take(groups)
+        if u is None:
+            payment = rho * cost
+            max_payment = min(float(b.max()), payment)
+        else:
+            payment = rho * u
+            max_payment = float(np.minimum(b, payment).max())
+        left = b - payment
+        np.maximum(left, 0.0, out=left)
+        self.budget[groups] = left
+        return Funded(project, supporters, max_payment, rho)
 
 
-def run_mes(prepared: Prepared, share: Fraction, guide: MesRun | None = None) -> MesRun | None:
+def run_mes(prepared: Prepared, share: Fraction, guide: MesRun | None = None) -> MesRun:
     """One MES run where every voter starts with ``share``.
 
-    With ``guide`` (a run at a smaller share; see mes_add1), give up and return None as soon
-    as a round shows that the shares in between may select differently from ``guide``.
+    ``guide`` is a run at a share ``H >= share`` (mes_add1 passes the nearest run above).
+    Guide lemma: while this run has made the guide's choices, in the same order, every voter's
+    exact budget here is at most its budget there. By induction on the rounds: with equal
+    choices so far and budgets here at most there, the next project ``p`` is the same; its rho
+    here is at least there (more money can only raise ``f``, so lower its root), and a budget
+    after paying, ``max(b - rho u, 0)``, is non-decreasing in ``b`` and non-increasing in
+    ``rho``. So while following, every project's rho here is at least its rho there, and a
+    project unaffordable there is unaffordable here: the guide's lower bounds for the round
+    (``MesRun.bounds``, inf for the unaffordable) are lower bounds here too, and this run takes
+    the larger of its own and the guide's. The lazy evaluation decides a round correctly from
+    any valid lower bounds, so the selection is the one without a guide, reached with fewer
+    evaluations. (A project the guide ruled out may then never be evaluated here, so
+    ``unaffordable`` may miss it; mes_add1 runs the run it keeps again without a guide.)
     """
     election = prepared.election
-    result = MesRun(selected=list(prepared.free))
     if election.num_voters == 0:
         return MesRun(selected=[])
+    result = MesRun(selected=list(prepared.free))
     run = _Run(prepared, share)
-    ids = election.ids
-    remaining = set(prepared.eligible)
-    lower = {
-        p: float(election.costs[p]) / prepared.total_utility[p] * (1 - 1e-12) for p in remaining
-    }
-    while remaining:
-        best, best_error = np.inf, 0.0
+    by_rank, fast = prepared.by_rank, prepared.fast
+    lower = prepared.first_bound.copy()
+    # While this run has chosen as the guide did, the guide's bounds hold here too.
+    following = guide is not None
+    while True:
+        if following:
+            np.maximum(lower, guide.bounds[len(result.rounds)], out=lower)
+        lows = lower.tolist()
+        best, best_error = INF, 0.0
         candidates = []
-        for p in sorted(remaining, key=lambda q: (lower[q], ids[q])):
-            if lower[p] > best + best_error:
+        for k in np.argsort(lower, kind="stable").tolist():
+            bound = lows[k]
+            if bound == INF or bound > best + best_error:
                 break
-            agg, rho, error, rho_exact, available = run.evaluate(p)
-            if rho == np.inf:
-                remaining.discard(p)
-                result.unaffordable[p] = (round(float(agg.counts.sum())), available)
+            cutoff = best + best_error
+            rho, error, rho_exact, available, settled = run.evaluate(k, bound, cutoff)
+            result.evaluations += 1
+            if rho == INF:
+                lower[k] = INF
+                result.unaffordable[by_rank[k]] = (fast[k].supporters, available)
                 continue
-            lower[p] = rho - error
-            candidates.append((p, agg, rho, error, rho_exact))
+            lower[k] = rho - error
+            if not settled:
+                continue
+            candidates.append((k, rho, error, rho_exact))
             if rho < best:
                 best, best_error = rho, error
+        result.bounds.append(lower.copy())
         if not candidates:
             break
-        tied = [c for c in candidates if c[2] - c[3] <= best + best_error]
+        tied = [c for c in candidates if c[1] - c[2] <= best + best_error]
         if len(tied) > 1:
-            exact = {
-                c[0]: c[4] if c[4] is not None else run.exact_rho_now(c[0], c[1]) for c in tied
-            }
+            exact = {}
+            for c in tied:
+                value = c[3] if c[3] is not None else run.floor_rho(c[0], c[1], c[2])
+                exact[c[0]] = value if value is not None else run.exact_rho_now(by_rank[c[0]])
             least = min(exact.values())
-            chosen = min((c for c in tied if exact[c[0]] == least), key=lambda c: ids[c[0]])
-            project, agg = chosen[0], chosen[1]
+            # Ranks follow the ids as text: the smallest rank wins a tie.
+            k = min(c[0] for c in tied if exact[c[0]] == least)
             rho, error, rho_exact = float(least), abs(float(least)) * 1e-15, least
         else:
-            project, agg, rho, error, rho_exact = tied[0]
-        runner_up = min((lower[q] for q in remaining if q != project), default=np.inf)
-        if guide is not None:
-            r = len(result.rounds)
-            if r >= len(guide.rounds) or not _round_holds(guide.rounds[r], project, runner_up):
-                return None
-        result.rounds.append((project, rho + error, runner_up))
-        result.funded[project] = run.pay(project, agg, rho, error, rho_exact)
+            k, rho, error, rho_exact = tied[0]
+        project = by_rank[k]
+        lower[k] = INF
+        result.rounds.append((project, rho + error, float(lower.min())))
+        result.funded[project] = run.pay(k, rho, rho_exact)
         result.selected.append(project)
-        remaining.discard(project)
+        if following:
+            r = len(result.rounds) - 1
+            following = r < len(guide.rounds) and guide.rounds[r][0] == project
     return result
 
 
@@ -369,23 +495,39 @@ def mes_add1(prepared: Prepared) -> tuple[MesRun, int | None]:
     Run MES with every voter's share raised by 0, 1, 2... currency units. Stop at the first run
     that is exhaustive (no further MES-eligible project would fit in the budget) and keep it,
     or at the first run that overspends the real budget and keep the run before it. Returns the
-    kept run and its increment (None when even the plain run is kept as "previous", i.e. only
-    the free projects).
+    kept run and its increment (None when even the plain run overspends: only the free
+    projects are kept).
 
-    Leaps. Both stop tests depend on the run's selection only, so increments whose selection
-    equals that of a run that did not stop cannot stop either and need not be run. After a run
-    at share ``s0`` whose selection equals the two before (a failed leap costs a run), a run at
-    ``s1 = s0 + J`` (J = 2, 4, 8... while it keeps succeeding) is accepted for all of
-    ``s0 < s <= s1`` when it has the same rounds and, in every round, the upper bound on the
-    chosen project's rho at ``s0`` is below the lower bound on every other remaining project's
-    rho at ``s1`` (``_same_between``). Else the next increment is run as usual. Proof that
-    every ``s`` in between selects the same, by induction on the rounds, assuming the first
-    ``r`` rounds agree at ``s0``, ``s`` and ``s1``:
+    Both stop tests depend on the run's selection only: an increment whose selection equals
+    that of a run that does not stop cannot stop either. The result (winners and increment) is
+    therefore that of running every increment as long as increments are examined in order and
+    each one is either run or proven to select as a run that does not stop.
 
-    - Budgets are monotone in the share: a supporter's budget after a round is
-      ``max(b - rho * u, 0)``, non-decreasing in ``b`` and non-increasing in ``rho``, and
-      ``rho`` is non-increasing in the supporters' budgets (more money, a smaller price). So
-      from equal starts ``s0 <= s <= s1``, every voter's budget before round ``r + 1`` is
+    Method. The increments are examined by windows ``lo < k <= hi``, ``MIN_WINDOW`` wide
+    (doubled after a window whose ends provably select alike, else halved down to the
+    minimum). The run at ``hi`` is made without a guide; then ``first_stop`` halves the
+    window: when every share between the runs at ``lo`` and ``hi`` provably selects as both
+    (``_same_between``, the leap lemma below), the increments in between select as ``lo``,
+    which does not stop, and only ``hi`` is left to test (skipped: the runs in between); else
+    the run at the middle is made, guided by the run at ``hi``, and the lower half is examined
+    before the upper one. The first increment that stops is thus found, and every increment
+    below it was run or proven to select as a run that does not stop. The kept run is made
+    once more without a guide when it had one, so that its explanations are complete.
+
+    Reused: a guided run takes the lower bounds on every project's rho that the run above
+    recorded for each round, for as long as it has made the same choices (the guide lemma of
+    run_mes: its budgets are then at most those above, so its rhos at least those above). In
+    the rounds where the run above decided clearly, only the winner is evaluated; the
+    selection is the same as without a guide, since any valid lower bounds decide a round
+    alike. The nearest run above has the tightest bounds, hence the halving.
+
+    Leap lemma (``_same_between``). Let the runs at ``s0 < s1`` make the same choices, and in
+    every round let the upper bound on the chosen project's rho at ``s0`` be below the lower
+    bound on every other remaining project's rho at ``s1``. Then the run at every ``s``
+    between makes the same choices. By induction on the rounds, assuming the first ``r``
+    rounds agree at ``s0``, ``s`` and ``s1``:
+
+    - By the guide lemma (run_mes), every voter's budget before round ``r + 1`` is
       ``b(s0) <= b(s) <= b(s1)``.
     - The project ``p`` chosen at ``s0`` and ``s1`` is affordable at ``s`` (its supporters hold
       at least what they held at ``s0``) and ``rho_p(s) <= rho_p(s0)``. Any other project is
@@ -395,40 +537,60 @@ def mes_add1(prepared: Prepared) -> tuple[MesRun, int | None]:
     - When the runs at ``s0`` and ``s1`` end, every remaining project is unaffordable at
       ``s1``, hence at ``s``: the run at ``s`` ends as well.
 
-    The bounds carry the float error bounds of ``evaluate`` (decisions too close to call were
-    decided exactly), so the leap never accepts a share whose selection could differ, and the
-    result -- winners and increment -- is that of running every increment.
+    The bounds carry the float error bounds of the evaluations (decisions too close to call
+    are decided exactly), so neither a leap nor a guide relies on a float comparison that
+    could be wrong.
     """
     election = prepared.election
     if election.num_voters == 0:
         return MesRun(selected=[]), None
     base = election.budget / election.num_voters
-    previous, previous_increment = MesRun(selected=list(prepared.free)), None
-    increment = streak = 0
-    while True:
-        run = run_mes(prepared, base + increment)
-        spent = sum((election.costs[p] for p in run.selected), Fraction(0))
-        if spent > election.budget:
-            return previous, previous_increment
+    # Costs and budget as integers in a common unit, for the stop tests.
+    unit = math.lcm(election.budget.denominator, *(c.denominator for c in election.costs))
+    costs = [int(c * unit) for c in election.costs]
+    budget = int(election.budget * unit)
+
+    def stop(run: MesRun) -> str | None:
+        spent = sum(costs[p] for p in run.selected)
+        if spent > budget:
+            return "overspends"
         chosen = set(run.selected)
-        if all(
-            spent + election.costs[p] > election.budget
-            for p in prepared.eligible
-            if p not in chosen
-        ):
-            return run, increment
-        unchanged = previous_increment is not None and run.selected == previous.selected
-        streak = streak + 1 if unchanged else 0
-        # A failed leap costs a run: only leap once the selection has held for two increments.
-        jump = 2 if streak >= 2 else 1
-        while jump > 1:
-            far = run_mes(prepared, base + increment + jump, guide=run)
-            if far is None or not _same_between(run, far):
-                streak = 0
-                break
-            run, increment, jump = far, increment + jump, 2 * jump
-        previous, previous_increment = run, increment
-        increment += 1
+        if all(spent + costs[p] > budget for p in prepared.eligible if p not in chosen):
+            return "exhaustive"
+        return None
+
+    def first_stop(lo: int, low: MesRun, hi: int, high: MesRun) -> tuple[int, str] | None:
+        """The first increment ``lo < k <= hi`` whose run stops, and how; None if none does.
+
+        ``low`` and ``high`` are the runs at ``lo`` and ``hi``; ``low`` does not stop.
+        """
+        if hi - lo > 1 and not _same_between(low, high):
+            mid = (lo + hi) // 2
+            middle = run_mes(prepared, base + mid, guide=high)
+            return first_stop(lo, low, mid, middle) or first_stop(mid, middle, hi, high)
+        # Every increment between lo and hi selects as low (which does not stop): only hi is left.
+        how = stop(high)
+        return (hi, how) if how else None
+
+    low = run_mes(prepared, base)
+    how = stop(low)
+    if how == "overspends":
+        return MesRun(selected=list(prepared.free)), None
+    if how == "exhaustive":
+        return low, 0
+    lo, window, plain = 0, MIN_WINDOW, {0: low}
+    while True:
+        hi = lo + window
+        plain[hi] = high = run_mes(prepared, base + hi)
+        found = first_stop(lo, low, hi, high)
+        if found is not None:
+            k, how = found
+            kept = k if how == "exhaustive" else k - 1
+            # The kept run once more without a guide, for complete explanations (a guided
+            # run may skip evaluating a project the guide found unaffordable).
+            return plain.get(kept) or run_mes(prepared, base + kept), kept
+        window = 2 * window if _same_between(low, high) else max(MIN_WINDOW, window // 2)
+        lo, low = hi, high
 
 
 def _same_between(low: MesRun, high: MesRun) -> bool:

@@ -223,9 +223,9 @@ def every_increment(prepared):
         previous, previous_increment, increment = run, increment, increment + 1
 
 
-# Mokotów takes seconds run the plain way; its leaps fail mostly (the selection changes at
-# 131 of its 226 increments), the others leap (Częstochowa over 1,557 increments in 35 runs).
-@pytest.mark.parametrize("stem", [s for s in STEMS if s != "poland_warszawa_2021_mokotow"])
+# The run at every increment takes about a second on Mokotów (its selection changes at 131 of
+# its 226 increments); Częstochowa has 1,557 increments, mostly leapt over.
+@pytest.mark.parametrize("stem", STEMS)
 def test_mes_add1_leaps_give_the_result_of_every_increment(parsed, stem):
     from budgeting.tallies.election import Election
     from budgeting.tallies.mes import Prepared, mes_add1
@@ -235,13 +235,8 @@ def test_mes_add1_leaps_give_the_result_of_every_increment(parsed, stem):
     assert (run.selected, increment) == every_increment(prepared)
 
 
-@pytest.mark.parametrize("seed", range(300))
-def test_mes_add1_leaps_on_random_instances(seed):
-    from budgeting.tallies.election import Election
-    from budgeting.tallies.mes import Prepared, mes_add1
-
-    text = random_election(random.Random(seed), "cumulative" if seed % 4 == 3 else "approval")
-    # Costs and budget in hundreds: the add-one increments become many, hence leaps.
+def in_hundreds(text: str) -> str:
+    """The election with costs and budget in hundreds: many add-one increments."""
     lines, section = [], None
     for line in text.splitlines():
         fields = line.split(";")
@@ -251,10 +246,218 @@ def test_mes_add1_leaps_on_random_instances(seed):
         ):
             fields[1] = str(int(fields[1]) * 100)
         lines.append(";".join(fields))
-    instance, profile = parse("\n".join(lines) + "\n")
-    election = Election.from_pabulib(instance, profile)
-    if not election.num_voters:
+    return "\n".join(lines) + "\n"
+
+
+def random_prepared(seed: int, hundreds: bool = True):
+    """(text, Prepared) of the seeded random election; Prepared is None without voters."""
+    from budgeting.tallies.election import Election
+    from budgeting.tallies.mes import Prepared
+
+    text = random_election(random.Random(seed), "cumulative" if seed % 4 == 3 else "approval")
+    text = in_hundreds(text) if hundreds else text
+    election = Election.from_pabulib(*parse(text))
+    return (text, Prepared.build(election)) if election.num_voters else (text, None)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_mes_add1_leaps_on_random_instances(seed):
+    from budgeting.tallies.mes import mes_add1
+
+    text, prepared = random_prepared(seed)
+    if prepared is None:
         return
-    prepared = Prepared.build(election)
     run, increment = mes_add1(prepared)
-    assert (run.selected, increment) == every_increment(prepared), lines
+    assert (run.selected, increment) == every_increment(prepared), text
+
+
+def test_mes_add1_keeps_a_run_made_without_a_guide():
+    # Wieliczka stops inside a window (increment 150): the kept run is made again plainly,
+    # so its explanations name every project found unaffordable, as the run at that share.
+    from budgeting.pabulib import parse_file
+    from budgeting.tallies.election import Election
+    from budgeting.tallies.mes import Prepared, mes_add1, run_mes
+
+    prepared = Prepared.build(Election.from_pabulib(*parse_file(pb_file("poland_wieliczka_2023"))))
+    run, increment = mes_add1(prepared)
+    base = prepared.election.budget / prepared.election.num_voters
+    plain = run_mes(prepared, base + increment)
+    assert increment == 150
+    assert (run.selected, run.unaffordable, run.funded) == (
+        plain.selected,
+        plain.unaffordable,
+        plain.funded,
+    )
+
+
+def pabutools_mes_at(text: str, share) -> list[str]:
+    """pabutools' MES with every voter starting with ``share`` (an integer total budget)."""
+    instance, profile = oracle.load(text=text)
+    total = share * profile.num_ballots()
+    assert total.denominator == 1
+    instance.budget_limit = int(total)
+    return oracle.mes(instance, profile)
+
+
+# Shares raised by these increments, and guides this far above them.
+RAISES = [0, 1, 7, 40, 250]
+GUIDE_GAPS = [0, 1, 3, 30]
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_guided_runs_select_as_runs_without_a_guide(seed):
+    """A guide (a run at a share at least this one) changes the work, never the selection."""
+    from budgeting.tallies.mes import run_mes
+
+    text, prepared = random_prepared(seed, hundreds=seed % 2 == 0)
+    if prepared is None:
+        return
+    election = prepared.election
+    base = election.budget / election.num_voters
+    ids = election.ids
+    for raise_by in RAISES:
+        share = base + raise_by
+        plain = run_mes(prepared, share)
+        if raise_by in (0, 7):  # the plain runs themselves against pabutools
+            assert [ids[p] for p in plain.selected] == pabutools_mes_at(text, share), text
+        for gap in GUIDE_GAPS:
+            guide = run_mes(prepared, share + gap)
+            # A guide guided in turn, from further up: its bounds hold as well.
+            chained = run_mes(prepared, share + gap, guide=run_mes(prepared, share + 2 * gap + 1))
+            for lead in (guide, chained):
+                guided = run_mes(prepared, share, guide=lead)
+                assert guided.selected == plain.selected, (text, raise_by, gap)
+                assert [r[0] for r in guided.rounds] == [r[0] for r in plain.rounds]
+                assert guided.funded.keys() == plain.funded.keys()
+                for p, funded in guided.funded.items():
+                    assert funded.rho == pytest.approx(plain.funded[p].rho, rel=1e-12)
+
+
+def test_guides_save_evaluations_on_random_instances():
+    # The guides of the test above do their work: over the random elections they save
+    # evaluations, and in many a run following a guide one increment above evaluates fewer.
+    from budgeting.tallies.mes import run_mes
+
+    plain_total = guided_total = fewer = 0
+    for seed in range(150):
+        _, prepared = random_prepared(seed)
+        if prepared is None:
+            continue
+        base = prepared.election.budget / prepared.election.num_voters
+        for raise_by in RAISES:
+            plain = run_mes(prepared, base + raise_by)
+            guided = run_mes(
+                prepared, base + raise_by, guide=run_mes(prepared, base + raise_by + 1)
+            )
+            plain_total += plain.evaluations
+            guided_total += guided.evaluations
+            fewer += guided.evaluations < plain.evaluations
+    assert guided_total < 0.75 * plain_total
+    assert fewer >= 300
+
+
+# Round 1 ties "x" and "y" (rho 1/4 each: four supporters paying 30), round 3 ties "a" and "b"
+# (1/3: three supporters paying 30, each holding 70 after the first two rounds): both ties at
+# the floor, the second after payments.
+FLOOR_TIE = """META
+key;value
+num_projects;4
+num_votes;6
+budget;600
+vote_type;approval
+PROJECTS
+project_id;cost
+x;120
+y;120
+a;90
+b;90
+VOTES
+voter_id;vote
+1;x,a
+2;x,a,b
+3;x,y
+4;x,y
+5;y,a,b
+6;y,b
+"""
+
+
+def test_exact_ties_at_the_floor_are_settled_without_exact_budgets(monkeypatch):
+    from budgeting.tallies.election import Election
+    from budgeting.tallies.mes import Prepared, _Run, run_mes
+
+    def refuse(self, project):
+        raise AssertionError("the floor settles this tie")
+
+    election = Election.from_pabulib(*parse(FLOOR_TIE))
+    prepared = Prepared.build(election)
+    monkeypatch.setattr(_Run, "exact_rho_now", refuse)
+    run = run_mes(prepared, election.budget / election.num_voters)
+    monkeypatch.undo()
+    selected = [election.ids[p] for p in run.selected]
+    assert selected == oracle.mes(*oracle.load(text=FLOOR_TIE)) == ["x", "y", "a", "b"]
+
+
+# Round 1 funds "z" (rho 1/6), leaving voter 5 with nothing. Round 2 ties "a" (four supporters
+# paying 30: its floor 1/4) with "b", whose four other supporters pay 22.5 each: rho 1/4 too,
+# but above its floor 1/5 since voter 5 pays nothing. Exactly equal: "a" first, by id.
+TIE_OFF_THE_FLOOR = """META
+key;value
+num_projects;3
+num_votes;14
+budget;1400
+vote_type;approval
+PROJECTS
+project_id;cost
+z;600
+a;120
+b;90
+VOTES
+voter_id;vote
+1;a
+2;a
+3;a
+4;a
+5;z,b
+6;z
+7;z
+8;z
+9;z
+10;z
+11;b
+12;b
+13;b
+14;b
+"""
+
+
+def test_a_tie_off_the_floor_is_decided_in_exact_arithmetic():
+    result = tally(*parse(TIE_OFF_THE_FLOOR), "mes")
+    assert result.selected == oracle.mes(*oracle.load(text=TIE_OFF_THE_FLOOR)) == ["z", "a", "b"]
+
+
+# The three voters hold 100 between them, ten billionths short of "near": too close to call
+# in floats, "near" is found unaffordable in exact arithmetic; "exact" costs exactly 100.
+NEAR_CALL = """META
+key;value
+num_projects;3
+num_votes;3
+budget;100
+vote_type;approval
+PROJECTS
+project_id;cost
+near;100.0000000001
+exact;100
+other;60
+VOTES
+voter_id;vote
+1;near,exact,other
+2;near,exact
+3;near,exact
+"""
+
+
+def test_supporters_holding_almost_exactly_the_cost_are_decided_exactly():
+    result = tally(*parse(NEAR_CALL), "mes")
+    assert result.selected == oracle.mes(*oracle.load(text=NEAR_CALL)) == ["exact"]
+    assert result.outcomes["near"].reason_key == "mes_unaffordable"

@@ -12,10 +12,11 @@ Measured, in-process with Django's test ``Client`` (no web server in front):
 
 - ``results_page_ms``: rendering ``/staff/consultations/<slug>/results/`` as a consultation
   manager with two-factor authentication; median of ``--runs`` after one warm-up;
-- ``export_s`` and ``export_peak_mb``: downloading the streamed CSV export in a fresh
-  child process; wall time to the last byte, and that process's peak resident memory
-  (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, Django and the interpreter included);
-  its resident memory before the export is printed too.
+- ``export_s`` and ``export_peak_mb``: the CSV export in a fresh child process: pressing
+  the export button (a background job, run in that process when the request commits, as
+  without a broker), then downloading the job's file; wall time to the last byte, and that
+  process's peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, Django
+  and the interpreter included); its resident memory before the export is printed too.
 
 Targets (issue 5): results page under 500 ms; export under 10 s with peak memory under
 200 MB. The last line is ``RESULT results_page_ms=<x> export_s=<y> export_peak_mb=<z>``.
@@ -233,21 +234,27 @@ def _rss_mb() -> float:
 
 
 def _child_export(database_url: str) -> None:
-    """Run in a fresh process: download the CSV, report time and peak memory as JSON."""
+    """Run in a fresh process: export the CSV (start the job, download its file), report
+    time and peak memory as JSON."""
     import resource
+    import tempfile
 
     _setup(database_url)
+    from django.conf import settings
+
     client = _client()
-    url = f"/staff/consultations/{SLUG}/results/export.csv"
+    url = f"/staff/consultations/{SLUG}/results/export/"
     before = _rss_mb()
-    started = time.perf_counter()
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    size = rows = 0
-    for chunk in response.streaming_content:
-        size += len(chunk)
-        rows += chunk.count(b"\n")
-    elapsed = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as private:
+        settings.PRIVATE_MEDIA_ROOT = Path(private)  # the export job's file, thrown away after
+        started = time.perf_counter()
+        # The button starts a background job; without a broker (as here) it runs in this
+        # process when the request commits. Then the file is downloaded from the job.
+        started_job = client.post(url)
+        assert started_job.status_code == 302, started_job.status_code
+        response = client.get(started_job["Location"] + "download/")
+        assert response.status_code == 200, response.status_code
+        size, rows, elapsed = _read_all(response, started)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -260,6 +267,14 @@ def _child_export(database_url: str) -> None:
             }
         )
     )
+
+
+def _read_all(response, started: float) -> tuple[int, int, float]:
+    size = rows = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    return size, rows, time.perf_counter() - started
 
 
 def main() -> None:

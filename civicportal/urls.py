@@ -20,7 +20,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
-    # Comments, reports, follows, sharing; /profile/data.json and /profile/delete/.
+    # Comments, reports, follows, sharing; /profile/data/ and /profile/delete/.
     path("", include("civicportal.core.urls")),
     path("profile/", include("civicportal.accounts.urls")),
     # /profile/notifications/, /profile/inbox/, one-click unsubscribe, and /sw.js.

@@ -19,6 +19,7 @@ class ConsultationsConfig(AppConfig):
     def ready(self) -> None:
         from civicportal.core import navigation, personal_data, targets
         from civicportal.notifications.topics import Topic, topic_register
+        from consultations import jobs  # noqa: F401  (registers its background job)
         from consultations.models import Paragraph
         from consultations.personal_data import (
             consultations_personal_data_erase,

@@ -39,7 +39,7 @@ urlpatterns = [
         name="staff-text-answers",
     ),
     path(
-        "staff/consultations/<slug:slug>/results/export.csv",
+        "staff/consultations/<slug:slug>/results/export/",
         views.StaffExportView.as_view(),
         name="staff-export",
     ),

@@ -15,10 +15,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -27,9 +26,10 @@ from rules.contrib.views import PermissionRequiredMixin
 
 from civicportal.accounts.models import Area
 from civicportal.core.client import client_address
-from civicportal.core.csv_export import csv_writer
+from civicportal.core.services import job_start
 from consultations import selectors, services
 from consultations.forms import QuestionnaireForm
+from consultations.jobs import RESPONSES_EXPORT
 from consultations.models import Consultation, Question
 
 ANON_COOKIE = "cp_consultation_browser"
@@ -365,37 +365,20 @@ class StaffTextAnswersView(StaffMixin, TemplateView):
         }
 
 
-class _Echo:
-    """A file-like object whose write() returns what it is given (for the CSV writer)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_stream(consultation: Consultation):
-    # Residents' answers may start with "=": the writer keeps them from running as formulas.
-    writer = csv_writer(_Echo())
-    batch: list[str] = ["\ufeff"]  # a byte-order mark, so spreadsheets read UTF-8
-    for row in selectors.results_csv_rows(consultation=consultation):
-        batch.append(writer.writerow(row))
-        if len(batch) >= 500:
-            yield "".join(batch)
-            batch = []
-    if batch:
-        yield "".join(batch)
-
-
 class StaffExportView(StaffMixin, View):
-    """The anonymised responses as CSV, streamed: memory stays flat however many there are."""
+    """``POST``: export the anonymised responses as CSV in a background job
+    (``consultations.jobs``) and go to its progress page, where the file is downloaded once
+    written. The request does none of the work (50,000 responses take seconds)."""
 
-    def get(self, request, slug: str):
-        response = StreamingHttpResponse(
-            _csv_stream(self.consultation), content_type="text/csv; charset=utf-8"
+    http_method_names = ["post"]
+
+    def post(self, request, slug: str):
+        job = job_start(
+            RESPONSES_EXPORT,
+            user=request.user,
+            params={"consultation_id": self.consultation.pk},
         )
-        name = slugify(self.consultation.slug) or "consultation"
-        response["Content-Disposition"] = f'attachment; filename="{name}-responses.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return redirect(job)
 
 
 class StaffPublishView(StaffMixin, View):

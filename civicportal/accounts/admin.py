@@ -9,13 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.accounts import selectors, services
 from civicportal.accounts.forms import CensusImportForm, ResidencyRejectForm
+from civicportal.accounts.jobs import CENSUS_IMPORT
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
+from civicportal.core.services import job_start
 
 
 class RulesAdminMixin:
@@ -300,7 +302,8 @@ class ResidencyRequestAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 @admin.register(CensusImport)
 class CensusImportAdmin(RulesAdminMixin, admin.ModelAdmin):
-    """Past imports, and the upload page (a file with any bad line is refused whole)."""
+    """Past imports, and the upload page, which starts a background job (a file with any
+    bad line is refused whole)."""
 
     change_list_template = "admin/accounts/censusimport/change_list.html"
     list_display = ("imported_at", "file_name", "row_count", "matched_count", "imported_by")
@@ -332,33 +335,17 @@ class CensusImportAdmin(RulesAdminMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context=extra_context)
 
     def import_view(self, request):
+        """The file is stored with a background job (``accounts.jobs``), which imports it;
+        the request only starts the job and goes to its progress page (a census file of a
+        whole town takes a while to check and store)."""
         if not request.user.has_perm("accounts.import_census"):
             raise PermissionDenied
         form = CensusImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                batch = services.census_import(
-                    file=upload, actor=request.user, file_name=upload.name
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error("file", message)
-            else:
-                self.message_user(
-                    request,
-                    gettext(
-                        "Imported %(rows)s census entries from %(file)s; "
-                        "%(matched)s waiting residents verified."
-                    )
-                    % {
-                        "rows": batch.row_count,
-                        "file": batch.file_name,
-                        "matched": batch.matched_count,
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:accounts_censusimport_changelist"))
+            job = job_start(
+                CENSUS_IMPORT, user=request.user, files={"file": form.cleaned_data["file"]}
+            )
+            return HttpResponseRedirect(job.get_absolute_url())
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Import a census file"),

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and areas")
 
     def ready(self) -> None:
-        from civicportal.accounts import personal_data  # noqa: F401  (registers its part)
+        from civicportal.accounts import jobs, personal_data  # noqa: F401  (registers its job and part)

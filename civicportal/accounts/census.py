@@ -11,7 +11,7 @@ Import file format (UTF-8 CSV, one header line)::
     3f5c...64 hex characters...,old-town
     9a01...,                      <- the area column is optional, and may be empty
 
-Pure functions only: the database writes live in ``services.census_import``.
+No database access here: the writes live in ``services.census_import``.
 """
 
 from __future__ import annotations
@@ -70,8 +70,9 @@ class CensusRow:
     area_slug: str
 
 
-def _text_lines(file: IO) -> Iterator[str]:
-    """Decode an uploaded (binary) or opened (text) file as UTF-8, BOM tolerated."""
+def _text_lines(file: IO) -> list[str]:
+    """Decode an uploaded (binary) or opened (text) file as UTF-8, BOM tolerated, into its
+    lines (as the ``csv`` module reads them: ``\n``, ``\r\n`` or ``\r`` ends one)."""
     if hasattr(file, "seek"):
         file.seek(0)
     data = file.read()
@@ -91,7 +92,7 @@ def _text_lines(file: IO) -> Iterator[str]:
     _raise_collected(
         [control_character_line_message(found) for found in find_control_characters_by_line(data)]
     )
-    return iter(io.StringIO(data, newline=""))
+    return io.StringIO(data, newline="").readlines()
 
 
 def _raise_collected(errors: list[str]) -> None:
@@ -122,65 +123,97 @@ def _read_header(reader, expected_first: str) -> tuple[bool, list[str]]:
     ]
 
 
+class CensusFile:
+    """A hashed census file, read line by line (``services.census_import`` stores the rows
+    as they come, and reports progress in lines).
+
+    Opening it decodes the file and checks its header: a file that is not UTF-8 text, holds
+    a control character, or has a wrong header raises ValidationError at once. ``rows()``
+    then yields each good row in file order and collects a message naming every bad line in
+    ``errors``; ``raise_errors()`` raises them together. The caller must store nothing (or
+    roll back) when there are errors: the file is imported whole or not at all.
+    """
+
+    def __init__(self, file: IO, *, known_area_slugs: Iterable[str]) -> None:
+        lines = _text_lines(file)
+        self._reader = csv.reader(lines)
+        self.has_area, self.errors = _read_header(self._reader, HASH_HEADER)
+        _raise_collected(self.errors)
+        self.line_count = max(len(lines) - 1, 0)  # the lines after the header
+        self._known = set(known_area_slugs)
+        self.row_count = 0
+
+    @property
+    def lines_read(self) -> int:
+        """Lines after the header read so far (a row over several lines counts them all)."""
+        return max(self._reader.line_num - 1, 0)
+
+    def rows(self) -> Iterator[CensusRow]:
+        reader, errors = self._reader, self.errors
+        width = 2 if self.has_area else 1
+        seen: dict[str, int] = {}
+        try:
+            for fields in reader:
+                line = reader.line_num
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                if len(fields) > width:
+                    errors.append(
+                        _("Line %(line)s: expected %(expected)s column(s), found %(found)s.")
+                        % {"line": line, "expected": width, "found": len(fields)}
+                    )
+                    continue
+                value = fields[0].strip()
+                slug = fields[1].strip() if self.has_area and len(fields) > 1 else ""
+                if not _HASH_RE.match(value):
+                    # The value is not echoed back: it may be a raw identifier uploaded by
+                    # mistake.
+                    errors.append(
+                        _(
+                            "Line %(line)s: the value is not an identifier hash (64 hexadecimal "
+                            "characters). Hash the census with the census_hash command first."
+                        )
+                        % {"line": line}
+                    )
+                    continue
+                value = value.lower()
+                if value in seen:
+                    errors.append(
+                        _("Line %(line)s: the same identifier hash is already on line %(first)s.")
+                        % {"line": line, "first": seen[value]}
+                    )
+                    continue
+                if slug and slug not in self._known:
+                    errors.append(
+                        _('Line %(line)s: there is no area with the slug "%(slug)s".')
+                        % {"line": line, "slug": slug[:80]}
+                    )
+                    continue
+                seen[value] = line
+                self.row_count += 1
+                yield CensusRow(line=line, identifier_hash=value, area_slug=slug)
+        except csv.Error as exc:
+            errors.append(
+                _("Line %(line)s: the CSV is malformed (%(error)s).")
+                % {"line": reader.line_num, "error": exc}
+            )
+
+    def raise_errors(self) -> None:
+        """Raise ValidationError naming the bad lines, or one saying the file has no rows."""
+        _raise_collected(self.errors)
+        if not self.row_count:
+            raise ValidationError(_("The file has a header but no rows."), code="empty")
+
+
 def parse_census_file(file: IO, *, known_area_slugs: Iterable[str]) -> list[CensusRow]:
     """Read and check a hashed census file; every problem is reported with its line number.
 
     Raises ValidationError (one message per bad line) if anything is wrong, so that the
     caller imports all of the file or none of it. Blank lines are ignored.
     """
-    reader = csv.reader(_text_lines(file))
-    has_area, errors = _read_header(reader, HASH_HEADER)
-    _raise_collected(errors)
-    known = set(known_area_slugs)
-    width = 2 if has_area else 1
-    seen: dict[str, int] = {}
-    rows: list[CensusRow] = []
-    try:
-        for fields in reader:
-            line = reader.line_num
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            if len(fields) > width:
-                errors.append(
-                    _("Line %(line)s: expected %(expected)s column(s), found %(found)s.")
-                    % {"line": line, "expected": width, "found": len(fields)}
-                )
-                continue
-            value = fields[0].strip()
-            slug = fields[1].strip() if has_area and len(fields) > 1 else ""
-            if not _HASH_RE.match(value):
-                # The value is not echoed back: it may be a raw identifier uploaded by mistake.
-                errors.append(
-                    _(
-                        "Line %(line)s: the value is not an identifier hash (64 hexadecimal "
-                        "characters). Hash the census with the census_hash command first."
-                    )
-                    % {"line": line}
-                )
-                continue
-            value = value.lower()
-            if value in seen:
-                errors.append(
-                    _("Line %(line)s: the same identifier hash is already on line %(first)s.")
-                    % {"line": line, "first": seen[value]}
-                )
-                continue
-            if slug and slug not in known:
-                errors.append(
-                    _('Line %(line)s: there is no area with the slug "%(slug)s".')
-                    % {"line": line, "slug": slug[:80]}
-                )
-                continue
-            seen[value] = line
-            rows.append(CensusRow(line=line, identifier_hash=value, area_slug=slug))
-    except csv.Error as exc:
-        errors.append(
-            _("Line %(line)s: the CSV is malformed (%(error)s).")
-            % {"line": reader.line_num, "error": exc}
-        )
-    _raise_collected(errors)
-    if not rows:
-        raise ValidationError(_("The file has a header but no rows."), code="empty")
+    census = CensusFile(file, known_area_slugs=known_area_slugs)
+    rows = list(census.rows())
+    census.raise_errors()
     return rows
 
 

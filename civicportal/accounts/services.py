@@ -11,8 +11,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicportal.accounts.census import hash_identifier, parse_census_file
+from civicportal.accounts.census import CensusFile, CensusRow, hash_identifier
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
+from civicportal.core.progress import NO_PROGRESS, Progress
 
 _PROFILE_FIELDS = ("display_name", "preferred_language", "home_area")
 _BULK_BATCH_SIZE = 1000
@@ -186,40 +187,58 @@ def residency_request_reject(
 
 
 @transaction.atomic
-def census_import(*, file: IO, actor: User | None, file_name: str = "") -> CensusImport:
+def census_import(
+    *,
+    file: IO,
+    actor: User | None,
+    file_name: str = "",
+    progress: Progress = NO_PROGRESS,
+) -> CensusImport:
     """Import a hashed census file, all or nothing, and verify the residents it matches.
 
-    ``actor`` is the staff member uploading in the admin; ``None`` means the command line,
-    whose operator already has the server. Any bad line raises ValidationError naming it,
-    and nothing is written. Identifiers already on the census are updated (area, import).
-    Pending requests whose identifier hash is now listed (in their area, or with no area)
-    are approved; they are locked (select_for_update) before being changed.
+    ``actor`` is the staff member uploading in the admin (through a background job, which
+    acts as them); ``None`` means the command line, whose operator already has the server.
+    Any bad line raises ValidationError naming it, and nothing is written: rows are stored
+    in batches as the file is read, and a bad line anywhere rolls them all back. Identifiers
+    already on the census are updated (area, import). Pending requests whose identifier
+    hash is now listed (in their area, or with no area) are approved; they are locked
+    (select_for_update) before being changed.
+
+    ``progress`` (``civicportal.core.progress``) counts the file's lines after the header
+    as they are checked and stored; a background job's progress may raise JobCancelled,
+    which rolls the whole import back.
     """
     if actor is not None and not actor.has_perm("accounts.import_census"):
         raise PermissionDenied(_("Only an administrator can import the census."))
+    progress.advance(0, message=_("Reading the file"))
     areas = dict(Area.objects.values_list("slug", "pk"))
-    rows = parse_census_file(file, known_area_slugs=areas)
+    census = CensusFile(file, known_area_slugs=areas)
+    progress.total(census.line_count)
+    progress.advance(0, message=_("Checking and storing the lines"))
     now = timezone.now()
     batch = CensusImport.objects.create(
         imported_by=actor,
         imported_at=now,
         file_name=(file_name or getattr(file, "name", "") or "census.csv")[-255:],
-        row_count=len(rows),
     )
-    CensusEntry.objects.bulk_create(
-        [
-            CensusEntry(
-                identifier_hash=row.identifier_hash,
-                area_id=areas.get(row.area_slug),
-                census_import=batch,
-            )
-            for row in rows
-        ],
-        batch_size=_BULK_BATCH_SIZE,
-        update_conflicts=True,
-        unique_fields=["identifier_hash"],
-        update_fields=["area", "census_import"],
-    )
+    reported = 0
+    pending: list[CensusRow] = []
+
+    def store() -> None:
+        nonlocal reported
+        if pending and not census.errors:  # once a line is bad nothing will be kept
+            _census_entries_store(pending, batch=batch, areas=areas)
+        pending.clear()
+        progress.advance(census.lines_read - reported)
+        reported = census.lines_read
+
+    for row in census.rows():
+        pending.append(row)
+        if len(pending) >= _BULK_BATCH_SIZE:
+            store()
+    store()
+    census.raise_errors()
+    progress.advance(0, message=_("Verifying the waiting residents who match"))
     listed = CensusEntry.objects.filter(
         Q(area__isnull=True) | Q(area=OuterRef("area")),
         census_import=batch,
@@ -237,6 +256,24 @@ def census_import(*, file: IO, actor: User | None, file_name: str = "") -> Censu
         residency_request.matched_census = True
         _verify(residency_request=residency_request, reviewed_by=None, now=now)
         matched += 1
+    batch.row_count = census.row_count
     batch.matched_count = matched
-    batch.save(update_fields=["matched_count"])
+    batch.save(update_fields=["row_count", "matched_count"])
     return batch
+
+
+def _census_entries_store(rows: list[CensusRow], *, batch: CensusImport, areas: dict) -> None:
+    CensusEntry.objects.bulk_create(
+        [
+            CensusEntry(
+                identifier_hash=row.identifier_hash,
+                area_id=areas.get(row.area_slug),
+                census_import=batch,
+            )
+            for row in rows
+        ],
+        batch_size=_BULK_BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["identifier_hash"],
+        update_fields=["area", "census_import"],
+    )

@@ -11,7 +11,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civicportal.core import audit, checks, personal_data, selectors, services, targets  # noqa: F401  (audit models, system checks)
+        from civicportal.core import (  # noqa: F401  (audit models, system checks, a job kind)
+            audit,
+            checks,
+            personal_data,
+            personal_data_jobs,
+            selectors,
+            services,
+            targets,
+        )
         from civicportal.core.images import pillow_configure
         from civicportal.core.models import Comment
         from civicportal.core.validators import install as text_fields_refuse_control_characters

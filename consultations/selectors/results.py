@@ -3,14 +3,17 @@
 Results are computed in a constant number of queries whatever the number of questions and
 responses: one GROUP BY over all answers of the consultation (counts per question, choice
 and number), one distinct count of respondents per multiple-choice question, and one
-UNION of the latest free-text answers per question.
+UNION of the latest free-text answers per question (on PostgreSQL; SQLite, which allows
+no LIMIT inside a UNION, asks once per free-text question).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
@@ -93,8 +96,13 @@ def results_get(*, consultation: Consultation, samples: bool = True) -> Results:
             .values_list("question_id", "text")
             for pk in text_ids
         ]
-        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        for question_id, text in union:
+        if len(parts) == 1:
+            rows = parts[0]
+        elif connection.features.supports_slicing_ordering_in_compound:
+            rows = parts[0].union(*parts[1:], all=True)
+        else:  # SQLite refuses LIMIT inside a UNION: one small query per question there
+            rows = chain.from_iterable(parts)
+        for question_id, text in rows:
             texts[question_id].append(text)
     return Results(
         consultation=consultation,

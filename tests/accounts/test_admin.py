@@ -10,6 +10,8 @@ from django.urls import reverse
 from civicportal.accounts import roles
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
+from civicportal.core.models import Job
+from civicportal.core.services import job_run
 from tests.accounts.factories import (
     ResidencyRequestFactory,
     StaffFactory,
@@ -103,7 +105,15 @@ def test_other_roles_cannot_see_the_residency_queue_or_census(client, role):
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
 
 
-def test_census_upload_imports_and_verifies(admin_client, area):
+@pytest.fixture
+def private_files(settings, tmp_path):
+    """Where the census upload's background job keeps the file (a folder of this test)."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+def test_census_upload_starts_a_job_that_imports_and_verifies(
+    admin_client, administrator, area, private_files, english
+):
     resident = UserFactory()
     ResidencyRequestFactory(user=resident, area=area, identifier_hash=hash_identifier("12345"))
     upload = SimpleUploadedFile(
@@ -111,27 +121,67 @@ def test_census_upload_imports_and_verifies(admin_client, area):
         f"identifier_hash,area\n{hash_identifier('12345')},old-town\n".encode(),
         content_type="text/csv",
     )
-    response = admin_client.post(CENSUS_IMPORT, {"file": upload}, follow=True)
-    assert response.status_code == 200
-    assert "Imported 1 census entries from census-2026.csv; 1 waiting residents verified." in (
-        response.content.decode()
+    response = admin_client.post(CENSUS_IMPORT, {"file": upload})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert (job.kind, job.state, job.started_by) == (
+        "accounts.census_import",
+        Job.State.QUEUED,
+        administrator,
     )
+    assert job.inputs["file"]["name"] == "census-2026.csv"
+    assert not CensusImport.objects.exists()  # the request only started the job
+
+    job_run(job.pk)  # what the worker does with the task
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.message
+    assert job.message == (
+        "Imported 1 census entries from census-2026.csv; 1 waiting residents verified."
+    )
+    assert (job.progress_done, job.progress_total) == (1, 1)
+    assert job.result_url == reverse("admin:accounts_censusimport_changelist")
     batch = CensusImport.objects.get()
     assert (batch.file_name, batch.row_count, batch.matched_count) == ("census-2026.csv", 1, 1)
+    assert batch.imported_by == administrator
     resident.refresh_from_db()
     assert resident.is_verified
+    page = admin_client.get(job.get_absolute_url()).content.decode()
+    assert "1 of 1 done (100%)" in page and "See the result" in page
 
 
-def test_census_upload_of_a_bad_file_names_the_line_and_imports_nothing(admin_client, area):
+def test_census_upload_of_a_bad_file_fails_the_job_naming_the_line_and_imports_nothing(
+    admin_client, area, private_files, english
+):
     upload = SimpleUploadedFile(
-        "bad.csv", f"identifier_hash\n{'a' * 64}\nnot-a-hash\n".encode(), content_type="text/csv"
+        "bad.csv",
+        f"identifier_hash\n{'a' * 64}\nnot-a-hash\n{'b' * 64}\n".encode(),
+        content_type="text/csv",
     )
-    response = admin_client.post(CENSUS_IMPORT, {"file": upload})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Line 3: the value is not an identifier hash" in html
-    assert "nothing was changed" in html
+    admin_client.post(CENSUS_IMPORT, {"file": upload})
+    job = Job.objects.get()
+    job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert job.message.startswith("Line 3: the value is not an identifier hash")
+    assert "not-a-hash" not in job.message  # a raw identifier is never echoed back
     assert not CensusEntry.objects.exists() and not CensusImport.objects.exists()
+    page = admin_client.get(job.get_absolute_url()).content.decode()
+    assert "The job failed:" in page and "Line 3: the value is not an identifier hash" in page
+
+
+def test_census_upload_page_keeps_form_errors_and_starts_nothing(admin_client, english):
+    response = admin_client.post(CENSUS_IMPORT, {"file": SimpleUploadedFile("empty.csv", b"")})
+    assert response.status_code == 200
+    assert "The submitted file is empty." in response.content.decode()
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("role", [roles.MODERATOR, roles.CONSULTATION_MANAGER])
+def test_other_staff_cannot_start_a_census_job(client, role, private_files):
+    client.force_login(StaffFactory(role=role, mfa=True))
+    upload = SimpleUploadedFile("c.csv", f"identifier_hash\n{'c' * 64}\n".encode())
+    assert client.post(CENSUS_IMPORT, {"file": upload}).status_code == 403
+    assert not Job.objects.exists()
 
 
 def test_census_changelist_links_to_the_upload_page(admin_client):

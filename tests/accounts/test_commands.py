@@ -87,3 +87,42 @@ def test_census_import_by_someone_not_allowed_is_refused(tmp_path):
     with pytest.raises(CommandError, match="Only an administrator"):
         call_command("census_import", str(good), "--by", moderator.email)
     assert not CensusEntry.objects.exists()
+
+
+def test_census_import_prints_plain_progress_lines_when_not_on_a_terminal(tmp_path, area):
+    census = tmp_path / "census.csv"
+    rows = "".join(f"{i:064x},old-town\n" for i in range(2500))
+    census.write_text(f"identifier_hash,area\n{rows}", encoding="utf-8")
+    err = io.StringIO()
+    call_command("census_import", str(census), stdout=io.StringIO(), stderr=err)
+    text = err.getvalue()
+    lines = text.splitlines()
+    assert "\r" not in text and "\x1b" not in text  # no bar redrawn in place
+    assert lines[0] == "Reading the file"
+    assert "0/2,500 lines · Checking and storing the lines" in lines
+    assert lines[-1] == "2,500/2,500 lines · Verifying the waiting residents who match"
+    assert len(lines) < 10  # throttled: not a line per row
+    assert CensusEntry.objects.count() == 2500
+
+
+def test_census_import_draws_a_bar_on_a_terminal(tmp_path, area):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    census = tmp_path / "census.csv"
+    census.write_text(f"identifier_hash\n{'d' * 64}\n{'e' * 64}\n", encoding="utf-8")
+    err = Terminal()
+    call_command("census_import", str(census), stdout=io.StringIO(), stderr=err)
+    text = err.getvalue()
+    assert "\r[" + "#" * 30 + "] 100% 2/2 lines" in text
+    assert text.endswith("\n") and text.count("\n") == 1
+
+
+def test_census_import_quiet_prints_no_progress(tmp_path):
+    census = tmp_path / "census.csv"
+    census.write_text(f"identifier_hash\n{'f' * 64}\n", encoding="utf-8")
+    err = io.StringIO()
+    call_command("census_import", str(census), verbosity=0, stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
+    assert CensusEntry.objects.count() == 1

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicportal.accounts import roles
-from civicportal.core.models import Comment
+from civicportal.core.models import Comment, Job
+from civicportal.core.services import job_run
 from consultations.models import Audience, Response
 from consultations.views import ANON_COOKIE
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
@@ -19,6 +20,12 @@ from tests.consultations.conftest import Questionnaire
 from tests.consultations.factories import ConsultationFactory, draft_with_paragraphs
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def private_files(settings, tmp_path):
+    """Where the export's background job keeps its file (a folder of this test)."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 def staff_client(client, user):
@@ -223,21 +230,72 @@ def test_staff_results_page_charts_tables_and_texts(client, manager, questionnai
     assert "More racks" in texts
 
 
-def test_staff_export_streams_anonymised_csv(client, manager, questionnaire):
+def export_through_the_job(client, consultation) -> tuple:
+    """Press the export button, run the job as the worker would, download the file."""
+    response = client.post(reverse("consultations:staff-export", args=[consultation.slug]))
+    job = Job.objects.latest("id")
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.message
+    download = client.get(reverse("core:job-download", args=[job.pk]))
+    assert download.status_code == 200
+    return job, download
+
+
+def test_staff_export_is_a_job_whose_file_is_the_anonymised_csv(
+    client, manager, questionnaire, private_files
+):
     q = questionnaire
     from consultations import services
 
     alice = UserFactory(email="alice@example.org")
     services.response_submit(consultation=q.consultation, user=alice, answers=q.valid())
-    response = staff_client(client, manager).get(
-        reverse("consultations:staff-export", args=[q.consultation.slug])
-    )
-    assert response.streaming
+    job, response = export_through_the_job(staff_client(client, manager), q.consultation)
     assert response["Content-Type"].startswith("text/csv")
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{q.consultation.slug}-responses.csv"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")  # a byte-order mark, so spreadsheets read UTF-8
+    text = data.decode("utf-8-sig")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][0] == "1" and rows[1][2] == "Bike"
     assert "alice" not in text and str(alice.pk) != rows[1][0]
+    assert (job.progress_done, job.progress_total) == (1, 1)
+    assert job.message == f"1 response of “{q.consultation.title}” exported."
+    assert job.result_url == reverse("consultations:staff-results", args=[q.consultation.slug])
+
+
+def test_staff_export_is_a_post_button_with_csrf(manager, questionnaire, private_files):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    staff_client(client, manager)
+    slug = questionnaire.consultation.slug
+    url = reverse("consultations:staff-export", args=[slug])
+    page = client.get(reverse("consultations:staff-results", args=[slug]))
+    html = page.content.decode()
+    assert f'<form method="post" action="{url}"' in html and "csrfmiddlewaretoken" in html
+    assert client.get(url).status_code == 405  # a GET starts no work
+    assert client.post(url).status_code == 403  # no CSRF token
+    assert not Job.objects.exists()
+    response = client.post(url, {"csrfmiddlewaretoken": str(page.context["csrf_token"])})
+    assert response.status_code == 302
+    assert Job.objects.get().kind == "consultations.responses_export"
+
+
+def test_staff_export_is_refused_to_residents_and_other_staff(
+    client, resident, questionnaire, private_files
+):
+    url = reverse("consultations:staff-export", args=[questionnaire.consultation.slug])
+    client.force_login(resident)
+    assert client.post(url).status_code == 403
+    client.force_login(StaffFactory(role=roles.BUDGET_OFFICER, mfa=True))
+    assert client.post(url).status_code == 403
+    assert not Job.objects.exists()
 
 
 def test_staff_publish_button(client, manager, db):

@@ -8,12 +8,15 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 
+from civicportal.accounts import roles
 from civicportal.accounts.models import ResidencyRequest, User
 from civicportal.core import personal_data, selectors, services
-from civicportal.core.models import Comment, Flag, Follow, ModerationCase
+from civicportal.core.models import Comment, Flag, Follow, Job, ModerationCase
+from civicportal.core.services import job_run
 from civicportal.notifications.models import (
     Delivery,
     NotificationPreference,
@@ -53,26 +56,49 @@ def footprint(item, resident):
     return {"own": own, "others": others, "reply": reply}
 
 
-# --- Export ------------------------------------------------------------------------------
+# --- Export: a private background job ----------------------------------------------------
+
+EXPORT = reverse("core:personal-data-export")
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Where the export's background job keeps its file (a folder of this test)."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+def export_through_the_job(client) -> tuple[Job, dict]:
+    """Ask for one's data, run the job as the worker would, download the file."""
+    response = client.post(EXPORT)
+    job = Job.objects.latest("id")
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.message
+    download = client.get(reverse("core:job-download", args=[job.pk]))
+    assert download.status_code == 200
+    return job, download
 
 
 def test_export_needs_sign_in(client):
-    response = client.get(reverse("core:personal-data-export"))
-    assert response.status_code == 302
-    assert reverse("account_login") in response["Location"]
+    for response in (client.get(EXPORT), client.post(EXPORT)):
+        assert response.status_code == 302
+        assert reverse("account_login") in response["Location"]
+    assert not Job.objects.exists()
 
 
 def test_export_is_one_json_attachment_with_every_part(client, footprint, resident):
     client.force_login(resident)
-    response = client.get("/profile/data.json")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json; charset=utf-8"
+    job, response = export_through_the_job(client)
+    assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"].startswith('attachment; filename="my-data-')
-    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
-    data = json.loads(response.content)
+    assert "no-store" in response["Cache-Control"]
+    data = json.loads(b"".join(response.streaming_content))
     assert data["account"]["email"] == resident.email
     parts = data["parts"]
     assert {"participation", "account", "notifications"} <= set(parts)
+    assert (job.progress_done, job.progress_total) == (len(parts), len(parts))
+    assert job.kind == "core.personal_data_export" and job.started_by == resident
 
     participation = parts["participation"]
     assert [c["text"] for c in participation["comments"]] == ["My own **comment**"]
@@ -89,6 +115,79 @@ def test_export_is_one_json_attachment_with_every_part(client, footprint, reside
     assert notifications["phone_number"]["number"] == "+3545551234"
     assert notifications["push_subscriptions"][0]["endpoint"] == "https://push.example/abc"
     assert notifications["preferences"][0]["enabled"] is False
+
+
+def test_the_file_is_the_selectors_export_as_indented_json(client, footprint, resident):
+    client.force_login(resident)
+    _job, response = export_through_the_job(client)
+    text = b"".join(response.streaming_content).decode("utf-8")
+    data = json.loads(text)
+    expected = selectors.personal_data_export(user=resident)
+    expected["generated_at"] = data["generated_at"]  # the only part that moves
+    assert text == json.dumps(expected, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    assert list(data) == ["site", "council", "generated_at", "account", "parts"]
+
+
+def test_asking_does_no_work_in_the_request_and_asking_twice_starts_one_job(
+    client, resident, django_capture_on_commit_callbacks
+):
+    client.force_login(resident)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = client.post(EXPORT)
+        second = client.post(EXPORT)
+    job = Job.objects.get()
+    assert len(callbacks) == 1  # handed to the workers on commit, nothing more
+    assert job.state == Job.State.QUEUED and not job.result_file
+    assert first["Location"] == second["Location"] == job.get_absolute_url()
+
+
+def test_only_the_resident_sees_or_downloads_their_data(client, footprint, resident):
+    client.force_login(resident)
+    job, _response = export_through_the_job(client)
+    page, download = job.get_absolute_url(), reverse("core:job-download", args=[job.pk])
+    assert "/staff/" in page  # the job pages: a resident reaches their own without staff MFA
+    assert client.get(page).status_code == 200
+    for someone_else in (
+        UserFactory(),
+        StaffFactory(role=roles.ADMINISTRATOR, mfa=True),
+        StaffFactory(role=roles.MODERATOR, mfa=True),
+    ):
+        client.force_login(someone_else)
+        assert client.get(page).status_code == 403
+        assert client.get(download).status_code == 403
+        assert client.post(reverse("core:job-cancel", args=[job.pk])).status_code == 403
+    client.logout()
+    assert client.get(download).status_code == 302  # to sign in
+    assert reverse("account_login") in client.get(download)["Location"]
+
+
+def test_profile_page_asks_for_the_data_with_a_post_button(client, resident):
+    client.force_login(resident)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert f'<form method="post" action="{EXPORT}" data-personal-data-form>' in page
+    assert "Download everything we hold about you (JSON)" in page
+    assert "data.json" not in page
+
+
+def test_export_page_lists_earlier_downloads(client, resident):
+    client.force_login(resident)
+    page = client.get(EXPORT).content.decode()
+    assert "Prepare my data" in page and "Your latest downloads" not in page
+    job, _response = export_through_the_job(client)
+    page = client.get(EXPORT).content.decode()
+    assert job.get_absolute_url() in page
+    assert reverse("core:job-download", args=[job.pk]) in page
+    client.force_login(UserFactory())
+    assert job.get_absolute_url() not in client.get(EXPORT).content.decode()
+
+
+def test_asking_for_ones_data_is_for_active_signed_in_accounts():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert UserFactory().has_perm("core.export_personal_data")
+    assert StaffFactory(role=roles.MODERATOR, mfa=True).has_perm("core.export_personal_data")
+    assert not UserFactory(is_active=False).has_perm("core.export_personal_data")
+    assert not AnonymousUser().has_perm("core.export_personal_data")
 
 
 def test_export_holds_nothing_of_other_residents(footprint, resident):

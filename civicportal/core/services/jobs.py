@@ -40,6 +40,9 @@ from civicportal.core.models import Job, private_storage
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 100
+# Days a private job (a resident's own data) is kept after it finished, with its file: long
+# enough to download it, not so long that a copy of someone's data lies about for good.
+PRIVATE_KEEP_DAYS = 7
 
 
 def job_start(kind: str, *, user, params: dict | None = None, files: dict | None = None) -> Job:
@@ -241,6 +244,41 @@ class JobSweepSummary:
     failed: int = 0
     cancelled: int = 0
     resent: int = 0
+    expired: int = 0
+
+
+def _private_kinds() -> list[str]:
+    from civicportal.core.jobs import kinds
+
+    return [kind.name for kind in kinds() if kind.private]
+
+
+def _jobs_delete(jobs) -> int:
+    """Delete finished or unfinished ``jobs`` and, once that commits, their files."""
+    rows = list(jobs.values_list("pk", "result_file", "inputs"))
+    if not rows:
+        return 0
+    Job.objects.filter(pk__in=[pk for pk, _file, _inputs in rows]).delete()
+    for _pk, result_file, inputs in rows:
+        transaction.on_commit(partial(_inputs_delete, dict(inputs or {})), robust=True)
+        if result_file:
+            transaction.on_commit(partial(_stored_delete, result_file), robust=True)
+    return len(rows)
+
+
+def _stored_delete(path: str) -> None:
+    try:
+        private_storage.delete(path)
+    except OSError:
+        logger.warning("Could not delete a job's result file %s", path)
+
+
+@transaction.atomic
+def jobs_of_user_delete(user) -> int:
+    """Delete ``user``'s private jobs (their own data) with their files; part of deleting
+    the account. Their other jobs (staff work) stay, without a name (``started_by`` is
+    cleared with the account); a running one stops at its next progress report."""
+    return _jobs_delete(Job.objects.filter(started_by=user, kind__in=_private_kinds()))
 
 
 def job_sweep(
@@ -255,6 +293,8 @@ def job_sweep(
        back to the queue (sent on commit), or, after ``max_attempts`` runs, fails with a
        message saying so; if someone had asked to cancel it, it is cancelled.
     2. A queued job handed to the broker longer than ``resend_after`` ago is sent again.
+    3. A private job (a resident's own data) finished ``PRIVATE_KEEP_DAYS`` ago is deleted
+       with its file.
 
     Rows are taken with FOR UPDATE SKIP LOCKED, and each change is conditional on what was
     read, so two sweeps at once, or a sweep racing a worker's heartbeat, do no harm. A job
@@ -302,6 +342,13 @@ def job_sweep(
             if Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(queued_at=now):
                 summary.resent += 1
                 transaction.on_commit(partial(_enqueue, job_id), robust=True)
+        # 3. A private job (a resident's own data) goes, file and all, a few days after.
+        summary.expired = _jobs_delete(
+            Job.objects.filter(
+                kind__in=_private_kinds(),
+                finished_at__lt=now - timedelta(days=PRIVATE_KEEP_DAYS),
+            ).order_by("id")[:SWEEP_BATCH]
+        )
     if summary.requeued or summary.failed or summary.cancelled or summary.resent:
         logger.info(
             "Job sweep: %d re-queued, %d failed, %d cancelled, %d sent again",
@@ -310,6 +357,8 @@ def job_sweep(
             summary.cancelled,
             summary.resent,
         )
+    if summary.expired:
+        logger.info("Job sweep: %d private jobs past their keeping time deleted", summary.expired)
     return summary
 
 

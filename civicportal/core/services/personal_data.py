@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from civicportal.accounts.models import User
 from civicportal.core import personal_data
 from civicportal.core.models import Comment, Flag, Follow, ModerationCase, ModerationDecision
+from civicportal.core.services.jobs import jobs_of_user_delete
 
 
 def core_personal_data_erase(user: User) -> None:
@@ -55,6 +56,8 @@ def account_delete(*, user: User, confirmation: str) -> None:
         )
     for part in personal_data.parts():
         part.erase(user)
+    # The files of their data exports are a copy of what was just erased.
+    jobs_of_user_delete(user)
     # The deletion itself is not logged: the log entry would keep the personal data that
     # the erasers just removed.
     with disable_auditlog():

@@ -1,38 +1,51 @@
-"""A resident's own data: download it all as JSON, or delete the account."""
+"""A resident's own data: download it all as JSON (prepared by a background job), or
+delete the account."""
 
 from __future__ import annotations
-
-import json
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from civicportal.core import selectors, services
+from civicportal.core import services
 from civicportal.core.forms import AccountDeleteForm
+from civicportal.core.personal_data_jobs import (
+    PERSONAL_DATA_EXPORT,
+    personal_data_export_list,
+    personal_data_export_pending,
+)
 from civicportal.core.views.base import add_service_errors
 
 
 @method_decorator(never_cache, name="dispatch")
 class PersonalDataExportView(LoginRequiredMixin, View):
-    """``GET /profile/data.json``: everything the portal holds about the resident."""
+    """``/profile/data/``: a resident asks for everything the portal holds about them.
+
+    GET shows the button (and their latest downloads); POST starts a private background
+    job (``civicportal.core.personal_data_jobs``) and goes to its page, where the file is
+    offered once written. Asking again while one is being prepared goes to that one.
+    """
+
+    template_name = "core/personal_data_export.html"
 
     def get(self, request):
-        data = selectors.personal_data_export(user=request.user)
-        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-        filename = f"my-data-{timezone.localdate().isoformat()}.json"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return render(
+            request,
+            self.template_name,
+            {"exports": personal_data_export_list(user=request.user)},
+        )
+
+    def post(self, request):
+        job = personal_data_export_pending(user=request.user)
+        if job is None:
+            job = services.job_start(PERSONAL_DATA_EXPORT, user=request.user)
+        return redirect(job)
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -1,4 +1,8 @@
-"""Import a hashed census file (see `census_hash`): all of it, or nothing."""
+"""Import a hashed census file (see `census_hash`): all of it, or nothing.
+
+Progress goes to stderr (``civicportal.core.progress.CommandProgress``): a bar on a
+terminal, plain lines (at most one a second, and the last) in a log or a pipe.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicportal.accounts import services
 from civicportal.accounts.models import User
+from civicportal.core.progress import CommandProgress
 
 
 class Command(BaseCommand):
     help = (
         "Import a census file with the header 'identifier_hash' or 'identifier_hash,area'. "
         "A file with any bad line is refused whole, naming the lines. Residents whose "
-        "waiting residency request matches are verified. Safe to re-run with the same file."
+        "waiting residency request matches are verified. Safe to re-run with the same file. "
+        "Progress goes to stderr: a bar on a terminal, plain lines otherwise."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +32,7 @@ class Command(BaseCommand):
             help="Record this staff account as the importer (it must be allowed to import).",
         )
 
-    def handle(self, *args, file: str, by: str | None, **options):
+    def handle(self, *args, file: str, by: str | None, verbosity: int = 1, **options):
         actor = None
         if by:
             actor = User.objects.filter(email__iexact=by).first()
@@ -37,9 +43,13 @@ class Command(BaseCommand):
             handle = path.open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
+        progress = CommandProgress(self.stderr, unit="lines", enabled=verbosity > 0)
         with handle:
             try:
-                batch = services.census_import(file=handle, actor=actor, file_name=path.name)
+                with progress:
+                    batch = services.census_import(
+                        file=handle, actor=actor, file_name=path.name, progress=progress
+                    )
             except ValidationError as exc:
                 raise CommandError(
                     f"{file} was not imported (nothing changed):\n" + "\n".join(exc.messages)

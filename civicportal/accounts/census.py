@@ -149,54 +149,38 @@ class CensusFile:
         return max(self._reader.line_num - 1, 0)
 
     def rows(self) -> Iterator[CensusRow]:
-        reader, errors = self._reader, self.errors
-        width = 2 if self.has_area else 1
+        errors = self.errors
         seen: dict[str, int] = {}
-        try:
-            for fields in reader:
-                line = reader.line_num
-                if not fields or all(not f.strip() for f in fields):
-                    continue
-                if len(fields) > width:
-                    errors.append(
-                        _("Line %(line)s: expected %(expected)s column(s), found %(found)s.")
-                        % {"line": line, "expected": width, "found": len(fields)}
+        for line, fields in _lines(self._reader, self.has_area, errors):
+            value = fields[0].strip()
+            slug = fields[1].strip() if self.has_area and len(fields) > 1 else ""
+            if not _HASH_RE.match(value):
+                # The value is not echoed back: it may be a raw identifier uploaded by
+                # mistake.
+                errors.append(
+                    _(
+                        "Line %(line)s: the value is not an identifier hash (64 hexadecimal "
+                        "characters). Hash the census with the census_hash command first."
                     )
-                    continue
-                value = fields[0].strip()
-                slug = fields[1].strip() if self.has_area and len(fields) > 1 else ""
-                if not _HASH_RE.match(value):
-                    # The value is not echoed back: it may be a raw identifier uploaded by
-                    # mistake.
-                    errors.append(
-                        _(
-                            "Line %(line)s: the value is not an identifier hash (64 hexadecimal "
-                            "characters). Hash the census with the census_hash command first."
-                        )
-                        % {"line": line}
-                    )
-                    continue
-                value = value.lower()
-                if value in seen:
-                    errors.append(
-                        _("Line %(line)s: the same identifier hash is already on line %(first)s.")
-                        % {"line": line, "first": seen[value]}
-                    )
-                    continue
-                if slug and slug not in self._known:
-                    errors.append(
-                        _('Line %(line)s: there is no area with the slug "%(slug)s".')
-                        % {"line": line, "slug": slug[:80]}
-                    )
-                    continue
-                seen[value] = line
-                self.row_count += 1
-                yield CensusRow(line=line, identifier_hash=value, area_slug=slug)
-        except csv.Error as exc:
-            errors.append(
-                _("Line %(line)s: the CSV is malformed (%(error)s).")
-                % {"line": reader.line_num, "error": exc}
-            )
+                    % {"line": line}
+                )
+                continue
+            value = value.lower()
+            if value in seen:
+                errors.append(
+                    _("Line %(line)s: the same identifier hash is already on line %(first)s.")
+                    % {"line": line, "first": seen[value]}
+                )
+                continue
+            if slug and slug not in self._known:
+                errors.append(
+                    _('Line %(line)s: there is no area with the slug "%(slug)s".')
+                    % {"line": line, "slug": slug[:80]}
+                )
+                continue
+            seen[value] = line
+            self.row_count += 1
+            yield CensusRow(line=line, identifier_hash=value, area_slug=slug)
 
     def raise_errors(self) -> None:
         """Raise ValidationError naming the bad lines, or one saying the file has no rows."""
@@ -217,19 +201,10 @@ def parse_census_file(file: IO, *, known_area_slugs: Iterable[str]) -> list[Cens
     return rows
 
 
-def hash_census_file(source: IO, target: IO) -> int:
-    """Turn a CSV of raw identifiers (header ``identifier[,area]``) into an import file.
-
-    Writes ``identifier_hash[,area]`` rows to ``target`` and returns the number of rows.
-    Nothing is written if any line is bad (empty identifier, duplicate after
-    normalisation): the ValidationError names each such line.
-    """
-    reader = csv.reader(_text_lines(source))
-    has_area, errors = _read_header(reader, RAW_HEADER)
-    _raise_collected(errors)
+def _lines(reader, has_area: bool, errors: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank lines after the header, as (line number, fields); a line with too
+    many columns, or a malformed CSV (which ends the reading), is added to ``errors``."""
     width = 2 if has_area else 1
-    seen: dict[str, int] = {}
-    out: list[list[str]] = []
     try:
         for fields in reader:
             line = reader.line_num
@@ -241,26 +216,42 @@ def hash_census_file(source: IO, target: IO) -> int:
                     % {"line": line, "expected": width, "found": len(fields)}
                 )
                 continue
-            digest = hash_identifier(fields[0])
-            if not digest:
-                errors.append(_("Line %(line)s: the identifier is empty.") % {"line": line})
-                continue
-            if digest in seen:
-                errors.append(
-                    _("Line %(line)s: the same identifier is already on line %(first)s.")
-                    % {"line": line, "first": seen[digest]}
-                )
-                continue
-            seen[digest] = line
-            row = [digest]
-            if has_area:
-                row.append(fields[1].strip() if len(fields) > 1 else "")
-            out.append(row)
+            yield line, fields
     except csv.Error as exc:
         errors.append(
             _("Line %(line)s: the CSV is malformed (%(error)s).")
             % {"line": reader.line_num, "error": exc}
         )
+
+
+def hash_census_file(source: IO, target: IO) -> int:
+    """Turn a CSV of raw identifiers (header ``identifier[,area]``) into an import file.
+
+    Writes ``identifier_hash[,area]`` rows to ``target`` and returns the number of rows.
+    Nothing is written if any line is bad (empty identifier, duplicate after
+    normalisation): the ValidationError names each such line.
+    """
+    reader = csv.reader(_text_lines(source))
+    has_area, errors = _read_header(reader, RAW_HEADER)
+    _raise_collected(errors)
+    seen: dict[str, int] = {}
+    out: list[list[str]] = []
+    for line, fields in _lines(reader, has_area, errors):
+        digest = hash_identifier(fields[0])
+        if not digest:
+            errors.append(_("Line %(line)s: the identifier is empty.") % {"line": line})
+            continue
+        if digest in seen:
+            errors.append(
+                _("Line %(line)s: the same identifier is already on line %(first)s.")
+                % {"line": line, "first": seen[digest]}
+            )
+            continue
+        seen[digest] = line
+        row = [digest]
+        if has_area:
+            row.append(fields[1].strip() if len(fields) > 1 else "")
+        out.append(row)
     _raise_collected(errors)
     writer = csv_writer(target, lineterminator="\n")  # staff may open it in a spreadsheet
     writer.writerow([HASH_HEADER, AREA_HEADER] if has_area else [HASH_HEADER])

@@ -1,6 +1,6 @@
 """Benchmark: one email event to N recipients through the real engine, against a bare loop.
 
-    .venv/bin/python bench/notify_fanout.py [--recipients 100000]
+    .venv/bin/python bench/notify_fanout.py [--recipients 100000] [--no-fast-path]
 
 It creates a fresh PostgreSQL database (``--database``, dropped first), migrates it, bulk-
 creates N residents, starts a minimal SMTP sink on loopback in its own process and one
@@ -177,6 +177,11 @@ def main() -> None:
         action="store_true",
         help="the sink does not offer SMTP PIPELINING (the engine then uses 4 round trips)",
     )
+    parser.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="NOTIFICATIONS_EMAIL_PIPELINING off: the engine sends through smtplib's sendmail",
+    )
     args = parser.parse_args()
     n = args.recipients
 
@@ -206,6 +211,7 @@ def main() -> None:
         EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
         NOTIFICATIONS_CHUNK_SIZE=str(args.chunk_size),
         NOTIFICATIONS_RATES=f"email={args.email_rate}",
+        NOTIFICATIONS_EMAIL_PIPELINING="0" if args.no_fast_path else "1",
     )
     os.environ.clear()
     os.environ.update(env)

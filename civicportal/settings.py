@@ -674,6 +674,10 @@ NOTIFICATIONS_PACING_MAX_WAIT = env_int("NOTIFICATIONS_PACING_MAX_WAIT", 30)
 NOTIFICATIONS_ASYNC_COMMIT = env_bool("NOTIFICATIONS_ASYNC_COMMIT", True)
 # Right-hand side of each email's deterministic Message-ID; empty: SITE_URL's host name.
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN")
+# Email over SMTP pipelines MAIL, RCPT and DATA when the relay offers PIPELINING (two round
+# trips per message instead of four). Off: every message through smtplib's sendmail. A relay
+# the fast path cannot serve gets the plain path anyway (logged at WARNING and counted).
+NOTIFICATIONS_EMAIL_PIPELINING = env_bool("NOTIFICATIONS_EMAIL_PIPELINING", True)
 
 # --- Emergency alerts -----------------------------------------------------------------------
 

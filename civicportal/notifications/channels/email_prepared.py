@@ -6,24 +6,25 @@ name, unsubscribe link) are markers, checked once against a message built the or
 way, and then filled in per recipient with byte replacements (``Prepared``). Whatever the
 check cannot vouch for (a template that transforms the name, a non-ASCII address, an
 over-long line) takes the ordinary path, so the bytes on the wire are the same either way
-except for the Date header and the MIME boundary. ``sendmail_filled`` speaks SMTP for one
-filled message, pipelined when the relay offers it.
+except for the Date header and the MIME boundary. ``email_smtp`` puts a filled message on
+the wire.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import smtplib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formatdate
+from email.generator import BytesGenerator
+from email.message import Message
+from email.utils import formatdate, parseaddr
+from io import BytesIO
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import sanitize_address
 from django.utils.html import escape
 
 from civicportal.notifications.rendering import RenderedMessage, message_id_for, message_render
@@ -59,6 +60,17 @@ def email_message(
     return message
 
 
+def wire_bytes(message: Message) -> bytes:
+    """``message`` serialised as Django's SMTP backend sends it: CRLF line ends, "From "
+    at the start of a line left alone. Through the email package's generator, whose API
+    does not change with the class of message Django's ``EmailMessage.message()`` returns.
+    """
+    out = BytesIO()
+    policy = message.policy.clone(linesep="\r\n")
+    BytesGenerator(out, mangle_from_=False, policy=policy).flatten(message)
+    return out.getvalue()
+
+
 # An address the prepared path may put on the wire as it is (what sanitize_address would
 # leave unchanged); anything else takes the ordinary path.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -72,63 +84,20 @@ _CHECK_NAME = "A&B <Check> \"Name\" 'Q'"
 
 @dataclass(frozen=True, slots=True)
 class Filled:
+    """One recipient's message, ready for the wire: plain ASCII envelope addresses (no
+    angle brackets) and the message's bytes with CRLF line ends."""
+
     sender: str
     recipient: str
     message: bytes
     message_id: str
 
 
-def sendmail_filled(smtp: smtplib.SMTP, data: Filled) -> None:
-    """``smtp.sendmail(sender, [recipient], message)`` for one plain ASCII recipient.
-
-    The same commands, replies and exceptions as ``smtplib.SMTP.sendmail``, without parsing
-    both addresses again for every message (``_PLAIN_ADDRESS`` vouched for the recipient,
-    ``Prepared.build`` quoted the sender once). When the relay offers PIPELINING (RFC
-    2920), MAIL, RCPT and DATA go out in one write: two round trips per message, not four.
-    """
-    smtp.ehlo_or_helo_if_needed()
-    options = f" size={len(data.message)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
-    mail = f"FROM:{data.sender}{options}"
-    rcpt = f"TO:<{data.recipient}>"
-    if smtp.has_extn("pipelining"):
-        smtp.send(f"MAIL {mail}\r\nRCPT {rcpt}\r\nDATA\r\n")
-        replies = [smtp.getreply() for _command in range(3)]
-    else:
-        replies = [smtp.docmd("mail", mail)]
-        if replies[0][0] == 250:
-            replies.append(smtp.docmd("rcpt", rcpt))
-            if replies[1][0] in (250, 251):
-                replies.append(smtp.docmd("data"))
-    replies += [(-1, b"")] * (3 - len(replies))  # commands not sent: no reply
-    (mail_code, mail_reply), (rcpt_code, rcpt_reply), (data_code, data_reply) = replies
-    if data_code == 354 and (mail_code != 250 or rcpt_code not in (250, 251)):
-        smtp.send(b".\r\n")  # a relay that opened DATA anyway: send it an empty message
-        smtp.getreply()
-    if mail_code != 250:
-        smtp.close() if mail_code == 421 else smtp._rset()
-        raise smtplib.SMTPSenderRefused(mail_code, mail_reply, data.sender)
-    if rcpt_code not in (250, 251):
-        smtp.close() if rcpt_code == 421 else smtp._rset()
-        raise smtplib.SMTPRecipientsRefused({data.recipient: (rcpt_code, rcpt_reply)})
-    if data_code != 354:
-        smtp.close() if data_code == 421 else smtp._rset()
-        raise smtplib.SMTPDataError(data_code, data_reply)
-    # As smtplib.SMTP.data: dot-stuffing, a final CRLF, the terminating dot.
-    body = re.sub(rb"(?m)^\.", b"..", data.message)
-    if not body.endswith(b"\r\n"):
-        body += b"\r\n"
-    smtp.send(body + b".\r\n")
-    code, reply = smtp.getreply()
-    if code != 250:
-        smtp.close() if code == 421 else smtp._rset()
-        raise smtplib.SMTPDataError(code, reply)
-
-
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """One group's serialised message with markers where each recipient's values go."""
 
-    sender: str  # as the MAIL FROM command has it, <address>
+    sender: str  # the envelope sender: DEFAULT_FROM_EMAIL's address
     unsubscribe_url: Callable[[int], str]  # user id -> their one-click link
     skeleton: bytes
     markers: dict[str, bytes]
@@ -176,12 +145,16 @@ class Prepared:
             message_id=markers["msgid"],
             unsubscribe=markers["text_url"],
         ).message()
-        skeleton = message.as_bytes(linesep="\r\n")
+        skeleton = wire_bytes(message)
         wanted = [markers["address"], markers["msgid"], markers["text_url"], markers["html_url"]]
         if named:
             wanted += [markers["text_name"], markers["html_name"]]
         if not all(marker.encode() in skeleton for marker in wanted):
             return None  # a template transformed a value: it cannot be filled in later
+        # The envelope sender, as smtplib takes it from the From address Django sends with.
+        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        if not _PLAIN_ADDRESS.fullmatch(sender):
+            return None
         # Each message gets its own Date, as Django's message() gives it.
         date_marker = f"cpmarkdate{token}"
         skeleton, dates = _DATE.subn(f"Date: {date_marker}\r\n".encode(), skeleton, count=1)
@@ -190,7 +163,7 @@ class Prepared:
         markers["date"] = date_marker
         lines = [line for line in skeleton.split(b"\r\n") if b"cpmark" in line]
         prepared = cls(
-            sender=smtplib.quoteaddr(sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")),
+            sender=sender,
             unsubscribe_url=unsubscribe_url_maker(topic=event.kind, channel="email"),
             skeleton=skeleton,
             markers={key: value.encode() for key, value in markers.items()},
@@ -222,7 +195,7 @@ class Prepared:
                 break
         else:
             return None  # the maker does not make the links unsubscribe_url makes
-        expected_bytes = ordinary(sample, unsubscribe).message().as_bytes(linesep="\r\n")
+        expected_bytes = wire_bytes(ordinary(sample, unsubscribe).message())
         filled = prepared.fill(
             address=sample.address,
             message_id=message_id_for(sample),

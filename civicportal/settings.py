@@ -311,7 +311,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# A worker takes from its queues in the order they are listed (CELERY_TASK_QUEUES, or its
+# --queues), the first non-empty one first: alerts before everything else, and an alert's
+# pushes and texts, which wake phones, before its emails.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "queue_order_strategy": "priority",
+}
 # Queues. Alerts (urgent events) have their own, which no other work shares: "urgent" for
 # an alert's fan-out, and one per channel for its deliveries ("urgent.email", "urgent.push",
 # ...), so every channel of an alert starts at once and proceeds at its own pace, whatever
@@ -321,7 +328,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 # queues"). URGENT_CHANNEL_QUEUES names the channels with a queue of their own; an urgent
 # delivery on any other channel goes to "urgent".
 URGENT_QUEUE = "urgent"
-URGENT_CHANNEL_QUEUES = ("email", "push", "sms", "inbox", "social")
+URGENT_CHANNEL_QUEUES = ("push", "sms", "email", "inbox", "social")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue(URGENT_QUEUE, routing_key=URGENT_QUEUE),

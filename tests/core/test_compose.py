@@ -155,6 +155,19 @@ def test_every_queue_has_a_worker_and_alerts_have_workers_of_their_own():
     assert served["worker-sms"] == {f"{settings.URGENT_QUEUE}.sms"}
 
 
+def test_workers_take_alerts_first_and_an_alerts_phone_channels_before_its_emails():
+    """Queues are taken in the order listed ("priority"), the first non-empty one first."""
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] == "priority"
+    declared = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    assert declared[-1] == settings.CELERY_TASK_DEFAULT_QUEUE  # everything else comes last
+    args = as_args(SERVICES["worker-alerts"]["command"])
+    (queues,) = [arg.split("=", 1)[1].split(",") for arg in args if arg.startswith("--queues=")]
+    assert queues[0] == settings.URGENT_QUEUE  # the fan-out makes the work of the rest
+    assert queues.index("urgent.push") < queues.index("urgent.email")
+    assert declared.index("urgent.push") < declared.index("urgent.email")
+    assert declared.index("urgent.sms") < declared.index("urgent.email")
+
+
 def test_readme_names_the_worker_layout():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("### Workers and queues", 1)[1].split("\n## ", 1)[0]

@@ -75,11 +75,11 @@ def process_tree(pid: int) -> list[int]:
             except OSError:
                 continue
             children.setdefault(parent, []).append(int(entry))
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
+    pids, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
         pids.append(current)
-        todo.extend(children.get(current, []))
+        waiting.extend(children.get(current, []))
     return pids
 
 

@@ -43,3 +43,22 @@ def jobs_run(request, settings):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return None
     return request.getfixturevalue("job_worker")
+
+
+def english_and_private_files(settings, tmp_path):
+    """Messages in English, and this test's own folder for job files. A module makes it its
+    autouse fixture: ``pytest.fixture(autouse=True)(job_workers.english_and_private_files)``."""
+    settings.LANGUAGE_CODE = "en"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+def wait_finished(job, worker, timeout: float = 120):
+    """``job`` once a worker has finished it (refreshed), or a failure with the worker's log."""
+    from tests.processes import wait_for
+
+    def finished() -> bool:
+        job.refresh_from_db()
+        return job.is_finished
+
+    wait_for(finished, timeout=timeout, message=f"job {job.pk} did not finish\n{worker.output()}")
+    return job

@@ -28,10 +28,7 @@ celery_worker_env = job_workers.celery_worker_env
 worker = job_workers.job_worker
 
 
-@pytest.fixture(autouse=True)
-def _english_and_private_files(settings, tmp_path):
-    settings.LANGUAGE_CODE = "en"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+_english_and_private_files = pytest.fixture(autouse=True)(job_workers.english_and_private_files)
 
 
 def census_upload(count: int, *, name: str = "census.csv", bad_line: int | None = None):
@@ -45,13 +42,7 @@ def census_upload(count: int, *, name: str = "census.csv", bad_line: int | None 
     return SimpleUploadedFile(name, ("\n".join(lines) + "\n").encode(), content_type="text/csv")
 
 
-def wait_finished(job: Job, worker, timeout: float = 120) -> Job:
-    def finished() -> bool:
-        job.refresh_from_db()
-        return job.is_finished
-
-    wait_for(finished, timeout=timeout, message=f"job {job.pk} did not finish\n{worker.output()}")
-    return job
+wait_finished = job_workers.wait_finished
 
 
 @pytest.mark.django_db

@@ -19,7 +19,6 @@ from civicportal.core.models import Job
 from civicportal.core.services import job_run
 from tests import job_workers
 from tests.budgeting.conftest import pb_file
-from tests.processes import wait_for
 
 IMPORT_URL = reverse("admin:budgeting_budgetprocess_import")
 CHANGELIST_URL = reverse("admin:budgeting_budgetprocess_changelist")
@@ -32,23 +31,14 @@ celery_worker_env = job_workers.celery_worker_env
 worker = job_workers.job_worker
 
 
-@pytest.fixture(autouse=True)
-def _english_and_private_files(settings, tmp_path):
-    settings.LANGUAGE_CODE = "en"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+_english_and_private_files = pytest.fixture(autouse=True)(job_workers.english_and_private_files)
 
 
 def upload(stem: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{stem}.pb", pb_file(stem).read_bytes())
 
 
-def wait_finished(job: Job, worker, timeout: float = 120) -> Job:
-    def finished() -> bool:
-        job.refresh_from_db()
-        return job.is_finished
-
-    wait_for(finished, timeout=timeout, message=f"job {job.pk} did not finish\n{worker.output()}")
-    return job
+wait_finished = job_workers.wait_finished
 
 
 # --- Starting is fast: the request does none of the work -----------------------------------

@@ -26,10 +26,7 @@ celery_worker_env = job_workers.celery_worker_env
 worker = job_workers.job_worker
 
 
-@pytest.fixture(autouse=True)
-def _english_and_private_files(settings, tmp_path):
-    settings.LANGUAGE_CODE = "en"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+_english_and_private_files = pytest.fixture(autouse=True)(job_workers.english_and_private_files)
 
 
 def answered(count: int) -> Questionnaire:

@@ -63,10 +63,7 @@ def administrator(db):
     return StaffFactory(role=roles.ADMINISTRATOR, mfa=True)
 
 
-@pytest.fixture(autouse=True)
-def _english_and_private_files(settings, tmp_path):
-    settings.LANGUAGE_CODE = "en"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+_english_and_private_files = pytest.fixture(autouse=True)(job_workers.english_and_private_files)
 
 
 def check_job(user, **params) -> Job:

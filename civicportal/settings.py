@@ -745,13 +745,20 @@ PROPOSALS_VOTE_RATE_WINDOW = env_int("PROPOSALS_VOTE_RATE_WINDOW", 300)
 # Seconds the idea list reuses its count of the ideas matching a filter (the one query of
 # the page that reads every match); 0 counts on every page.
 PROPOSALS_LIST_COUNT_SECONDS = env_int("PROPOSALS_LIST_COUNT_SECONDS", 30)
-# Map tiles for the idea form and pages, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
-# (its origin is added to the CSP). Empty: the map works without tiles, on the markers alone.
+# Map tiles for every map (ideas, reports from the ground, alerts), e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png (its origin is added to the CSP). Empty: the
+# maps draw the council's area boundaries as their base instead.
 PROPOSALS_MAP_TILE_URL = env_str("PROPOSALS_MAP_TILE_URL")
 # Attribution shown on the map for its tiles.
 PROPOSALS_MAP_ATTRIBUTION = env_str("PROPOSALS_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
-# Where the map opens: "latitude,longitude,zoom" (default: Reykjavik).
-PROPOSALS_MAP_CENTER = env_str("PROPOSALS_MAP_CENTER", "64.1466,-21.9426,12")
+# Where the maps open: "latitude,longitude,zoom". Empty: around the council's areas.
+PROPOSALS_MAP_CENTER = env_str("PROPOSALS_MAP_CENTER")
+# A Nominatim-compatible geocoder for the maps' address search, e.g.
+# https://nominatim.example.org. The portal asks it, never residents' browsers, so it learns
+# nothing about them. Empty: no address search.
+GEOCODER_URL = env_str("GEOCODER_URL")
+# Address searches one network address may make per minute (spares the geocoder); 0: no limit.
+GEOCODER_RATE_LIMIT = env_int("GEOCODER_RATE_LIMIT", 30)
 
 # --- Internationalisation ---------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.accounts.models import Area
+from civicportal.core.maps import LocationField
 from proposals.models import (
     BODY_MAX_LENGTH,
     POINT_MAX_LENGTH,
@@ -59,23 +60,12 @@ class IdeaForm(forms.Form):
         required=False,
         empty_label=_("The whole city"),
     )
-    latitude = forms.DecimalField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        decimal_places=6,
-        max_digits=8,
-        widget=forms.NumberInput(attrs={"step": "any", "data-map-latitude": ""}),
-    )
-    longitude = forms.DecimalField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        decimal_places=6,
-        max_digits=9,
-        widget=forms.NumberInput(attrs={"step": "any", "data-map-longitude": ""}),
+    location = LocationField(
+        label=_("Place"),
+        help_text=_(
+            "Where the change should happen, if at one place: mark it on the map, or type "
+            "its coordinates."
+        ),
     )
     image = forms.FileField(
         label=_("Photo"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -119,8 +118,6 @@ def idea_context(request, idea: Idea) -> dict:
         "points": selectors.idea_points(viewer=user, idea=idea),
         "can_vote": user.has_perm("proposals.vote_idea", idea),
         "can_add_point": user.has_perm("proposals.add_point", idea),
-        "map_tile_url": settings.PROPOSALS_MAP_TILE_URL,
-        "map_attribution": settings.PROPOSALS_MAP_ATTRIBUTION,
     }
 
 
@@ -135,17 +132,9 @@ class IdeaCreateView(PermissionRequiredMixin, FormView):
             return HttpResponseRedirect(reverse("accounts:profile"))
         return super().handle_no_permission()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            map_tile_url=settings.PROPOSALS_MAP_TILE_URL,
-            map_attribution=settings.PROPOSALS_MAP_ATTRIBUTION,
-            map_center=settings.PROPOSALS_MAP_CENTER,
-        )
-        return context
-
     def form_valid(self, form):
         data = form.cleaned_data
+        latitude, longitude = data["location"] or (None, None)
         try:
             idea = services.idea_create(
                 author=self.request.user,
@@ -153,8 +142,8 @@ class IdeaCreateView(PermissionRequiredMixin, FormView):
                 body=data["body"],
                 category=data["category"],
                 area=data["area"],
-                latitude=data["latitude"],
-                longitude=data["longitude"],
+                latitude=latitude,
+                longitude=longitude,
                 image=data["image"] or None,
                 image_description=data["image_description"],
             )

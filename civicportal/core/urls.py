@@ -3,7 +3,15 @@ at the site's root."""
 
 from django.urls import path
 
-from civicportal.core.views import comments, follows, jobs, moderation, personal_data, share
+from civicportal.core.views import (
+    comments,
+    follows,
+    jobs,
+    maps,
+    moderation,
+    personal_data,
+    share,
+)
 
 app_name = "core"
 
@@ -39,6 +47,9 @@ urlpatterns = [
         name="follow",
     ),
     path("share/mastodon/", share.MastodonShareView.as_view(), name="share-mastodon"),
+    # What every map asks for: the areas drawn as its base, and the address search.
+    path("maps/areas.geojson", maps.MapAreasView.as_view(), name="map-areas"),
+    path("maps/geocode/", maps.MapGeocodeView.as_view(), name="map-geocode"),
     path(
         "profile/data/",
         personal_data.PersonalDataExportView.as_view(),

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.utils import translation
+
+from civicportal.accounts.sites import site_domain
+
+
+def _language_of(user) -> str | None:
+    language = getattr(user, "preferred_language", None)
+    return language if language in dict(settings.LANGUAGES) else None
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,6 +31,38 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every account email (confirmation, password reset, sign-in code...) speaks as
+        the council, in the recipient's language.
+
+        The templates (``templates/account/email/``) get the portal's and council's names
+        from the settings, never the Sites framework's default "example.com"; an account's
+        own language wins over the one of the page that sent the email (a reset asked for
+        from a shared computer in another language).
+        """
+        user = context.get("user")
+        if user is None:
+            user = self._account_for(email)
+        council = {
+            "current_site": SimpleNamespace(name=settings.SITE_NAME, domain=site_domain()),
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "council_name": settings.COUNCIL_NAME,
+            "council_contact_email": settings.COUNCIL_CONTACT_EMAIL,
+            "recipient_name": getattr(user, "display_name", "") or "",
+            "confirmation_days": account_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS,
+        }
+        language = _language_of(user) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(template_prefix, email, {**council, **context})
+
+    def _account_for(self, email: str):
+        """The account using ``email``, if any: its owner reads the email."""
+        from allauth.account.models import EmailAddress
+
+        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        return address.user if address is not None else None
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -8,4 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and areas")
 
     def ready(self) -> None:
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
         from civicportal.accounts import jobs, personal_data  # noqa: F401  (registers its job and part)
+        from civicportal.accounts.sites import site_sync
+
+        # After the sites app creates "example.com": the portal's own name and address.
+        post_migrate.connect(
+            site_sync, sender=apps.get_app_config("sites"), dispatch_uid="accounts.site_sync"
+        )

@@ -4,26 +4,35 @@ The queue (``ModerationCase``) lists reported items, open ones first and oldest 
 with the content, the reasons and the author's history; its actions hide, restore, warn
 or block, each asking for the reason the author will be told. Decisions go through
 ``services.moderation_decide``; nothing here writes to the database itself.
+
+A case's page shows the item as residents saw it (its stored HTML, sanitised again here)
+and its history in sentences (``moderation_history``). The type filters offer only the
+types registered as reportable or commentable (``targets``), not every table.
 """
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 
 from auditlog.mixins import AuditlogHistoryAdminMixin
-from auditlog.models import LogEntry
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.accounts.admin import RulesAdminMixin
-from civicportal.core import selectors, services
+from civicportal.core import selectors, services, targets
 from civicportal.core.models import Comment, Flag, ModerationCase, ModerationDecision
+from civicportal.core.moderation_history import moderation_case_history
+from civicportal.core.rendering import sanitise_html
 
 
 class DecisionReasonForm(forms.Form):
@@ -39,6 +48,33 @@ class DecisionReasonForm(forms.Form):
         self.fields["reason"].required = required
 
 
+class RegisteredTypeFilter(admin.RelatedFieldListFilter):
+    """A content-type filter offering only the types registered for ``feature`` (see
+    ``civicportal.core.targets``): sessions, permissions or tokens are never reported."""
+
+    feature = "flags"
+
+    def field_choices(self, field, request, model_admin):
+        models = [target.model for target in targets.registered(self.feature)]
+        content_types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
+        return sorted(
+            (
+                (content_type.pk, capfirst(model._meta.verbose_name))
+                for model, content_type in content_types.items()
+            ),
+            key=lambda choice: str(choice[1]).lower(),
+        )
+
+
+class CommentableTypeFilter(RegisteredTypeFilter):
+    feature = "comments"
+
+
+def _item_html(target) -> str:
+    """The reported item as residents saw it, sanitised again (whatever a model returns)."""
+    return sanitise_html(str(target.get_moderation_html() or ""))
+
+
 class FlagInline(admin.TabularInline):
     model = Flag
     fields = ("created_at", "reason", "details", "resolved_at")
@@ -46,17 +82,6 @@ class FlagInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = _("reports (reporters are not shown)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class DecisionInline(admin.TabularInline):
-    model = ModerationDecision
-    fields = ("created_at", "action", "moderator", "reason", "state_before", "state_after")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -76,10 +101,10 @@ class ModerationCaseAdmin(RulesAdminMixin, admin.ModelAdmin):
         "status",
     )
     list_display_links = ("opened_at", "content")
-    list_filter = ("status", "content_type")
+    list_filter = ("status", ("content_type", RegisteredTypeFilter))
     list_select_related = ("content_type", "author")
     actions = ["hide_selected", "restore_selected", "warn_selected", "block_selected"]
-    inlines = [FlagInline, DecisionInline]
+    inlines = [FlagInline]
     fields = (
         "item_type",
         "full_content",
@@ -89,7 +114,7 @@ class ModerationCaseAdmin(RulesAdminMixin, admin.ModelAdmin):
         "closed_at",
         "author",
         "author_history",
-        "item_history",
+        "history",
     )
     readonly_fields = fields
 
@@ -143,7 +168,8 @@ class ModerationCaseAdmin(RulesAdminMixin, admin.ModelAdmin):
         target = obj.target
         if target is None:
             return gettext("(the item no longer exists)")
-        text = " ".join(str(target.get_moderation_excerpt() or "").split())
+        # The words residents read, without the markup (the list escapes them again).
+        text = " ".join(html.unescape(strip_tags(_item_html(target))).split())
         return text if len(text) <= 120 else text[:119] + "…"
 
     @admin.display(description=_("content"))
@@ -152,10 +178,13 @@ class ModerationCaseAdmin(RulesAdminMixin, admin.ModelAdmin):
         if target is None:
             return gettext("(the item no longer exists)")
         url = target.get_absolute_url() if hasattr(target, "get_absolute_url") else ""
-        text = linebreaks(str(target.get_moderation_excerpt() or ""), autoescape=True)
-        return (
-            format_html('{}<p><a href="{}">{}</a></p>', text, url, gettext("Open")) if url else text
+        content = format_html(
+            '<div class="moderated-content" data-moderated-content>{}</div>',
+            mark_safe(_item_html(target)),  # noqa: S308 - sanitised by nh3 just above
         )
+        if not url:
+            return content
+        return format_html('{}<p><a href="{}">{}</a></p>', content, url, gettext("Open"))
 
     @admin.display(description=_("reasons"))
     def reasons(self, obj: ModerationCase) -> str:
@@ -187,26 +216,17 @@ class ModerationCaseAdmin(RulesAdminMixin, admin.ModelAdmin):
         target = obj.target
         return target.get_moderation_state_display() if target is not None else "—"
 
-    @admin.display(description=_("audit history of the item"))
-    def item_history(self, obj: ModerationCase) -> str:
-        target = obj.target
-        if target is None:
+    @admin.display(description=_("history"))
+    def history(self, obj: ModerationCase) -> str:
+        entries = moderation_case_history(case=obj)
+        if not entries:
             return "—"
-        entries = LogEntry.objects.get_for_object(target).select_related("actor")[:20]
-        return format_html_join(
-            "",
-            "<p>{} · {} · {}</p>",
-            (
-                (
-                    entry.timestamp.strftime("%Y-%m-%d %H:%M"),
-                    entry.actor or gettext("the system"),
-                    "; ".join(
-                        f"{field}: {before} → {after}"
-                        for field, (before, after) in (entry.changes_dict or {}).items()
-                    )
-                    + (f" ({entry.additional_data['action']})" if entry.additional_data else ""),
-                )
-                for entry in entries
+        return format_html(
+            '<ol class="moderation-history" data-moderation-history>{}</ol>',
+            format_html_join(
+                "",
+                '<li><time datetime="{}">{}</time></li>',
+                ((entry.at.isoformat(), entry.text) for entry in entries),
             ),
         )
 
@@ -288,7 +308,7 @@ class CommentAdmin(RulesAdminMixin, AuditlogHistoryAdminMixin, admin.ModelAdmin)
 
     show_auditlog_history_link = True
     list_display = ("created_at", "__str__", "author", "content_type", "moderation_state")
-    list_filter = ("moderation_state", "content_type")
+    list_filter = ("moderation_state", ("content_type", CommentableTypeFilter))
     search_fields = ("body", "author__email", "author__display_name")
     list_select_related = ("author", "content_type")
     date_hierarchy = "created_at"

@@ -77,6 +77,12 @@ def unregister(model: type[models.Model]) -> None:
     _TARGETS.pop(model_key(model), None)
 
 
+def registered(feature: str) -> list[Target]:
+    """The registered entries offering ``feature`` (``"comments"``, ``"follows"`` or
+    ``"flags"``), e.g. what can be reported, for the moderation queue's filter."""
+    return [target for target in _TARGETS.values() if getattr(target, feature)]
+
+
 def target_get(key: str) -> Target:
     """The registered entry for ``key``; ``LookupError`` when there is none."""
     try:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.core.models import Moderatable, ModerationState
@@ -305,6 +306,10 @@ class Idea(Moderatable):
 
     def get_moderation_excerpt(self) -> str:
         return f"{self.title}\n\n{self.body}"
+
+    def get_moderation_html(self) -> str:
+        # The title, then the description as the idea's page shows it (sanitised on write).
+        return f"<p><strong>{escape(self.title)}</strong></p>{self.body_html}"
 
 
 class IdeaVote(models.Model):

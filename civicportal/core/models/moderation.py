@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import linebreaks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,9 +48,10 @@ class ModeratableQuerySet(models.QuerySet):
 class Moderatable(models.Model):
     """Mixin for content residents can report: its state and the ``.visible()`` manager.
 
-    Subclasses may override ``get_moderation_author`` (default: the ``author`` attribute)
-    and ``get_moderation_excerpt`` (default: ``str(self)``), which the moderation queue
-    shows and the author's notice quotes. Only ``services.moderation`` changes the state.
+    Subclasses may override ``get_moderation_author`` (default: the ``author`` attribute),
+    ``get_moderation_excerpt`` (default: ``str(self)``), which the author's notice quotes,
+    and ``get_moderation_html`` (default: the excerpt in paragraphs), the item as residents
+    saw it, which the moderation queue shows. Only ``services.moderation`` changes the state.
     """
 
     moderation_state = models.CharField(
@@ -81,6 +83,11 @@ class Moderatable(models.Model):
 
     def get_moderation_excerpt(self) -> str:
         return str(self)
+
+    def get_moderation_html(self) -> str:
+        """The item as residents see it, as HTML. The moderation pages sanitise it again
+        (``civicportal.core.rendering.sanitise_html``) before showing it."""
+        return linebreaks(str(self.get_moderation_excerpt() or ""), autoescape=True)
 
 
 class ModerationCase(models.Model):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from alerts import services
 from alerts.models import Alert, AlertMessage, AlertSubscription, GroundReport
 from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.core.staff_screens import ObjectScreensColumnMixin
 
 
 class MessageInline(admin.TabularInline):
@@ -35,7 +36,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(RulesAdminMixin, admin.ModelAdmin):
+class AlertAdmin(ObjectScreensColumnMixin, RulesAdminMixin, admin.ModelAdmin):
     list_display = ("headline", "status", "state", "severity", "first_published_at", "expires_at")
     list_filter = ("status", "state", "severity")
     search_fields = ("headline",)
@@ -56,7 +57,7 @@ class AlertAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AlertMessage)
-class AlertMessageAdmin(RulesAdminMixin, admin.ModelAdmin):
+class AlertMessageAdmin(ObjectScreensColumnMixin, RulesAdminMixin, admin.ModelAdmin):
     list_display = ("identifier", "msg_type", "state", "headline", "author", "approver", "sent")
     list_filter = ("state", "msg_type", "alert__status")
     search_fields = ("identifier", "headline")
@@ -122,10 +123,13 @@ class GroundReportAdmin(RulesAdminMixin, admin.ModelAdmin):
 
 @admin.register(AlertSubscription)
 class AlertSubscriptionAdmin(RulesAdminMixin, admin.ModelAdmin):
-    list_display = ("user", "min_severity", "by_email", "by_push", "by_sms", "receive_tests")
+    list_display = (
+        "user", "subscriber", "min_severity", "by_email", "by_push", "by_sms", "receive_tests"
+    )  # fmt: skip
     list_filter = ("min_severity", "receive_tests")
-    readonly_fields = ("user", "areas", "min_severity", "by_email", "by_push", "by_sms",
-                       "receive_tests", "created_at", "updated_at")  # fmt: skip
+    list_select_related = ("user", "subscriber")
+    readonly_fields = ("user", "subscriber", "areas", "min_severity", "by_email", "by_push",
+                       "by_sms", "receive_tests", "created_at", "updated_at")  # fmt: skip
 
     def has_add_permission(self, request):
         return False

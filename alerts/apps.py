@@ -10,9 +10,15 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from alerts.services import alerts_personal_data_erase, alerts_personal_data_export
+        from alerts.services.anonymous import (
+            anonymous_choices_describe,
+            anonymous_subscription_apply,
+            anonymous_subscription_current,
+        )
+        from alerts.staff_screens import register_staff_screens
         from civicportal.core import navigation, personal_data
         from civicportal.notifications.models import ChannelName
-        from civicportal.notifications.topics import Topic, topic_register
+        from civicportal.notifications.topics import AnonymousSubscriptions, Topic, topic_register
 
         navigation.register_section(
             key="alerts",
@@ -22,9 +28,12 @@ class AlertsConfig(AppConfig):
             home_template="alerts/_home_section.html",
         )
         navigation.register_banner("alerts/_banner.html")
+        register_staff_screens()
         # Urgent (never batched) and internal: residents choose alert channels on their
         # alert subscription page, not among the other topics; a one-click unsubscribe
-        # from an alert email still switches that channel off.
+        # from an alert email still switches that channel off. People without an account
+        # subscribe by email or phone number (alerts/subscribe/); the engine keeps their
+        # choices until the address is confirmed, then these hooks store them.
         topic_register(
             Topic(
                 key="alerts.alert",
@@ -34,6 +43,11 @@ class AlertsConfig(AppConfig):
                 channels=(ChannelName.EMAIL, ChannelName.PUSH, ChannelName.SMS),
                 urgent=True,
                 internal=True,
+                anonymous=AnonymousSubscriptions(
+                    apply=anonymous_subscription_apply,
+                    current=anonymous_subscription_current,
+                    describe=anonymous_choices_describe,
+                ),
             )
         )
         personal_data.register(

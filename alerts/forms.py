@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alerts import geometry
@@ -23,6 +22,7 @@ from alerts.models import (
 from alerts.services import MessageContent
 from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area
+from civicportal.core.maps import LocationField
 
 _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -49,6 +49,11 @@ def _max(name: str) -> int:
     return AlertMessage._meta.get_field(name).max_length
 
 
+def _choose(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``choices`` after an empty first entry, so that nothing is chosen until someone does."""
+    return [("", _("Choose…")), *choices]
+
+
 class AlertMessageForm(TextGuardMixin, forms.Form):
     """Everything an author writes in one CAP message. ``with_status`` adds the choice of
     Actual/Exercise/Test (a new alert only: an alert's messages share its status)."""
@@ -65,11 +70,15 @@ class AlertMessageForm(TextGuardMixin, forms.Form):
     )
     headline = forms.CharField(label=_("Headline"), max_length=160)
     event = forms.CharField(label=_("Event"), max_length=100, help_text=_("For example: Flood."))
-    category = forms.ChoiceField(label=_("CAP category"), choices=Category.choices)
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
-    certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices)
-    response_type = forms.ChoiceField(label=_("Response type"), choices=ResponseType.choices)
+    # The CAP codes start on an empty "Choose" entry and a choice is required: a list that
+    # starts on its first code (Geophysical, Extreme) lets an alert go out as that unasked.
+    category = forms.ChoiceField(label=_("CAP category"), choices=_choose(Category.choices))
+    severity = forms.ChoiceField(label=_("Severity"), choices=_choose(Severity.choices))
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=_choose(Urgency.choices))
+    certainty = forms.ChoiceField(label=_("Certainty"), choices=_choose(Certainty.choices))
+    response_type = forms.ChoiceField(
+        label=_("Response type"), choices=_choose(ResponseType.choices)
+    )
     instruction = forms.CharField(
         label=_("Instruction: what residents should do"),
         max_length=2000,
@@ -115,6 +124,10 @@ class AlertMessageForm(TextGuardMixin, forms.Form):
         choices=[("", _("None"))]
         + [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE],
         required=False,
+        help_text=_(
+            "Subscribers who read a language the alert has no text in receive the whole "
+            "message in the first language."
+        ),
     )
     second_event = forms.CharField(
         label=_("Event (second language)"), max_length=_max("second_event"), required=False
@@ -256,6 +269,47 @@ class SubscriptionForm(forms.Form):
     )
 
 
+class AnonymousSubscriptionForm(forms.Form):
+    """Alerts without an account: where, which, and the email address or phone number."""
+
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Areas"),
+        queryset=Area.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for alerts anywhere in the council area."),
+    )
+    min_severity = forms.TypedChoiceField(
+        label=_("Which alerts"),
+        choices=SeverityRank.choices,
+        coerce=int,
+        initial=SeverityRank.MINOR,
+        widget=forms.RadioSelect,
+    )
+    address = forms.CharField(
+        label=_("Email address or mobile number"),
+        max_length=254,
+        help_text=_(
+            "A mobile number in international format, e.g. +354 555 1234. We send a link or "
+            "a code to confirm it is yours; nothing else is sent until you confirm."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    receive_tests = forms.BooleanField(
+        label=_("Also exercises and test messages (always marked EXERCISE)"), required=False
+    )
+
+    def __init__(self, *args, by_sms: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not by_sms:  # no SMS here: the field asks for an email address only
+            field = self.fields["address"]
+            field.label = _("Email address")
+            field.help_text = _(
+                "We send a link to confirm it is yours; nothing else is sent until you confirm."
+            )
+            field.widget.input_type = "email"
+
+
 class ReportForm(TextGuardMixin, forms.Form):
     text = forms.CharField(
         label=_("What do you see?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
@@ -263,14 +317,10 @@ class ReportForm(TextGuardMixin, forms.Form):
     location_text = forms.CharField(
         label=_("Where (street, landmark)"), max_length=200, required=False
     )
-    latitude = forms.DecimalField(
-        label=_("Latitude"), required=False, max_digits=9, decimal_places=6,
-        min_value=-90, max_value=90,
-    )  # fmt: skip
-    longitude = forms.DecimalField(
-        label=_("Longitude"), required=False, max_digits=9, decimal_places=6,
-        min_value=-180, max_value=180,
-    )  # fmt: skip
+    location = LocationField(
+        label=_("The place on the map"),
+        help_text=_("Optional: mark where you are, or where you saw it."),
+    )
     photo = forms.ImageField(
         label=_("Photo"),
         required=False,
@@ -278,12 +328,6 @@ class ReportForm(TextGuardMixin, forms.Form):
             "We remove the photo's hidden data (such as where it was taken) before storing it."
         ),
     )
-
-    def clean(self):
-        data = super().clean()
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise ValidationError(_("Give both latitude and longitude, or neither."))
-        return data
 
 
 class TriageForm(forms.Form):

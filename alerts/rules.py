@@ -46,7 +46,9 @@ rules.add_perm("alerts.triage_groundreport", is_alert_staff)
 
 # Residents.
 rules.add_perm("alerts.subscribe_alerts", is_signed_in)
-rules.add_perm("alerts.report_groundreport", is_signed_in & alert_is_in_force)
+# Anyone may report from the ground, with or without an account: reports are rate limited
+# and held for triage (alerts.services.report_create).
+rules.add_perm("alerts.report_groundreport", alert_is_in_force)
 
 # The admin: alert staff see the screens; nobody edits published history there.
 rules.add_perm("alerts", is_alert_staff | is_administrator)

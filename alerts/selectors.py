@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Que
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from alerts import geometry
 from alerts.models import (
@@ -194,8 +195,8 @@ def _messages_reaching(message: AlertMessage) -> list[AlertMessage]:
     return [*earlier, message]
 
 
-def subscriptions_for(message: AlertMessage) -> QuerySet[AlertSubscription]:
-    """Active residents' subscriptions that ``message`` reaches, one row each.
+def _subscriptions_reached(message: AlertMessage) -> QuerySet[AlertSubscription]:
+    """Every subscription that ``message`` reaches, residents' and subscribers' alike.
 
     A subscription matches when its areas meet the message's targeted areas (no areas
     means the whole council) and the message is at least as severe as its minimum.
@@ -212,10 +213,26 @@ def subscriptions_for(message: AlertMessage) -> QuerySet[AlertSubscription]:
         condition |= Q(min_severity__lte=reaching.severity_rank) & (
             ~Exists(chosen) | Exists(chosen.filter(area_id__in=area_ids))
         )
-    subscriptions = AlertSubscription.objects.filter(condition, user__is_active=True)
+    subscriptions = AlertSubscription.objects.filter(condition)
     if message.alert.status != CapStatus.ACTUAL:
         subscriptions = subscriptions.filter(receive_tests=True)
     return subscriptions
+
+
+def subscriptions_for(message: AlertMessage) -> QuerySet[AlertSubscription]:
+    """Active residents' subscriptions that ``message`` reaches, one row each (see
+    ``_subscriptions_reached`` for what matches)."""
+    return _subscriptions_reached(message).filter(user__is_active=True)
+
+
+def anonymous_subscriptions_for(message: AlertMessage) -> QuerySet[AlertSubscription]:
+    """Subscriptions without an account that ``message`` reaches: only confirmed
+    addresses, each with its subscriber loaded; one row each."""
+    return (
+        _subscriptions_reached(message)
+        .filter(user__isnull=True, subscriber__confirmed_at__isnull=False)
+        .select_related("subscriber")
+    )
 
 
 def opted_out(channel: str) -> Exists:
@@ -232,8 +249,13 @@ def channels_offered() -> tuple[str, ...]:
 
 
 def audience_counts(message: AlertMessage) -> dict[str, int]:
-    """How many residents each channel reaches: what the approver sees before approving."""
+    """How many people each channel reaches: what the approver sees before approving.
+
+    ``residents`` counts residents with an account, ``anonymous`` confirmed subscribers
+    without one; each channel's figure counts both.
+    """
     subscriptions = subscriptions_for(message)
+    anonymous = anonymous_subscriptions_for(message)
     offered = channels_offered()
     has_push = Exists(PushSubscription.objects.filter(user=OuterRef("user_id")))
     has_phone = Exists(
@@ -244,12 +266,52 @@ def audience_counts(message: AlertMessage) -> dict[str, int]:
         "push": Q(by_push=True) & has_push & ~opted_out("push"),
         "sms": Q(by_sms=True) & has_phone & ~opted_out("sms"),
     }
-    counts = {"residents": subscriptions.count()}
+    anonymous_by = {"email": "by_email", "sms": "by_sms"}
+    counts = {"residents": subscriptions.count(), "anonymous": anonymous.count()}
     for channel in CHANNELS:
-        counts[channel] = (
-            subscriptions.filter(filters[channel]).count() if channel in offered else 0
-        )
+        if channel not in offered:
+            counts[channel] = 0
+            continue
+        counts[channel] = subscriptions.filter(filters[channel]).count()
+        if channel in anonymous_by:
+            counts[channel] += anonymous.filter(**{anonymous_by[channel]: True}).count()
     return counts
+
+
+def languages_missing(message: AlertMessage) -> list[dict]:
+    """The site's languages ``message`` has no text in, each with how many of the people
+    it reaches read that language (they get the whole message in its first language,
+    named ``first``).
+
+    What the author sees on the draft and the approver before approving.
+    """
+    written = {message.language}
+    if message.second_language and message.second_headline:
+        written.add(message.second_language)
+    missing = [(code, name) for code, name in settings.LANGUAGES if code not in written]
+    if not missing:
+        return []
+    codes = [code for code, _name in missing]
+    readers = dict(
+        subscriptions_for(message)
+        .filter(user__preferred_language__in=codes)
+        .values_list("user__preferred_language")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for language, n in (
+        anonymous_subscriptions_for(message)
+        .filter(subscriber__language__in=codes)
+        .values_list("subscriber__language")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        readers[language] = readers.get(language, 0) + n
+    first = dict(settings.LANGUAGES).get(message.language, message.language)
+    return [
+        {"code": code, "name": name, "readers": readers.get(code, 0), "first": first}
+        for code, name in missing
+    ]
 
 
 # --- Delivery ------------------------------------------------------------------------------
@@ -383,5 +445,78 @@ def report_list(*, alert: Alert | None = None, triage: str | None = None) -> Que
     return queryset.order_by("-created_at", "-id")
 
 
+def report_list_public(*, alert: Alert, limit: int = 100) -> list[GroundReport]:
+    """The alert's reports from the ground that staff confirmed for publication, newest
+    first (one query; who sent them is never shown)."""
+    return list(
+        GroundReport.objects.filter(alert=alert, triage=GroundReport.Triage.CONFIRMED)
+        .only("id", "alert_id", "text", "location_text", "latitude", "longitude", "created_at")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def alert_map_features(*, message: AlertMessage | None, reports: list[GroundReport]) -> dict:
+    """What the public alert map shows, as a GeoJSON FeatureCollection: the message's
+    areas, drawn polygons and circles (Points with ``radius_km``), and the confirmed
+    reports that have a place (Points with a ``label``)."""
+    features: list[dict] = []
+    if message is not None:
+        for area in message.areas.all():
+            rings = geometry.boundary_rings(area.boundary)
+            if rings:
+                features.append(
+                    {
+                        "type": "Feature",
+                        "properties": {"name": area.name},
+                        "geometry": {
+                            "type": "MultiPolygon",
+                            "coordinates": [[[[lon, lat] for lat, lon in ring]] for ring in rings],
+                        },
+                    }
+                )
+        for ring in message.polygons or []:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": message.area_description},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[float(lon), float(lat)] for lat, lon in ring]],
+                    },
+                }
+            )
+        for lat, lon, radius in message.circles or []:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": message.area_description, "radius_km": float(radius)},
+                    "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+                }
+            )
+    for report in reports:
+        if report.latitude is not None and report.longitude is not None:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"label": Truncator(report.text).chars(80), "report": report.pk},
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(report.longitude), float(report.latitude)],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def subscription_get(*, user: User) -> AlertSubscription | None:
     return AlertSubscription.objects.filter(user=user).prefetch_related("areas").first()
+
+
+def sms_waiting_for_phone(*, user: User, subscription: AlertSubscription | None) -> bool:
+    """The resident chose alerts by SMS but has no verified phone number yet: no text
+    reaches them until they verify one."""
+    return bool(
+        subscription is not None
+        and subscription.by_sms
+        and not PhoneNumber.objects.filter(user=user, verified_at__isnull=False).exists()
+    )

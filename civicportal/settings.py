@@ -368,6 +368,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": float(env_int("NOTIFICATIONS_SWEEP_INTERVAL", 30)),
         "options": {"expires": 25},  # a sweep that could not start in time is not needed
     },
+    # Sign-ups without an account that nobody confirmed in time are deleted (safe twice).
+    "notifications-subscribers-purge": {
+        "task": "civicportal.notifications.tasks.subscribers_purge_unconfirmed_task",
+        "schedule": crontab(minute=35),
+    },
     # Digests (safe to run twice: one digest per resident and period).
     "notifications-digests-daily": {
         "task": "civicportal.notifications.tasks.digests_send_daily_task",
@@ -649,6 +654,14 @@ NOTIFICATIONS_MASTODON_TOKEN = env_str("NOTIFICATIONS_MASTODON_TOKEN")
 NOTIFICATIONS_MASTODON_VISIBILITY = env_str("NOTIFICATIONS_MASTODON_VISIBILITY", "public")
 # Days a one-click unsubscribe link keeps working.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", 365)
+# Days a sign-up without an account waits for its confirmation; then the link stops working
+# and the unconfirmed address is deleted.
+NOTIFICATIONS_SUBSCRIBER_CONFIRM_DAYS = env_int("NOTIFICATIONS_SUBSCRIBER_CONFIRM_DAYS", 3)
+# Sign-ups without an account one email address or phone number may receive in an hour,
+# whoever asks (0: no limit).
+NOTIFICATIONS_SUBSCRIBE_ADDRESS_HOURLY = env_int("NOTIFICATIONS_SUBSCRIBE_ADDRESS_HOURLY", 3)
+# Sign-ups without an account asked for from one client address in an hour (0: no limit).
+NOTIFICATIONS_SUBSCRIBE_CLIENT_HOURLY = env_int("NOTIFICATIONS_SUBSCRIBE_CLIENT_HOURLY", 10)
 # Messages per second per channel, shared by all workers; a channel not listed is unpaced.
 # Env form: NOTIFICATIONS_RATES=email=200,push=100,sms=10
 NOTIFICATIONS_RATES: dict[str, int] = {}
@@ -698,6 +711,14 @@ ALERTS_CAP_IDENTIFIER_PREFIX = env_str("ALERTS_CAP_IDENTIFIER_PREFIX")
 ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 2000)
 # A fan-out not finished this many seconds after approval is restarted by the sweeper.
 ALERTS_FANOUT_STALE_AFTER = env_int("ALERTS_FANOUT_STALE_AFTER", 60)
+# Reports from the ground one network address may send per window (signed-in residents are
+# counted each on their own); 0 switches the limit off.
+ALERTS_REPORT_RATE_LIMIT = env_int("ALERTS_REPORT_RATE_LIMIT", 10)
+# The ground reports limit's window, in seconds.
+ALERTS_REPORT_RATE_WINDOW = env_int("ALERTS_REPORT_RATE_WINDOW", 3600)
+# Seconds between an open alert page's checks for updates, the all-clear and confirmed
+# reports from the ground (shown without reloading the page).
+ALERTS_LIVE_POLL_SECONDS = env_int("ALERTS_LIVE_POLL_SECONDS", 15)
 
 # --- Participation core (comments, reports, follows) ----------------------------------------
 

@@ -50,5 +50,6 @@ class ProposalsConfig(AppConfig):
                 description=_(
                     "When residents' most supported ideas move to review and wait for an answer."
                 ),
+                audience=services.forwarding.is_forwarding_recipient,
             )
         )

@@ -18,12 +18,26 @@ from alerts.models.incidents import Alert
 class AlertSubscription(models.Model):
     """Where and how a resident wants alerts: areas, minimum severity, channels.
 
-    No areas means the whole council area. One per resident (a database constraint).
+    No areas means the whole council area. Either a resident's (``user``, one per
+    resident) or, for someone without an account, a confirmed ``subscriber``'s (an email
+    address or phone number, one per address: the subscriber's own constraint); database
+    constraints hold both, and that it is exactly one of the two. A subscriber's channel is
+    their address's (``by_email`` or ``by_sms``); leaving deletes this row with theirs.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alert_subscription",
+    )
+    subscriber = models.OneToOneField(
+        "notifications.Subscriber",
+        verbose_name=_("subscriber without an account"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="alert_subscription",
     )
@@ -53,10 +67,15 @@ class AlertSubscription(models.Model):
         verbose_name_plural = _("alert subscriptions")
         constraints = [
             models.UniqueConstraint(fields=["user"], name="alerts_subscription_one_per_user"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, subscriber__isnull=True)
+                | Q(user__isnull=True, subscriber__isnull=False),
+                name="alerts_subscription_resident_or_subscriber",
+            ),
         ]
 
     def __str__(self) -> str:
-        return _("Alerts for %(user)s") % {"user": self.user}
+        return _("Alerts for %(user)s") % {"user": self.user or self.subscriber}
 
     @property
     def channels(self) -> list[str]:

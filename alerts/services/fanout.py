@@ -1,4 +1,5 @@
-"""Fanning a published message out to its subscribers through the notification engine.
+"""Fanning a published message out to its subscribers through the notification engine:
+residents with an account, then confirmed subscribers without one.
 
 ``alert_message_fan_out`` runs in a worker (enqueued on the approval's commit). It walks the
 matching subscriptions in batches of ``ALERTS_FANOUT_BATCH`` (the first one smaller: one
@@ -22,7 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from alerts.models import AlertMessage, MsgType, Severity
-from alerts.selectors import ALERT_TOPIC, channels_offered, subscriptions_for
+from alerts.selectors import (
+    ALERT_TOPIC,
+    anonymous_subscriptions_for,
+    channels_offered,
+    subscriptions_for,
+)
 from civicportal.accounts.models import User
 from civicportal.notifications.channels.social import social_broadcasts
 from civicportal.notifications.models import NotificationPreference
@@ -58,7 +64,13 @@ def _where(message: AlertMessage) -> str:
 
 
 def message_context(message: AlertMessage, *, language: str) -> dict:
-    """The notification context of ``message`` in its first or second language."""
+    """The notification context of ``message`` in its first or second language.
+
+    The context names its language: the author's words are in that language only, so
+    everyone who gets it reads the whole message in it, fixed wording included. A reader
+    of a language the message has no text in gets the first language's message whole,
+    never a subject half in their language and half in the author's.
+    """
     second = language == message.second_language and bool(message.second_headline)
     if message.alert.is_exercise:
         subject, body = SUBJECT_EXERCISE, BODY_EXERCISE
@@ -72,6 +84,7 @@ def message_context(message: AlertMessage, *, language: str) -> dict:
         "subject": subject,
         "body": body,
         "action": ACTION,
+        "language": message.second_language if second else message.language,
         "url": message.alert.get_absolute_url(),
         "params": {
             "headline": message.second_headline if second else message.headline,
@@ -151,6 +164,7 @@ def alert_message_fan_out(*, message_id: int) -> int:
                     broadcasts=broadcasts if language == message.language else (),
                 )
         handled += len(rows)
+    handled += _anonymous_fan_out(message, contexts=contexts, second=second)
     if broadcasts or handled == 0:
         # The council's accounts post once, even when nobody subscribed (a no-op if posted).
         with transaction.atomic():
@@ -168,6 +182,45 @@ def alert_message_fan_out(*, message_id: int) -> int:
         fanout_completed_at=timezone.now()
     )
     logger.info("Alert message %s fanned out to %d subscribers", message.identifier, handled)
+    return handled
+
+
+def _anonymous_fan_out(message: AlertMessage, *, contexts: dict[str, dict], second: str) -> int:
+    """The deliveries to confirmed subscribers without an account, in batches like the
+    residents' (same events, so the same idempotency); returns how many were handled.
+
+    Each gets their own address's channel, if it is offered here, in the language they
+    signed up in when the message has text in it, else in its first language.
+    """
+    offered = set(channels_offered())
+    subscriptions = anonymous_subscriptions_for(message).order_by("pk")
+    last_id = 0
+    handled = 0
+    while True:
+        rows = list(subscriptions.filter(pk__gt=last_id)[: settings.ALERTS_FANOUT_BATCH])
+        if not rows:
+            break
+        last_id = rows[-1].pk
+        groups: dict[str, list] = {}
+        for row in rows:
+            subscriber = row.subscriber
+            if subscriber.channel not in offered:
+                continue
+            language = second if second and subscriber.language == second else message.language
+            groups.setdefault(language, []).append(subscriber)
+        with transaction.atomic():
+            for language, members in groups.items():
+                event_create(
+                    kind=ALERT_TOPIC,
+                    recipients=[],
+                    channels_for=lambda user: [],
+                    subscribers=members,
+                    context=contexts[language],
+                    idempotency_key=event_key(message, language),
+                    urgent=True,
+                    source=message,
+                )
+        handled += len(rows)
     return handled
 
 

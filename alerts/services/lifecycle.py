@@ -117,7 +117,7 @@ def alert_update(
     _content_validate(content, now=now)
     message = _new_message(alert, actor=actor, msg_type=MsgType.UPDATE, content=content, note=note)
     message.state = AlertMessage.State.PENDING
-    message.submitted_at = now
+    message.submitted_at = message.created_at  # sent for approval as it is written
     message.quoted_report = quoted_report
     message.save(update_fields=["state", "submitted_at", "quoted_report"])
     if quoted_report is not None and quoted_report.triage == GroundReport.Triage.NEW:

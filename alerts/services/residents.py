@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertSubscription, GroundReport, SeverityRank
-from alerts.selectors import ALERT_TOPIC, CHANNELS
+from alerts.selectors import ALERT_TOPIC, CHANNELS, banner_cache_clear
 from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area, User
 from civicportal.accounts.rules import is_alert_approver, is_alert_author
 from civicportal.core.audit import audit_record
 from civicportal.core.images import image_reencode
-from civicportal.notifications.models import NotificationPreference, PhoneNumber
+from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.notifications.models import NotificationPreference
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600
+REPORT_RATE_SCOPE = "alerts.report"
 
 
 # --- Subscriptions -------------------------------------------------------------------------
@@ -38,8 +41,11 @@ def subscription_save(
 ) -> AlertSubscription:
     """Create or replace the resident's one subscription (an upsert on the unique user).
 
-    SMS needs a verified phone number. Saving the page is the resident's explicit choice,
-    so it also clears one-click unsubscribes of alert channels they now switch on.
+    SMS is kept as chosen even before the resident has a verified phone number: texts
+    start once the number is verified (the SMS channel has no address for an unverified
+    one), and the page says so (``selectors.sms_waiting_for_phone``). Saving the page is
+    the resident's explicit choice, so it also clears one-click unsubscribes of alert
+    channels they now switch on.
     """
     if not (user and user.is_authenticated and user.is_active):
         raise PermissionDenied(_("Sign in to subscribe to alerts."))
@@ -48,10 +54,6 @@ def subscription_save(
     if not (by_email or by_push or by_sms):
         raise ValidationError(
             _("Choose at least one way to receive alerts, or delete your subscription.")
-        )
-    if by_sms and not PhoneNumber.objects.filter(user=user, verified_at__isnull=False).exists():
-        raise ValidationError(
-            {"by_sms": _("Add and verify your phone number in your notification settings first.")}
         )
     subscription, _created = AlertSubscription.objects.update_or_create(
         user=user,
@@ -81,6 +83,38 @@ def subscription_delete(*, user: User) -> bool:
 # --- Ground reports ------------------------------------------------------------------------
 
 
+def _report_rate_limit_take(*, actor, client_key: str) -> None:
+    """Count one report: per account for a signed-in resident, per network address for
+    everyone else (the address is only a key of the counter: it is never stored).
+
+    Raises ``RateLimited`` (a ``ValidationError``) past ``ALERTS_REPORT_RATE_LIMIT`` reports
+    within ``ALERTS_REPORT_RATE_WINDOW`` seconds, shared by all processes.
+    """
+    signed_in = bool(actor and actor.is_authenticated)
+    subject = f"user:{actor.pk}" if signed_in else f"address:{client_key or 'unknown'}"
+    window = settings.ALERTS_REPORT_RATE_WINDOW
+    if rate_limit_take(
+        scope=REPORT_RATE_SCOPE,
+        subject=subject,
+        limit=settings.ALERTS_REPORT_RATE_LIMIT,
+        window=window,
+    ):
+        return
+    minutes = max(round(seconds_to_next_window(window) / 60), 1)
+    if signed_in:
+        message = _(
+            "You sent many reports in a short time. Please send this one in %(minutes)s "
+            "minutes; in danger, call the emergency number now."
+        )
+    else:
+        message = _(
+            "Many reports came from your network in a short time. Please try again in "
+            "%(minutes)s minutes, or sign in to send yours now; in danger, call the "
+            "emergency number."
+        )
+    raise RateLimited(message % {"minutes": minutes}, retry_after=seconds_to_next_window(window))
+
+
 @transaction.atomic
 def report_create(
     *,
@@ -91,10 +125,17 @@ def report_create(
     longitude: Decimal | None = None,
     location_text: str = "",
     photo=None,
+    client_key: str = "",
 ) -> GroundReport:
-    """A resident's report from the scene of an alert in force (text, place, photo).
+    """A report from the scene of an alert in force (text, place, photo), from a resident
+    or from anyone without an account (``actor`` anonymous; ``client_key``, the network
+    address, then counts against the rate limit, ``_report_rate_limit_take``).
 
-    Reads the alert's state afresh (under its row lock), not the caller's copy.
+    Every report is held for triage: the public sees it only once staff confirm it
+    (``report_triage``). Reads the alert's state afresh (under its row lock), not the
+    caller's copy. Raises ``PermissionDenied`` when the alert is not in force,
+    ``ValidationError`` for what does not fit, ``RateLimited`` past the limit; nothing is
+    stored then.
     """
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if not actor.has_perm("alerts.report_groundreport", alert):
@@ -110,17 +151,19 @@ def report_create(
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
     report = GroundReport(
         alert=alert,
-        user=actor,
+        user=actor if actor.is_authenticated else None,
         text=text.strip(),
         latitude=latitude,
         longitude=longitude,
         location_text=location_text.strip(),
     )
+    # The user is no input (and is None for a report without an account).
+    report.full_clean(exclude=["photo", "user"])
+    _report_rate_limit_take(actor=actor, client_key=client_key)
     if photo:
         report.photo = image_reencode(
             photo, max_bytes=PHOTO_MAX_BYTES, max_side=PHOTO_MAX_SIDE, field="photo"
         )
-    report.full_clean(exclude=["photo"])
     report.save()
     return report
 
@@ -143,6 +186,9 @@ def report_triage(*, actor: User, report: GroundReport, triage: str) -> GroundRe
     audit_record(
         actor=actor, obj=report, action="alerts.triage", changes={"triage": (before, triage)}
     )
+    if GroundReport.Triage.CONFIRMED in (before, triage):
+        # Confirmed reports are shown on the public alert page: drop its stored copies.
+        transaction.on_commit(banner_cache_clear)
     return report
 
 

@@ -3,6 +3,9 @@ subscription."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -52,24 +55,74 @@ class AlertListView(ListView):
         }
 
 
+def live_version(alert, timeline: list, reports: list) -> str:
+    """Changes whenever the live part of the alert page would: a new message, a new state,
+    the alert ending at its expiry, a report confirmed or withdrawn."""
+    parts = [
+        alert.state,
+        str(alert.current_message_id),
+        str(alert.is_in_force),
+        ",".join(str(m.pk) for m in timeline),
+        ",".join(str(r.pk) for r in reports),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def alert_page_context(request: HttpRequest, alert, *, report_form=None) -> dict:
+    """What the alert page and its live part show (``AlertDetailView``, ``AlertLiveView``
+    and the report form's answer when it was refused)."""
+    if alert.is_in_force:
+        page_cache_until(request, alert.expires_at)  # "In force" turns to "Ended"
+    message = alert.current_message
+    timeline = list(reversed(getattr(alert, "timeline", [])))
+    reports = selectors.report_list_public(alert=alert)
+    return {
+        "alert": alert,
+        "message": message,
+        "timeline": timeline,
+        "confirmed_reports": reports,
+        "map_features": selectors.alert_map_features(message=message, reports=reports),
+        "live_version": live_version(alert, timeline, reports),
+        "live_seconds": max(settings.ALERTS_LIVE_POLL_SECONDS, 1),
+        "can_report": request.user.has_perm("alerts.report_groundreport", alert),
+        "report_form": report_form or ReportForm(),
+    }
+
+
 @method_decorator(cache_anonymous_page, name="dispatch")
 class AlertDetailView(TemplateView):
-    """One alert: what to do first, then what is happening, where, and its timeline."""
+    """One alert: what to do first, then what is happening, where, and its timeline; the
+    live part keeps itself up to date (``AlertLiveView``) while the page is open."""
 
     template_name = "alerts/alert_detail.html"
 
     def get_context_data(self, **kwargs):
         alert = selectors.alert_get(viewer=self.request.user, pk=self.kwargs["pk"])
-        if alert.is_in_force:
-            page_cache_until(self.request, alert.expires_at)  # "In force" turns to "Ended"
-        user = self.request.user
         return {
             **super().get_context_data(**kwargs),
-            "alert": alert,
-            "message": alert.current_message,
-            "timeline": list(reversed(getattr(alert, "timeline", []))),
-            "can_report": user.has_perm("alerts.report_groundreport", alert),
-            "report_form": ReportForm(),
+            **alert_page_context(self.request, alert),
+        }
+
+
+# The open alert pages of a crowd ask for this every ALERTS_LIVE_POLL_SECONDS; anonymous
+# visitors get the stored copy, dropped like the page's on every change.
+@method_decorator(cache_anonymous_page, name="dispatch")
+class AlertLiveView(TemplateView):
+    """The live part of the alert page alone (alerts/static/alerts/live.js swaps it in when
+    its ``X-Live-Version`` changed): state, what to do, the timeline, confirmed reports."""
+
+    template_name = "alerts/_alert_live.html"
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["X-Live-Version"] = response.context_data["live_version"]
+        return response
+
+    def get_context_data(self, **kwargs):
+        alert = selectors.alert_get(viewer=self.request.user, pk=self.kwargs["pk"])
+        return {
+            **super().get_context_data(**kwargs),
+            **alert_page_context(self.request, alert),
         }
 
 
@@ -108,7 +161,13 @@ class SubscriptionView(LoginRequiredMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "subscription": self.subscription}
+        return {
+            **super().get_context_data(**kwargs),
+            "subscription": self.subscription,
+            "sms_waiting": selectors.sms_waiting_for_phone(
+                user=self.request.user, subscription=self.subscription
+            ),
+        }
 
     def post(self, request, *args, **kwargs):
         if "delete" in request.POST:
@@ -120,7 +179,7 @@ class SubscriptionView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.subscription_save(
+            subscription = services.subscription_save(
                 user=self.request.user,
                 areas=list(data["areas"]),
                 min_severity=data["min_severity"],
@@ -133,4 +192,12 @@ class SubscriptionView(LoginRequiredMixin, FormView):
             _add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your alert subscription is saved."))
+        if selectors.sms_waiting_for_phone(user=self.request.user, subscription=subscription):
+            messages.warning(
+                self.request,
+                _(
+                    "Alerts by SMS start once your phone number is verified: add it and "
+                    "enter the code we text you (link below)."
+                ),
+            )
         return redirect("alerts:subscription")

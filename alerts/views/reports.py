@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,25 +13,31 @@ from alerts import selectors, services
 from alerts.forms import ReportForm, TriageForm
 from alerts.models import GroundReport
 from alerts.views.base import StaffMixin, _add_service_errors, _partial
+from alerts.views.public import alert_page_context
+from civicportal.core.client import client_address
 
 
-class ReportCreateView(LoginRequiredMixin, View):
-    """A resident's report from the ground (a plain form POST from the alert page)."""
+class ReportCreateView(View):
+    """A report from the ground (a plain form POST from the alert page), from a resident or
+    from anyone without an account while the alert is in force. Held for triage: the
+    alert page shows it only once staff confirm it, and the thanks says so."""
 
     def post(self, request, pk: int):
         alert = selectors.alert_get(viewer=request.user, pk=pk)
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
+            latitude, longitude = data["location"] or (None, None)
             try:
                 services.report_create(
                     actor=request.user,
                     alert=alert,
                     text=data["text"],
-                    latitude=data.get("latitude"),
-                    longitude=data.get("longitude"),
+                    latitude=latitude,
+                    longitude=longitude,
                     location_text=data.get("location_text", ""),
                     photo=data.get("photo"),
+                    client_key=client_address(request),
                 )
             except PermissionDenied as error:
                 messages.error(request, str(error))
@@ -40,18 +45,19 @@ class ReportCreateView(LoginRequiredMixin, View):
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
-                messages.success(request, _("Thank you. Council staff will read your report."))
+                messages.success(
+                    request,
+                    _(
+                        "Thank you: your report reached council staff. They check every "
+                        "report before it is shown on this page. In danger, call the "
+                        "emergency number."
+                    ),
+                )
                 return redirect(alert.get_absolute_url())
         return render(
             request,
             "alerts/alert_detail.html",
-            {
-                "alert": alert,
-                "message": alert.current_message,
-                "timeline": list(reversed(getattr(alert, "timeline", []))),
-                "can_report": request.user.has_perm("alerts.report_groundreport", alert),
-                "report_form": form,
-            },
+            alert_page_context(request, alert, report_form=form),
             status=400,
         )
 

@@ -107,10 +107,18 @@ class StaffAlertView(StaffMixin, AlertMixin, TemplateView):
     def get_context_data(self, **kwargs):
         alert = self.alert
         user = self.request.user
+        messages_list = list(alert.messages.all())
+        for message in messages_list:
+            # Drafts and messages waiting for approval warn of a language without text.
+            message.languages_missing = (
+                selectors.languages_missing(message)
+                if message.state in (AlertMessage.State.DRAFT, AlertMessage.State.PENDING)
+                else []
+            )
         return {
             **super().get_context_data(**kwargs),
             "alert": alert,
-            "messages_list": alert.messages.all(),
+            "messages_list": messages_list,
             "can_update": user.has_perm("alerts.update_alert", alert) and alert.is_in_force,
             "can_cancel": user.has_perm("alerts.cancel_alert", alert)
             and alert.state in (Alert.State.PUBLISHED, Alert.State.UPDATED),
@@ -197,6 +205,7 @@ class StaffApproveView(StaffMixin, MessageMixin, TemplateView):
             "alert": message.alert,
             "previews": previews,
             "counts": selectors.audience_counts(message),
+            "languages_missing": selectors.languages_missing(message),
             "cap_xml": cap_document(message).decode(),
             "version": services.message_version(message),
             "is_author": message.author_id == user.pk,

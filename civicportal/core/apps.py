@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
             personal_data_jobs,
             selectors,
             services,
+            staff_screens,
             targets,
         )
         from civicportal.core.images import pillow_configure
@@ -35,10 +36,35 @@ class CoreConfig(AppConfig):
         targets.register(
             Comment, comments=False, follows=False, flags=True, can_view=selectors.comment_visible
         )
+        # Imports, exports and tallies run as background jobs; staff follow theirs here.
+        staff_screens.register(
+            app_label="core",
+            key="core.jobs",
+            label=_("Your background jobs"),
+            description=_("Imports, exports and tallies you started: progress, results, cancel."),
+            url_name="core:job-list",
+            permission="accounts.view_admin",
+        )
         personal_data.register(
             "participation",
             export=selectors.core_personal_data_export,
             erase=services.core_personal_data_erase,
+        )
+        # Replies to a resident's comments, and new comments on what they follow
+        # (services.comments.comment_announce).
+        topic_register(
+            Topic(
+                key=services.comments.TOPIC_REPLY,
+                label=_("Replies to my comments"),
+                description=_("When someone answers a comment you wrote."),
+            )
+        )
+        topic_register(
+            Topic(
+                key=services.comments.TOPIC_FOLLOWED,
+                label=_("New comments on what I follow"),
+                description=_("When someone comments on an idea or a paragraph you follow."),
+            )
         )
         # Moderators' decisions are told to the author whatever their preferences (they
         # concern their own account), so the topic is not offered on the preferences page.

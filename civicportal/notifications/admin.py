@@ -164,12 +164,13 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["status", "channel", "event__kind"]
     search_fields = ["address", "message_id", "event__idempotency_key"]
     list_select_related = ["event"]
-    raw_id_fields = ["event", "recipient"]
+    raw_id_fields = ["event", "recipient", "subscriber"]
     show_full_result_count = False
     actions = ["requeue_failed"]
     readonly_fields = [
         "event",
         "recipient",
+        "subscriber",
         "channel",
         "address",
         "status",

@@ -8,8 +8,9 @@ Delivery rows themselves: ``sent`` means visible, ``read_at`` records reading.
 Around the outbox: residents' ``NotificationPreference`` per topic and channel, the
 ``DigestItem`` rows that wait for a daily or weekly digest, the browsers' web push
 ``PushSubscription``, the verified ``PhoneNumber`` SMS goes to (and ``PhoneCodeDay``, the
-daily count of verification codes sent), and the ``SocialPost`` record of what the
-recording social backend "posted".
+daily count of verification codes sent), the ``Subscriber`` without an account (an email
+address or phone number that asked for one topic, e.g. alerts), and the ``SocialPost``
+record of what the recording social backend "posted".
 """
 
 from __future__ import annotations
@@ -36,6 +37,71 @@ class ChannelName(models.TextChoices):
     SMS = "sms", _("SMS")
     INBOX = "inbox", _("In-app inbox")
     SOCIAL = "social", _("Social media")
+
+
+# The channels someone without an account can be reached on: an address of their own.
+SUBSCRIBER_CHANNELS = (ChannelName.EMAIL, ChannelName.SMS)
+
+
+class Subscriber(models.Model):
+    """Someone without an account who asked for one topic's notices at one address.
+
+    ``address`` is stored normalised (an email address in lower case, a phone number in
+    E.164), so the one-per-address constraint holds however it was typed. Nothing is sent
+    to it before ``confirmed_at`` (a link by email, a code by SMS:
+    ``services.subscribers``). ``token`` is the secret in every message's unsubscribe
+    link; deleting the row (unsubscribing) deletes its deliveries too, so the address is
+    kept nowhere. ``pending_choices`` is what the last sign-up asked for (the topic's own
+    choices, e.g. areas and severity), applied only when the address confirms it.
+    """
+
+    topic = models.CharField(_("topic"), max_length=100, validators=[validate_kind])
+    channel = models.CharField(
+        _("channel"),
+        max_length=10,
+        choices=[(c.value, c.label) for c in SUBSCRIBER_CHANNELS],
+    )
+    address = models.CharField(_("address"), max_length=254)
+    language = models.CharField(_("language"), max_length=10)
+    token = models.CharField(_("link token"), max_length=64, unique=True, editable=False)
+    pending_choices = models.JSONField(_("choices waiting for confirmation"), default=dict)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(
+        _("confirmation sent at"), null=True, blank=True, editable=False
+    )
+    code_hash = models.CharField(_("code hash"), max_length=128, blank=True, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("subscriber without an account")
+        verbose_name_plural = _("subscribers without an account")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "channel", "address"],
+                name="notifications_subscriber_one_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=[c.value for c in SUBSCRIBER_CHANNELS]),
+                name="notifications_subscriber_channel_of_their_own",
+            ),
+        ]
+        indexes = [
+            # The purge of sign-ups nobody confirmed.
+            models.Index(
+                fields=["confirmation_sent_at"],
+                condition=Q(confirmed_at__isnull=True),
+                name="notif_subscriber_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.channel} {self.address}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Event(models.Model):
@@ -108,7 +174,8 @@ class Delivery(models.Model):
         related_name="deliveries",
         db_index=False,
     )
-    # Null for social (broadcast) deliveries, which go to an official account, not a person.
+    # Null for social (broadcast) deliveries, which go to an official account, not a person,
+    # and for deliveries to a subscriber without an account.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
@@ -116,6 +183,19 @@ class Delivery(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notification_deliveries",
+    )
+    # Someone without an account (``Subscriber``). No index of its own (nearly every row
+    # has none): a partial one in Meta serves the cascade when a subscriber leaves. Their
+    # rows are one per event, channel and address under the constraint shared with
+    # broadcasts (rows without a recipient), as a subscriber is one per address.
+    subscriber = models.ForeignKey(
+        Subscriber,
+        verbose_name=_("subscriber without an account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=ChannelName.choices)
     address = models.CharField(
@@ -163,6 +243,10 @@ class Delivery(models.Model):
                 condition=~Q(status="sending") | Q(claimed_at__isnull=False),
                 name="notifications_delivery_sending_has_claimed_at",
             ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=True) | Q(subscriber__isnull=True),
+                name="notifications_delivery_user_or_subscriber",
+            ),
         ]
         indexes = [
             # The sweeper's two scans; partial, so they stay small when most rows are sent.
@@ -183,6 +267,11 @@ class Delivery(models.Model):
                 name="notif_delivery_inbox_idx",
             ),
             models.Index(fields=["event", "channel", "status"], name="notif_delivery_stats_idx"),
+            models.Index(
+                fields=["subscriber"],
+                condition=Q(subscriber__isnull=False),
+                name="notif_delivery_subscriber_idx",
+            ),
         ]
 
     def __str__(self) -> str:

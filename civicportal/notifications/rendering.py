@@ -1,9 +1,13 @@
 """Turning an event's context into a message in one recipient's language.
 
 The event stores msgids, not text (see ``models.Event``); rendering translates them inside
-``translation.override`` with the recipient's ``preferred_language``, then fills in the
-parameters. A kind may ship its own templates (``notifications/email/<kind>.html`` and
-``.txt``, extending the base ones) from any installed app's templates directory.
+``translation.override`` with the recipient's ``preferred_language`` (a subscriber without
+an account: the language they signed up in), then fills in the parameters. An event whose
+parameters are written in one language (an alert's author's words) names it in its
+context (``language``): every recipient then reads the whole message in that language, so
+no subject is half in one language and half in another. A kind may ship its own
+templates (``notifications/email/<kind>.html`` and ``.txt``, extending the base ones) from
+any installed app's templates directory.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from civicportal.accounts.models import User
-    from civicportal.notifications.models import Delivery, Event
+    from civicportal.notifications.models import Delivery, Event, Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +60,14 @@ def context_validate(context: object) -> None:
     subject = context.get("subject")
     if not isinstance(subject, str) or not subject.strip():
         raise ValidationError("The notification context needs a non-empty 'subject' msgid.")
-    for key in ("body", "url", "action"):
+    for key in ("body", "url", "action", "language"):
         if key in context and not isinstance(context[key], str):
             raise ValidationError(f"The notification context's {key!r} must be a string.")
+    if context.get("language") and context["language"] not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            f"The notification context's language {context['language']!r} is not one of "
+            "settings.LANGUAGES."
+        )
     params = context.get("params", {})
     if not isinstance(params, dict):
         raise ValidationError("The notification context's 'params' must be a JSON object.")
@@ -82,10 +91,28 @@ def _format(msgid: str, params: dict) -> str:
     return gettext(msgid) % params
 
 
-def language_for(user: User | None) -> str:
+def language_for(user: User | Subscriber | None) -> str:
+    """A user's preferred language, or the one a subscriber signed up in, if the site has it."""
     languages = dict(settings.LANGUAGES)
-    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+    language = (
+        getattr(user, "preferred_language", "")
+        or getattr(user, "language", "")
+        or settings.LANGUAGE_CODE
+    )
     return language if language in languages else settings.LANGUAGE_CODE
+
+
+def event_language(event: Event) -> str:
+    """The one language an event's words are in (context ``language``), or "" for any."""
+    language = (event.context or {}).get("language") or ""
+    return language if language in dict(settings.LANGUAGES) else ""
+
+
+def delivery_language(delivery: Delivery) -> str:
+    """The language ``delivery`` is rendered in: its event's own, else the person's."""
+    return event_language(delivery.event) or language_for(
+        delivery.recipient if delivery.recipient_id is not None else delivery.subscriber
+    )
 
 
 def absolute_url(url: str) -> str:
@@ -127,14 +154,15 @@ def message_render(
     html: bool = True,
     unsubscribe_url: str = "",
 ) -> RenderedMessage:
-    """The event's message for ``recipient`` in ``language`` (default: theirs).
+    """The event's message for ``recipient`` in ``language`` (default: the event's own
+    language if it has one, else the recipient's).
 
     ``unsubscribe_url`` (emails) is shown in the footer. A digest event (``items`` in its
     context) lists its events' subjects and links as ``entries``. Raises
     ``KeyError``/``ValueError``/``TypeError`` when a translation's placeholders do not
     match the parameters, and ``TemplateDoesNotExist`` when no template is found.
     """
-    language = language or language_for(recipient)
+    language = language or event_language(event) or language_for(recipient)
     texts = message_texts(event=event, language=language)
     entries = _digest_entries(event, language)
     with translation.override(language):
@@ -147,7 +175,7 @@ def message_render(
             "urgent": event.urgent,
             "kind": event.kind,
             # Only a name the resident chose; no greeting at all beats "Hello Resident".
-            "recipient_name": recipient.display_name if recipient is not None else "",
+            "recipient_name": getattr(recipient, "display_name", "") or "",
             "site_name": settings.SITE_NAME,
             "site_url": settings.SITE_URL,
             "council_name": settings.COUNCIL_NAME,

@@ -16,7 +16,7 @@ from civicportal.notifications.models import (
     PhoneNumber,
     PushSubscription,
 )
-from civicportal.notifications.topics import Topic, topics_all
+from civicportal.notifications.topics import Topic, topics_for
 
 
 def inbox_list(*, viewer: User) -> QuerySet[Delivery]:
@@ -68,9 +68,10 @@ class TopicChoices:
 
 
 def preference_table(*, viewer: User) -> list[TopicChoices]:
-    """Every offered topic with the viewer's choices (defaults where they made none).
+    """Every topic offered to the viewer with their choices (defaults where they made none).
 
-    One query, whatever the number of topics.
+    Topics whose audience leaves the viewer out (staff notices) are not offered. One query,
+    whatever the number of topics (an audience predicate may cost one of its own).
     """
     from civicportal.notifications.services.preferences import topic_channels
 
@@ -81,7 +82,7 @@ def preference_table(*, viewer: User) -> list[TopicChoices]:
         )
     }
     table = []
-    for topic in topics_all():
+    for topic in topics_for(viewer):
         channels = topic_channels(topic)
         if not channels:
             continue

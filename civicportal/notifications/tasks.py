@@ -105,3 +105,11 @@ def digests_send_weekly_task() -> None:
     from civicportal.notifications.services import digests_send
 
     digests_send(frequency=Frequency.WEEKLY)
+
+
+@shared_task(acks_late=True)
+def subscribers_purge_unconfirmed_task() -> None:
+    """Beat job (hourly): delete sign-ups without an account that nobody confirmed in time."""
+    from civicportal.notifications.services import subscribers_purge_unconfirmed
+
+    subscribers_purge_unconfirmed()

@@ -3,6 +3,11 @@
 The token is ``django.core.signing`` output (HMAC with SECRET_KEY and its own salt, with a
 timestamp), so it cannot be forged or altered, and it stops working after
 ``NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE`` days.
+
+Subscribers without an account have no preferences to switch: their link names their own
+row by its random ``Subscriber.token`` (short enough for a text message), and leaving
+deletes the row. Their confirmation links are signed like the residents' tokens and stop
+working after ``NOTIFICATIONS_SUBSCRIBER_CONFIRM_DAYS``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django.urls import reverse
 from civicportal.notifications.rendering import absolute_url
 
 _SALT = "civicportal.notifications.unsubscribe"
+_CONFIRM_SALT = "civicportal.notifications.subscriber-confirm"
 
 
 class UnsubscribeTokenError(Exception):
@@ -76,3 +82,38 @@ def unsubscribe_url_maker(*, topic: str, channel: str) -> Callable[[int], str]:
         return head + unsubscribe_token_make(user_id=user_id, topic=topic, channel=channel) + tail
 
     return make
+
+
+# --- Subscribers without an account ----------------------------------------------------------
+
+
+def subscriber_url(token: str) -> str:
+    """The absolute URL of a subscriber's own page: unsubscribe (one click), their data."""
+    return absolute_url(reverse("notifications:subscriber", kwargs={"token": token}))
+
+
+def subscriber_confirm_token_make(token: str) -> str:
+    return signing.dumps({"s": token}, salt=_CONFIRM_SALT)
+
+
+def subscriber_confirm_token_read(signed: str) -> str:
+    """The subscriber token a confirmation link carries; raises ``UnsubscribeTokenError``
+    (``expired`` for an old link) for a bad one."""
+    try:
+        data = signing.loads(
+            signed,
+            salt=_CONFIRM_SALT,
+            max_age=settings.NOTIFICATIONS_SUBSCRIBER_CONFIRM_DAYS * 86400,
+        )
+    except signing.SignatureExpired as exc:
+        raise UnsubscribeTokenError("the link has expired", expired=True) from exc
+    except signing.BadSignature as exc:
+        raise UnsubscribeTokenError("the link is not valid") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("s"), str):
+        raise UnsubscribeTokenError("the link is not valid")
+    return data["s"]
+
+
+def subscriber_confirm_url(token: str) -> str:
+    signed = subscriber_confirm_token_make(token)
+    return absolute_url(reverse("notifications:subscriber-confirm", kwargs={"token": signed}))

@@ -13,17 +13,28 @@ Each app registers its topics once, from its ``AppConfig.ready``::
 
 A topic's key is the ``kind`` of its events. Urgent topics (alerts) are never gathered
 into a digest. ``channels`` lists the personal channels a resident may switch on for the
-topic (social media is the council's own, never a resident's choice).
+topic (social media is the council's own, never a resident's choice). ``audience`` (a
+predicate on the user) narrows who may receive it, e.g. staff in some role; the
+preferences page offers a topic only to its audience.
+
+A topic that people without an account may subscribe to (by email or phone number) names
+its ``anonymous`` hooks (``AnonymousSubscriptions``): how a confirmed sign-up's choices are
+stored, described and exported (``services.subscribers``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.notifications.models import ChannelName, validate_kind
+
+if TYPE_CHECKING:
+    from civicportal.notifications.models import Subscriber
 
 PERSONAL_CHANNELS: tuple[str, ...] = (
     ChannelName.EMAIL,
@@ -37,6 +48,23 @@ DIGEST_TOPIC = "notifications.digest"
 
 
 @dataclass(frozen=True)
+class AnonymousSubscriptions:
+    """A topic's hooks for subscribers without an account.
+
+    ``choices`` are what the topic's sign-up form asks for, as JSON-ready data.
+    ``apply(subscriber, choices)`` stores them once the address is confirmed (inside the
+    confirming transaction); ``current(subscriber)`` gives back the stored ones (None
+    before confirmation); ``describe(choices)`` says them in words, for the confirmation
+    message, the subscriber's page and their data, and raises ``ValidationError`` for
+    choices it cannot read.
+    """
+
+    apply: Callable[[Subscriber, dict[str, Any]], None]
+    current: Callable[[Subscriber], dict[str, Any] | None]
+    describe: Callable[[dict[str, Any]], list[str]]
+
+
+@dataclass(frozen=True)
 class Topic:
     key: str
     label: str | Promise
@@ -46,6 +74,14 @@ class Topic:
     channels: tuple[str, ...] = PERSONAL_CHANNELS
     # Internal topics are sent by the engine itself and not shown on the preferences page.
     internal: bool = False
+    # Who may receive it (None: every resident); others are never offered it.
+    audience: Callable[[Any], bool] | None = None
+    # Set when people without an account may subscribe to it.
+    anonymous: AnonymousSubscriptions | None = None
+
+    def offered_to(self, user) -> bool:
+        """Whether ``user`` may receive this topic (and so choose how)."""
+        return self.audience is None or bool(self.audience(user))
 
     def __post_init__(self) -> None:
         validate_kind(self.key)
@@ -87,6 +123,11 @@ def topic_get(key: str) -> Topic:
 def topics_all(*, include_internal: bool = False) -> list[Topic]:
     """Registered topics in registration order."""
     return [t for t in _TOPICS.values() if include_internal or not t.internal]
+
+
+def topics_for(user) -> list[Topic]:
+    """The topics ``user`` may choose about: not internal, and ``user`` in their audience."""
+    return [t for t in topics_all() if t.offered_to(user)]
 
 
 topic_register(

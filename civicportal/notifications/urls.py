@@ -43,5 +43,14 @@ urlpatterns = [
         views.UnsubscribeView.as_view(),
         name="unsubscribe",
     ),
+    # Subscribers without an account: their own page is short, to fit in a text message.
+    path(
+        "subscriptions/confirm/<str:token>/",
+        views.SubscriberConfirmView.as_view(),
+        name="subscriber-confirm",
+    ),
+    path("subscriptions/code/", views.SubscriberCodeView.as_view(), name="subscriber-code"),
+    path("s/<str:token>/", views.SubscriberView.as_view(), name="subscriber"),
+    path("s/<str:token>/data.json", views.SubscriberDataView.as_view(), name="subscriber-data"),
     path("sw.js", views.service_worker, name="service-worker"),
 ]

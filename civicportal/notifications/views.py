@@ -372,3 +372,164 @@ class UnsubscribeView(View):
             },
             status=400 if error else 200,
         )
+
+
+# --- Subscribers without an account -------------------------------------------------------
+
+# The session remembers which sign-up a browser is entering a texted code for.
+SUBSCRIBER_CODE_SESSION_KEY = "notifications_subscriber_code"
+
+
+def subscriber_code_redirect(request: HttpRequest, subscriber) -> HttpResponse:
+    """After a sign-up by phone: remember it in the session and go to the code page.
+
+    For the sign-up pages of the topics that offer subscriptions without an account.
+    """
+    request.session[SUBSCRIBER_CODE_SESSION_KEY] = subscriber.pk
+    return redirect("notifications:subscriber-code")
+
+
+def _topic_label(key: str) -> str:
+    try:
+        return str(topic_get(key).label)
+    except LookupError:
+        return key
+
+
+class SubscriberConfirmView(View):
+    """GET: what is being confirmed, and a Confirm button. POST: confirm it.
+
+    A GET never confirms: mail scanners open links, and only a person presses buttons.
+    """
+
+    template_name = "notifications/subscriber_confirm.html"
+
+    def get(self, request, token: str):
+        try:
+            subscriber = services.subscriber_confirm_get(signed=token)
+        except ValidationError as error:
+            return render(request, self.template_name, {"error": error.messages[0]}, status=400)
+        return render(
+            request,
+            self.template_name,
+            {
+                "subscriber": subscriber,
+                "topic_label": _topic_label(subscriber.topic),
+                # What the last sign-up asked for; once confirmed, what is in force.
+                "choices": services.subscriber_describe(
+                    subscriber, pending=bool(subscriber.pending_choices)
+                ),
+                "token": token,
+            },
+        )
+
+    def post(self, request, token: str):
+        try:
+            subscriber = services.subscriber_confirm(signed=token)
+        except ValidationError as error:
+            return render(request, self.template_name, {"error": error.messages[0]}, status=400)
+        messages.success(request, _("Your subscription is confirmed."))
+        return redirect("notifications:subscriber", token=subscriber.token)
+
+
+class SubscriberCodeView(View):
+    """The code texted to the number a browser signed up (remembered in its session)."""
+
+    template_name = "notifications/subscriber_code.html"
+
+    def page(self, request, form, *, status: int = 200) -> HttpResponse:
+        return render(request, self.template_name, {"form": form}, status=status)
+
+    def get(self, request):
+        if SUBSCRIBER_CODE_SESSION_KEY not in request.session:
+            return self.page(request, None, status=400)
+        return self.page(request, PhoneCodeForm())
+
+    def post(self, request):
+        subscriber_id = request.session.get(SUBSCRIBER_CODE_SESSION_KEY)
+        if not isinstance(subscriber_id, int):
+            return self.page(request, None, status=400)
+        form = PhoneCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                subscriber = services.subscriber_code_verify(
+                    subscriber_id=subscriber_id, code=form.cleaned_data["code"]
+                )
+            except ValidationError as error:
+                form.add_error("code", error)
+            else:
+                del request.session[SUBSCRIBER_CODE_SESSION_KEY]
+                messages.success(
+                    request, _("Your number is confirmed, and so is your subscription.")
+                )
+                return redirect("notifications:subscriber", token=subscriber.token)
+        return self.page(request, form, status=400)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class SubscriberView(View):
+    """A subscriber's own page, named by the token in every message: what they get, their
+    data, and the button that ends it (also RFC 8058's one-click POST).
+
+    CSRF-exempt on purpose, as ``UnsubscribeView``: the token is the authority, and mail
+    clients POST ``List-Unsubscribe=One-Click`` without any cookie or form token.
+    """
+
+    template_name = "notifications/subscriber.html"
+
+    def not_found(self, request) -> HttpResponse:
+        return render(
+            request,
+            self.template_name,
+            {
+                "error": _(
+                    "This link is not valid, or the subscription has already ended and its "
+                    "address was deleted. Nothing was changed."
+                )
+            },
+            status=404,
+        )
+
+    def get(self, request, token: str):
+        subscriber = services.subscriber_get(token=token)
+        if subscriber is None:
+            return self.not_found(request)
+        return render(
+            request,
+            self.template_name,
+            {
+                "subscriber": subscriber,
+                "token": token,
+                "topic_label": _topic_label(subscriber.topic),
+                "choices": services.subscriber_describe(subscriber),
+            },
+        )
+
+    def post(self, request, token: str):
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        subscriber = services.subscriber_get(token=token)
+        if subscriber is None:
+            if one_click:  # already gone: the mail client's request is answered all the same
+                return HttpResponse(_("Unsubscribed."), content_type="text/plain; charset=utf-8")
+            return self.not_found(request)
+        topic_label = _topic_label(subscriber.topic)
+        services.subscriber_delete(token=token)
+        if one_click:
+            return HttpResponse(_("Unsubscribed."), content_type="text/plain; charset=utf-8")
+        return render(request, self.template_name, {"done": True, "topic_label": topic_label})
+
+
+class SubscriberDataView(View):
+    """What is kept about the subscriber, as a JSON download."""
+
+    def get(self, request, token: str):
+        subscriber = services.subscriber_get(token=token)
+        if subscriber is None:
+            return JsonResponse({"error": _("This link is not valid.")}, status=404)
+        response = JsonResponse(
+            services.subscriber_export(subscriber=subscriber),
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
+        response["Content-Disposition"] = 'attachment; filename="subscription.json"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -20,13 +20,25 @@ from civicportal.core.models import Comment, ModerationState
 from proposals.models import ForwardingRound, Idea, IdeaStatus
 from proposals.services.council import TOPIC_FORWARDED, _announce_status
 
+_COUNCIL_STAFF_ROLES = (roles.MODERATOR, roles.ADMINISTRATOR)
+
 
 def _council_staff() -> models.QuerySet[User]:
     return User.objects.filter(
         is_active=True,
         is_staff=True,
-        groups__name__in=[roles.MODERATOR, roles.ADMINISTRATOR],
+        groups__name__in=_COUNCIL_STAFF_ROLES,
     ).distinct()
+
+
+def is_forwarding_recipient(user) -> bool:
+    """Whether ``user`` is among the staff told of forwarded ideas (the topic's audience)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_staff
+        and user.groups.filter(name__in=_COUNCIL_STAFF_ROLES).exists()
+    )
 
 
 # --- Forwarding ----------------------------------------------------------------------------

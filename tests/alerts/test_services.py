@@ -14,7 +14,7 @@ from alerts import selectors, services
 from alerts.models import Alert, AlertMessage, CapStatus, GroundReport
 from alerts.services.lifecycle import ALL_CLEAR_INSTRUCTION
 from civicportal.accounts import roles
-from civicportal.notifications.models import Delivery, Event, NotificationPreference
+from civicportal.notifications.models import Delivery, Event, NotificationPreference, PhoneNumber
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.alerts.factories import (
     approver,
@@ -493,13 +493,19 @@ def test_one_subscription_per_user_in_the_database():
         AlertSubscription.objects.create(user=user)
 
 
-def test_subscription_save_requires_a_verified_phone_for_sms():
+def test_subscription_save_keeps_sms_until_the_phone_is_verified():
     user = UserFactory()
-    with pytest.raises(ValidationError):
-        services.subscription_save(
-            user=user, areas=[], min_severity=1, by_email=False, by_push=False, by_sms=True,
-            receive_tests=False,
-        )  # fmt: skip
+    where = area()
+    subscription = services.subscription_save(
+        user=user, areas=[where], min_severity=3, by_email=True, by_push=False, by_sms=True,
+        receive_tests=False,
+    )  # fmt: skip
+    subscription.refresh_from_db()
+    assert subscription.by_sms and subscription.by_email and subscription.min_severity == 3
+    assert list(subscription.areas.all()) == [where]
+    assert selectors.sms_waiting_for_phone(user=user, subscription=subscription)
+    PhoneNumber.objects.create(user=user, number="+3545551234", verified_at=timezone.now())
+    assert not selectors.sms_waiting_for_phone(user=user, subscription=subscription)
 
 
 def test_personal_data_export_and_erase():

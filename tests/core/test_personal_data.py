@@ -111,7 +111,14 @@ def test_export_is_one_json_attachment_with_every_part(client, footprint, reside
     assert "identifier_hash" not in json.dumps(account)
 
     notifications = parts["notifications"]
-    assert sorted(m["channel"] for m in notifications["messages"]) == ["email", "inbox"]
+    # The test notice, and the notice of the reply to the resident's comment, by email and
+    # in the inbox each.
+    assert sorted(m["channel"] for m in notifications["messages"]) == [
+        "email",
+        "email",
+        "inbox",
+        "inbox",
+    ]
     assert notifications["phone_number"]["number"] == "+3545551234"
     assert notifications["push_subscriptions"][0]["endpoint"] == "https://push.example/abc"
     assert notifications["preferences"][0]["enabled"] is False

@@ -33,6 +33,7 @@ def test_two_people_publish_an_alert_the_banner_shows_and_goes_on_cancel(
     staff.goto(f"{site}/staff/alerts/new/")
     staff.get_by_label("Headline", exact=True).fill("Gas leak on Mill Lane")
     staff.get_by_label("Event", exact=True).fill("Gas leak")
+    staff.get_by_label("CAP category", exact=True).select_option("Safety")
     staff.get_by_label("Severity", exact=True).select_option("Extreme")
     staff.get_by_label("Urgency", exact=True).select_option("Immediate")
     staff.get_by_label("Certainty", exact=True).select_option("Observed")

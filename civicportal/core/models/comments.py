@@ -96,3 +96,9 @@ class Comment(Moderatable):
 
     def get_moderation_excerpt(self) -> str:
         return self.body
+
+    def get_moderation_html(self) -> str:
+        # What its thread showed: the Markdown rendered and sanitised when it was posted.
+        if self.is_deleted or not self.body_html:
+            return super().get_moderation_html()
+        return self.body_html

@@ -10,7 +10,10 @@ Rules enforced here, whatever the interface (page, htmx, API):
 - authors edit within ``CORE_COMMENT_EDIT_MINUTES`` of posting, and no later;
 - deleting keeps the row (its replies stay in the thread) and clears the text;
 - each resident posts at most ``CORE_COMMENT_RATE_LIMIT`` comments per
-  ``CORE_COMMENT_RATE_WINDOW`` seconds (a counter in the cache, shared by all processes).
+  ``CORE_COMMENT_RATE_WINDOW`` seconds (a counter in the cache, shared by all processes);
+- a new comment is announced (``comment_announce``) to the authors it replies to
+  (``comments.reply``) and to the item's followers (``comments.followed``), through the
+  notification engine, in the posting's transaction: sent on commit.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from civicportal.accounts.models import User
 from civicportal.core import selectors, targets
@@ -34,6 +37,9 @@ from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_
 from civicportal.core.rendering import markdown_render
 
 RATE_SCOPE = "core:comment"
+# Notification topics (registered in CoreConfig.ready).
+TOPIC_REPLY = "comments.reply"
+TOPIC_FOLLOWED = "comments.followed"
 
 
 def _body_clean(body: str) -> str:
@@ -97,10 +103,12 @@ def comment_create(
         raise ValidationError(_("There is no such item to comment on."))
     body = _body_clean(body)
     content_type = ContentType.objects.get_for_model(target)
+    answered = None  # the comment replied to, before a reply to a reply moves up a level
     if parent is not None:
         if parent.content_type_id != content_type.pk or parent.object_id != target.pk:
             raise ValidationError(_("You can only reply to a comment on the same page."))
         parent = Comment.objects.select_related("parent").get(pk=parent.pk)  # as it is now
+        answered = parent
         # The comment replied to, then its top-level comment (one level of replies): both
         # must still be shown, or a hidden reply would take answers through its thread.
         for replied in (parent, parent.parent):
@@ -120,7 +128,65 @@ def comment_create(
         body_html=markdown_render(body),
     )
     comment.save()
+    comment_announce(comment=comment, target=target, replied=answered)
     return comment
+
+
+def comment_announce(*, comment: Comment, target: models.Model, replied: Comment | None) -> None:
+    """Tell the authors ``comment`` replies to, and ``target``'s followers, that it is there.
+
+    Call it in the transaction that posts the comment: the events exist exactly when the
+    comment does, and their deliveries leave on commit (the notification engine's outbox).
+    A reply tells the author of the comment answered and of its thread's first comment;
+    the followers hear of every new comment. Nobody hears of their own comment, nor twice
+    (an author replied to who also follows gets the reply notice), nor of an item they may
+    not see. The notices name the commenter and the item, never the comment's words,
+    which moderators may hide later. Each recipient's preferences apply.
+    """
+    from civicportal.notifications.services import topic_event_create
+
+    author_id = comment.author_id
+    title = str(target)
+    title = title if len(title) <= 80 else title[:79] + "…"
+    params = {"name": comment.author_name, "title": title}
+    url = comment.get_absolute_url()
+    replied_to: set[int] = set()
+    if replied is not None:
+        for earlier in (replied, replied.parent):
+            if earlier is not None and earlier.author_id not in (None, author_id):
+                replied_to.add(earlier.author_id)
+    if replied_to:
+        topic_event_create(
+            topic=TOPIC_REPLY,
+            recipients=[
+                user
+                for user in User.objects.filter(pk__in=replied_to, is_active=True).order_by("pk")
+                if targets.target_visible(user, target)
+            ],
+            context={
+                "subject": gettext_noop("%(name)s replied to your comment on “%(title)s”"),
+                "params": params,
+                "url": url,
+                "action": gettext_noop("Read the reply"),
+            },
+            idempotency_key=f"{TOPIC_REPLY}:{comment.pk}",
+            source=comment,
+        )
+    followers = selectors.followers_of(target).exclude(pk__in=[*replied_to, author_id])
+    recipients = [user for user in followers.iterator() if targets.target_visible(user, target)]
+    if recipients:
+        topic_event_create(
+            topic=TOPIC_FOLLOWED,
+            recipients=recipients,
+            context={
+                "subject": gettext_noop("%(name)s commented on “%(title)s”, which you follow"),
+                "params": params,
+                "url": url,
+                "action": gettext_noop("Read the comment"),
+            },
+            idempotency_key=f"{TOPIC_FOLLOWED}:{comment.pk}",
+            source=comment,
+        )
 
 
 @transaction.atomic

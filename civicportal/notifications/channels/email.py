@@ -49,11 +49,11 @@ from civicportal.notifications.channels.email_smtp import (
     Relay,
 )
 from civicportal.notifications.rendering import (
-    language_for,
+    delivery_language,
     message_id_for,
     message_render,
 )
-from civicportal.notifications.tokens import unsubscribe_url
+from civicportal.notifications.tokens import subscriber_url, unsubscribe_url
 
 if TYPE_CHECKING:
     from civicportal.accounts.models import User
@@ -183,17 +183,23 @@ class EmailChannel:
         return user.email or None
 
     def message_build(self, delivery: Delivery) -> EmailMultiAlternatives:
-        """The email of ``delivery``, with its one-click unsubscribe link (RFC 8058)."""
+        """The email of ``delivery``, with its one-click unsubscribe link (RFC 8058): a
+        resident's switches the topic off, a subscriber without an account's ends it."""
         unsubscribe = ""
         if delivery.recipient_id is not None:
             unsubscribe = unsubscribe_url(
                 user_id=delivery.recipient_id, topic=delivery.event.kind, channel="email"
             )
+        elif delivery.subscriber_id is not None:
+            unsubscribe = subscriber_url(delivery.subscriber.token)
         return self._build(delivery, unsubscribe)
 
     def _build(self, delivery: Delivery, unsubscribe: str) -> EmailMultiAlternatives:
         rendered = message_render(
-            event=delivery.event, recipient=delivery.recipient, unsubscribe_url=unsubscribe
+            event=delivery.event,
+            recipient=delivery.recipient,
+            language=delivery_language(delivery),
+            unsubscribe_url=unsubscribe,
         )
         return email_message(
             rendered=rendered,
@@ -298,7 +304,7 @@ class EmailChannel:
             return None
         recipient = delivery.recipient
         name = recipient.display_name or ""
-        language = language_for(recipient)
+        language = delivery_language(delivery)
         key = (delivery.event_id, delivery.event.idempotency_key, language, bool(name))
         try:
             group = _prepared_groups[key]

@@ -46,7 +46,7 @@ from civicportal.notifications.channels.push_endpoints import push_endpoint_prob
 from civicportal.notifications.rendering import (
     MessageTexts,
     delivery_key,
-    language_for,
+    delivery_language,
     message_texts,
 )
 
@@ -90,7 +90,7 @@ def push_payload(delivery: Delivery, texts: MessageTexts | None = None) -> bytes
     ``texts`` are the event's texts in the recipient's language, when the caller has them.
     """
     if texts is None:
-        texts = message_texts(event=delivery.event, language=language_for(delivery.recipient))
+        texts = message_texts(event=delivery.event, language=delivery_language(delivery))
     body = " ".join(texts.body.split())
     if len(body) > _BODY_LIMIT:
         body = body[: _BODY_LIMIT - 1].rstrip() + "…"
@@ -228,7 +228,7 @@ class PushChannel:
         if not subscriptions:
             return SendResult.failed(delivery.pk, "the recipient has no push subscription left")
         try:
-            key = (delivery.event_id, language_for(delivery.recipient))
+            key = (delivery.event_id, delivery_language(delivery))
             if key not in texts:
                 texts[key] = message_texts(event=delivery.event, language=key[1])
             payload = push_payload(delivery, texts[key])

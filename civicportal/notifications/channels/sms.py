@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from civicportal.core.outbound import OutboundRefused, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
@@ -36,7 +37,12 @@ from civicportal.notifications.channels.http import (
     redirect_error,
     retry_after,
 )
-from civicportal.notifications.rendering import delivery_key, language_for, message_texts
+from civicportal.notifications.rendering import (
+    delivery_key,
+    delivery_language,
+    message_texts,
+)
+from civicportal.notifications.tokens import subscriber_url
 
 if TYPE_CHECKING:
     from civicportal.accounts.models import User
@@ -197,10 +203,22 @@ def sms_send(*, to: str, text: str, key: str) -> str:
 
 
 def sms_text(delivery: Delivery) -> str:
-    """Subject, the start of the body and the link, within ``NOTIFICATIONS_SMS_MAX_LENGTH``."""
-    texts = message_texts(event=delivery.event, language=language_for(delivery.recipient))
+    """Subject, the start of the body and the link, within ``NOTIFICATIONS_SMS_MAX_LENGTH``.
+
+    A subscriber without an account cannot sign in to switch texts off, and a gateway's
+    "reply STOP" is not ours to offer: their text ends with the short link that ends the
+    subscription.
+    """
+    language = delivery_language(delivery)
+    texts = message_texts(event=delivery.event, language=language)
     limit = settings.NOTIFICATIONS_SMS_MAX_LENGTH
     tail = f"\n{texts.url}" if texts.url else ""
+    if delivery.subscriber_id is not None:
+        with translation.override(language):
+            stop = gettext("Stop these texts: %(url)s") % {
+                "url": subscriber_url(delivery.subscriber.token)
+            }
+        tail += f"\n{stop}"
     head = texts.subject
     body = " ".join(texts.body.split())
     if body:

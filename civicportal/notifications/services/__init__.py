@@ -7,7 +7,8 @@
 - ``preferences``: residents' choices per topic and channel, one-click unsubscribe;
 - ``digests``: daily and weekly digest emails;
 - ``push``: web push subscriptions;
-- ``phone``: phone numbers and their verification codes.
+- ``phone``: phone numbers and their verification codes;
+- ``subscribers``: people without an account: sign-up, confirmation, leaving, their data.
 """
 
 from civicportal.notifications.services.digests import digest_period, digests_send
@@ -34,6 +35,17 @@ from civicportal.notifications.services.sending import (
     SendSummary,
     deliveries_claim,
     deliveries_send,
+)
+from civicportal.notifications.services.subscribers import (
+    subscriber_code_verify,
+    subscriber_confirm,
+    subscriber_confirm_get,
+    subscriber_delete,
+    subscriber_describe,
+    subscriber_export,
+    subscriber_get,
+    subscriber_start,
+    subscribers_purge_unconfirmed,
 )
 from civicportal.notifications.services.sweeping import (
     SweepSummary,
@@ -63,5 +75,14 @@ __all__ = [
     "preferences_update",
     "push_subscription_delete",
     "push_subscription_save",
+    "subscriber_code_verify",
+    "subscriber_confirm",
+    "subscriber_confirm_get",
+    "subscriber_delete",
+    "subscriber_describe",
+    "subscriber_export",
+    "subscriber_get",
+    "subscriber_start",
+    "subscribers_purge_unconfirmed",
     "topic_event_create",
 ]

@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from civicportal.accounts.models import User
 from civicportal.notifications.channels import Channel, channel_get
-from civicportal.notifications.models import Delivery, DigestItem, Event, validate_kind
+from civicportal.notifications.models import (
+    Delivery,
+    DigestItem,
+    Event,
+    Subscriber,
+    validate_kind,
+)
 from civicportal.notifications.rendering import context_validate
 
 logger = logging.getLogger(__name__)
@@ -44,6 +50,7 @@ def event_create(
     source: models.Model | None = None,
     broadcasts: Iterable[tuple[str, str]] = (),
     digest_for: Callable[[User], str | None] | None = None,
+    subscribers: Iterable[Subscriber] = (),
 ) -> Event:
     """Record an event and one pending Delivery per recipient and channel; send on commit.
 
@@ -60,6 +67,10 @@ def event_create(
     gathers this event into instead of an immediate email (a ``DigestItem`` row; see
     ``digests_send``); it is ignored for urgent events, which are never delayed.
     ``channels_for_recipients`` gives both callables from residents' preferences.
+
+    ``subscribers`` are people without an account: each confirmed one gets one delivery on
+    their own channel (email or SMS) at their own address; unconfirmed ones get nothing.
+    Their channel must have a backend, like any other.
 
     Idempotent: the event is looked up by ``idempotency_key`` (unique), and deliveries are
     inserted with ON CONFLICT DO NOTHING against the unique (event, recipient, channel) and
@@ -142,6 +153,23 @@ def event_create(
             if digest_items:
                 DigestItem.objects.bulk_create(digest_items, ignore_conflicts=True)
                 digest_items = []
+        for batch in _batches(iter(subscribers), _INSERT_BATCH):
+            for subscriber in batch:
+                if subscriber.confirmed_at is None:
+                    continue
+                backend(subscriber.channel)
+                rows.append(
+                    Delivery(
+                        event=event,
+                        subscriber=subscriber,
+                        channel=subscriber.channel,
+                        address=subscriber.address,
+                        created_at=now,
+                        queued_at=now,
+                    )
+                )
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
+            rows = []
         for channel, address in broadcasts:
             backend(channel)
             rows.append(

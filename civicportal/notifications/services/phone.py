@@ -68,7 +68,7 @@ def _code_hash(phone: PhoneNumber, code: str) -> str:
     ).hexdigest()
 
 
-def _try_again_in(seconds: int) -> str:
+def try_again_in(seconds: int) -> str:
     """ "Try again in 20 minutes." / "... in 5 hours.", rounded up."""
     minutes = max(math.ceil(seconds / 60), 1)
     if minutes < 90:
@@ -86,34 +86,39 @@ def _limit_subject(value: str) -> str:
     return salted_hmac(_LIMIT_SALT, value, algorithm="sha256").hexdigest()[:32]
 
 
-def _limits_take(*, user: User, number: str, client_address: str) -> None:
+def phone_code_limits_take(*, user: User | None, number: str, client_address: str) -> None:
     """Count one code against the account's, the number's and the address's allowances.
 
+    ``user`` None (someone without an account) counts the number and the address only.
     Raises ``RateLimited`` at the first that is used up (the later ones are not counted).
     """
-    limits = [
-        (
-            "phone-code-account-hour",
-            user.pk,
-            settings.NOTIFICATIONS_PHONE_CODE_ACCOUNT_HOURLY,
-            _HOUR,
-            lambda limit: ngettext(
-                "You have asked for %(limit)s code in the last hour.",
-                "You have asked for %(limit)s codes in the last hour.",
-                limit,
+    limits = []
+    if user is not None:
+        limits += [
+            (
+                "phone-code-account-hour",
+                user.pk,
+                settings.NOTIFICATIONS_PHONE_CODE_ACCOUNT_HOURLY,
+                _HOUR,
+                lambda limit: ngettext(
+                    "You have asked for %(limit)s code in the last hour.",
+                    "You have asked for %(limit)s codes in the last hour.",
+                    limit,
+                ),
             ),
-        ),
-        (
-            "phone-code-account-day",
-            user.pk,
-            settings.NOTIFICATIONS_PHONE_CODE_ACCOUNT_DAILY,
-            _DAY,
-            lambda limit: ngettext(
-                "You have asked for %(limit)s code today.",
-                "You have asked for %(limit)s codes today.",
-                limit,
+            (
+                "phone-code-account-day",
+                user.pk,
+                settings.NOTIFICATIONS_PHONE_CODE_ACCOUNT_DAILY,
+                _DAY,
+                lambda limit: ngettext(
+                    "You have asked for %(limit)s code today.",
+                    "You have asked for %(limit)s codes today.",
+                    limit,
+                ),
             ),
-        ),
+        ]
+    limits.append(
         (
             "phone-code-number-hour",
             _limit_subject(number),
@@ -124,8 +129,8 @@ def _limits_take(*, user: User, number: str, client_address: str) -> None:
                 "This number has been sent %(limit)s codes in the last hour.",
                 limit,
             ),
-        ),
-    ]
+        )
+    )
     if client_address:
         limits.append(
             (
@@ -143,13 +148,13 @@ def _limits_take(*, user: User, number: str, client_address: str) -> None:
             continue
         wait = seconds_to_next_window(window)
         raise RateLimited(
-            f"{reason(limit) % {'limit': limit}} {_try_again_in(wait)}",
+            f"{reason(limit) % {'limit': limit}} {try_again_in(wait)}",
             code="too_many_codes",
             retry_after=wait,
         )
 
 
-def _daily_budget_spend() -> None:
+def phone_code_budget_spend() -> None:
     """Spend one code of today's global budget, or raise ``RateLimited`` for everyone.
 
     A conditional UPDATE of today's ``PhoneCodeDay`` row: it cannot overshoot, and it keeps
@@ -175,7 +180,7 @@ def _daily_budget_spend() -> None:
             "The portal has sent as many codes today as it may. %(try_again)s You can get "
             "notifications by email in the meantime."
         )
-        % {"try_again": _try_again_in(wait)},
+        % {"try_again": try_again_in(wait)},
         code="budget_spent",
         retry_after=max(wait, 1),
     )
@@ -185,7 +190,7 @@ def phone_number_start(*, user: User, number: str, client_address: str = "") -> 
     """Set ``user``'s number (unverified) and text them a new code.
 
     Locks the user's row (select_for_update) so two clicks send one code, then today's
-    budget row (see ``_daily_budget_spend``). The code is sent inside the transaction: if
+    budget row (see ``phone_code_budget_spend``). The code is sent inside the transaction: if
     the SMS backend fails, nothing is stored (the budget is not spent) and the resident is
     told to try again. ``client_address`` is ``civicportal.core.client.client_address`` of
     the request ("" when there is none: that limit is then not counted). Raises
@@ -211,8 +216,8 @@ def phone_number_start(*, user: User, number: str, client_address: str = "") -> 
                 _("A code was sent a moment ago. Wait a minute before asking for another."),
                 code="too_soon",
             )
-        _limits_take(user=user, number=number, client_address=client_address)
-        _daily_budget_spend()
+        phone_code_limits_take(user=user, number=number, client_address=client_address)
+        phone_code_budget_spend()
         phone = phone or PhoneNumber(user=user)
         code = f"{secrets.randbelow(1_000_000):06d}"
         phone.number = number

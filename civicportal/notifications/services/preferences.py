@@ -139,8 +139,9 @@ def topic_event_create(
 def preferences_update(*, user: User, choices: Mapping[tuple[str, str], Choice]) -> int:
     """Store ``{(topic, channel): (enabled, frequency)}`` for ``user``; returns rows written.
 
-    Refuses (``ValidationError``, nothing stored) an unknown topic, a channel the topic
-    does not offer, and a digest frequency on anything but email or on an urgent topic.
+    Refuses (``ValidationError``, nothing stored) an unknown topic, one whose audience
+    leaves ``user`` out, a channel the topic does not offer, and a digest frequency on
+    anything but email or on an urgent topic.
     One upsert against the (user, topic, channel) unique constraint.
     """
     rows = []
@@ -151,6 +152,11 @@ def preferences_update(*, user: User, choices: Mapping[tuple[str, str], Choice])
             raise ValidationError(
                 _("There is no notification topic “%(topic)s”.") % {"topic": topic_key}
             ) from None
+        if not topic.offered_to(user):
+            raise ValidationError(
+                _("“%(topic)s” is not sent to you, so there is nothing to choose.")
+                % {"topic": topic.label}
+            )
         if channel not in topic_channels(topic):
             raise ValidationError(
                 _("“%(topic)s” cannot be sent by %(channel)s.")

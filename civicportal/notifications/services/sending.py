@@ -86,8 +86,8 @@ def deliveries_claim(*, delivery_ids: Sequence[int]) -> tuple[uuid.UUID, list[De
     One conditional UPDATE (``status = pending`` → ``sending``, attempts + 1, a fresh claim
     token) decides: PostgreSQL re-checks the condition under each row's lock, so of any
     number of concurrent claims of a row exactly one gets it. Returns the token and the
-    claimed rows (with event and recipient loaded); rows another worker holds, or that are
-    already sent or failed, are left out. Runs in autocommit so the claim is visible to
+    claimed rows (with event, recipient and subscriber loaded); rows another worker holds,
+    or that are already sent or failed, are left out. Runs in autocommit so the claim is visible to
     every other worker at once.
     """
     token = uuid.uuid4()
@@ -101,7 +101,7 @@ def deliveries_claim(*, delivery_ids: Sequence[int]) -> tuple[uuid.UUID, list[De
         return token, []
     rows = list(
         Delivery.objects.filter(id__in=delivery_ids, claim_token=token)
-        .select_related("recipient")
+        .select_related("recipient", "subscriber")
         .order_by("id")
     )
     # A chunk is nearly always one event's rows: load each event (and decode its context)

@@ -35,11 +35,12 @@ BUILD_ENV := DEBUG=0 SECRET_KEY=build-only-not-a-secret CENSUS_HASH_KEY=build-on
 	EMAIL_URL=smtp://localhost
 
 .PHONY: help install assets static run worker beat migrate seed test lint format smoke \
-	test-py messages clean
+	test-py test-e2e-embedded messages clean
 
 help:
 	@echo "make run      install, migrate, seed demo data, build assets, serve on $(HOST):$(PORT)"
-	@echo "make test     lint, migration check, deploy check, embedded smoke, pytest on PostgreSQL"
+	@echo "make test     lint, migration check, deploy check, embedded smoke, pytest on PostgreSQL,"
+	@echo "             the browser journeys again on the embedded default (SQLite)"
 	@echo "make worker   a Celery worker (needs REDIS_URL)     make beat   the Celery beat scheduler"
 	@echo "make lint     ruff check + format check             make format  apply ruff fixes"
 	@echo "make messages update and compile translation catalogues"
@@ -112,6 +113,17 @@ test: lint assets
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory smoke
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-e2e-embedded
+
+# The browser journeys again on the embedded default, as `make run` serves it: SQLite (the
+# test database a file under var/e2e/, made afresh), no Redis, tasks in-process. Journeys
+# that need a real Celery worker are skipped there (tests/e2e/conftest.py).
+E2E_EMBEDDED_ARGS ?=
+test-e2e-embedded: assets
+	mkdir -p var/e2e
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=$(CURDIR)/var/e2e/civicportal.sqlite3 \
+		$(filter-out DATABASE_URL=% REDIS_URL=%,$(TEST_ENV)) \
+		$(VENV)/bin/pytest tests/e2e -m e2e --create-db $(E2E_EMBEDDED_ARGS)
 
 test-py: assets
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)

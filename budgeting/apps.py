@@ -10,6 +10,7 @@ class BudgetingConfig(AppConfig):
 
     def ready(self) -> None:
         from budgeting import jobs  # noqa: F401  (registers its background jobs)
+        from budgeting.staff_screens import register_staff_screens
         from civicportal.core import navigation
         from civicportal.notifications.topics import Topic, topic_register
 
@@ -20,6 +21,7 @@ class BudgetingConfig(AppConfig):
             order=30,
             home_template="budgeting/_home_section.html",
         )
+        register_staff_screens()
         topic_register(
             Topic(
                 key="budgeting.voting_opened",

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from budgeting.models import Ballot, BudgetProcess, ProcessTransition, Project
+from budgeting.models import Ballot, BallotSubmission, BudgetProcess, ProcessTransition, Project
 from budgeting.services import ballot_cast
 from civicportal.core import demo
 
@@ -80,6 +80,7 @@ def seed_budget(ctx: demo.DemoContext) -> None:
         rules_frozen_at=now - timedelta(days=3),
         created_at=now - timedelta(days=70),
     )
+    demo.history_backdate(process, process.created_at)
     for from_state, to_state, days in (
         ("", BudgetProcess.State.DRAFT, 70),
         (BudgetProcess.State.DRAFT, BudgetProcess.State.SUBMISSION, 60),
@@ -97,13 +98,16 @@ def seed_budget(ctx: demo.DemoContext) -> None:
     citywide = Ballot.objects.create(
         process=process, kind=Ballot.Kind.KNAPSACK, budget=Decimal(100000), order=0
     )
+    demo.history_backdate(citywide, process.created_at)
     ballots = [citywide]
     reviewed = now - timedelta(days=5)
     residents = list(ctx.residents)
     rng = ctx.random
 
     def project(ballot: Ballot, index: int, title: str, cost: int, description: str) -> None:
-        Project.objects.create(
+        # Put forward while submissions were open (from 60 to 30 days ago), reviewed during
+        # the review, before voting opened.
+        made = Project.objects.create(
             process=process,
             ballot=ballot,
             title=title,
@@ -117,6 +121,7 @@ def seed_budget(ctx: demo.DemoContext) -> None:
             reviewed_at=reviewed,
             order=index,
         )
+        demo.history_backdate(made, made.submitted_at)
 
     for index, (title, cost, description) in enumerate(CITYWIDE_PROJECTS):
         project(citywide, index, title, cost, description)
@@ -129,10 +134,11 @@ def seed_budget(ctx: demo.DemoContext) -> None:
             max_choices=2,
             order=number,
         )
+        demo.history_backdate(ballot, process.created_at)
         ballots.append(ballot)
         for index, (title, cost, description) in enumerate(DISTRICT_PROJECTS):
             project(ballot, index + number, f"{title} ({area.name})", cost, description)
-    Project.objects.create(
+    cable_car = Project.objects.create(
         process=process,
         ballot=citywide,
         title="Cable car to Westhill",
@@ -144,10 +150,13 @@ def seed_budget(ctx: demo.DemoContext) -> None:
         reviewed_at=reviewed,
         submitted_at=now - timedelta(days=40),
     )
+    demo.history_backdate(cable_car, cable_car.submitted_at)
 
     cast = 0
     voters = [user for user in residents if user.is_verified][1:]  # the demo voter left to try
     for user in voters[: len(voters) * 2 // 3]:
+        # Each voter fills in their ballots one after another, some time since voting opened.
+        voted = ctx.between(max(process.voting_opens, user.verified_at), now)
         for ballot in ballots:
             if ballot.area_id not in (None, user.home_area_id):
                 continue
@@ -163,7 +172,9 @@ def seed_budget(ctx: demo.DemoContext) -> None:
                     chosen[option.pk] = 1
                     spent += option.cost
             if chosen:
-                ballot_cast(actor=user, ballot=ballot, selections=chosen)
+                submission = ballot_cast(actor=user, ballot=ballot, selections=chosen)
+                BallotSubmission.objects.filter(pk=submission.pk).update(submitted_at=voted)
+                voted = min(voted + timedelta(minutes=2), now)
                 cast += 1
     ctx.say(
         f"Budget: “{process.title}” open for voting until "

@@ -50,6 +50,25 @@ TEMPLATES = {
 }
 MONEY_PARAMS = ("remaining", "cost", "max_payment", "held")
 
+# Each counting rule in one plain sentence, for residents who never heard of it.
+METHODS = {
+    "greedy": _(
+        "The projects with the most votes were funded first, one after another, until the "
+        "money ran out."
+    ),
+    "mes": _(
+        "Every voter had an equal share of the budget, and a project was funded when the "
+        "people who voted for it could pay for it together from their shares, so that no "
+        "large group could take all the money."
+    ),
+    "mes-add1": _(
+        "Every voter had an equal share of the budget, and a project was funded when the "
+        "people who voted for it could pay for it together from their shares, so that no "
+        "large group could take all the money; the shares were then made larger to use the "
+        "money left over."
+    ),
+}
+
 
 def _sentence(key: str, params: dict, currency: str) -> str:
     template = TEMPLATES.get(key)
@@ -88,3 +107,8 @@ def _sentence(key: str, params: dict, currency: str) -> str:
 def reason_text(row, currency: str = "") -> str:
     """The reason of a ``TallyProjectResult`` in the active language."""
     return _sentence(row.reason_key, row.reason_params or {}, currency) or row.reason
+
+
+def method_text(rule: str) -> str:
+    """The counting rule ``rule`` in one plain sentence, in the active language."""
+    return str(METHODS.get(rule, ""))

@@ -262,6 +262,29 @@ class BallotResults:
     total_ballots: int
     eligible: int | None
 
+    @property
+    def funded_count(self) -> int:
+        return sum(1 for line in self.lines if line["row"].selected)
+
+    @property
+    def top_votes(self) -> Decimal:
+        """The most votes (or points) a project got: the full length of the chart's bars."""
+        return max((line["row"].votes for line in self.lines), default=Decimal(0))
+
+
+@dataclass
+class ResultsSummary:
+    """The whole process in a few numbers, for the top of the results page."""
+
+    funded: int
+    projects: int
+    budget_used: Decimal
+    budget: Decimal
+    # People, not ballots: a resident who voted on the city-wide and a district ballot
+    # counts once.
+    voters: int
+    eligible: int | None
+
 
 def results_for_process(*, process: BudgetProcess) -> list[BallotResults]:
     """Stored tallies per ballot, with every rule side by side and turnout by channel.
@@ -338,3 +361,53 @@ def results_for_process(*, process: BudgetProcess) -> list[BallotResults]:
             )
         )
     return results
+
+
+def results_summary(*, process: BudgetProcess, results: list[BallotResults]) -> ResultsSummary:
+    """Funded projects, money spent and turnout over the counted ballots of ``results``.
+
+    Voters are counted once however many ballots they filled in: online voters by account,
+    paper voters by their identifier's hash unless that hash is an online voter's, imported
+    voters by the file's voter id. Four queries.
+    """
+    from django.contrib.auth import get_user_model
+
+    counted = [r for r in results if r.official is not None]
+    submissions = BallotSubmission.objects.filter(
+        ballot__process=process, ballot__in=[r.ballot for r in counted], counted=True
+    )
+    online = submissions.filter(channel=BallotSubmission.Channel.ONLINE)
+    # An online ballot whose account was deleted since is still one person's.
+    online_people = online.aggregate(
+        accounts=Count("voter", distinct=True), orphans=Count("id", filter=Q(voter=None))
+    )
+    paper_people = (
+        submissions.filter(channel=BallotSubmission.Channel.PAPER)
+        .exclude(voter_key="")
+        .exclude(voter_key__in=online.exclude(voter_key="").values("voter_key"))
+        .values("voter_key")
+        .distinct()
+        .count()
+    )
+    imported_people = (
+        submissions.filter(channel=BallotSubmission.Channel.IMPORTED)
+        .values("ballot", "import_voter_id")
+        .distinct()
+        .count()
+    )
+    eligible = None
+    if process.source == BudgetProcess.Source.PORTAL:
+        eligible = (
+            get_user_model().objects.filter(is_active=True, verified_at__isnull=False).count()
+        )
+    return ResultsSummary(
+        funded=sum(r.funded_count for r in counted),
+        projects=sum(len(r.lines) for r in counted),
+        budget_used=sum((r.official.budget_used for r in counted), Decimal(0)),
+        budget=sum((r.official.budget for r in counted), Decimal(0)),
+        voters=online_people["accounts"]
+        + online_people["orphans"]
+        + paper_people
+        + imported_people,
+        eligible=eligible,
+    )

@@ -307,7 +307,9 @@ class ResultsView(ProcessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["results"] = selectors.results_for_process(process=self.process)
+        results = selectors.results_for_process(process=self.process)
+        context["results"] = results
+        context["summary"] = selectors.results_summary(process=self.process, results=results)
         context["rules"] = BudgetProcess.TallyRule.choices
         return context
 

@@ -797,6 +797,8 @@ LOCALE_PATHS = [
 TIME_ZONE = env_str("TIME_ZONE", "Atlantic/Reykjavik")
 USE_I18N = True
 USE_TZ = True
+# Dates and times per language (civicportal/formats/): 24-hour clock, no final full stop.
+FORMAT_MODULE_PATH = ["civicportal.formats"]
 
 # --- Static and media -------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ class ConsultationsConfig(AppConfig):
             consultations_personal_data_erase,
             consultations_personal_data_export,
         )
+        from consultations.staff_screens import register_staff_screens
 
         navigation.register_section(
             key="consultations",
@@ -33,6 +34,7 @@ class ConsultationsConfig(AppConfig):
             order=20,
             home_template="consultations/_home_section.html",
         )
+        register_staff_screens()
         # Residents comment on each paragraph of a draft; staff reply in the same thread.
         targets.register(Paragraph, comments=True, follows=True, can_view=_paragraph_can_view)
         topic_register(

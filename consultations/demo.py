@@ -79,6 +79,11 @@ def _park_questionnaire(consultation) -> list[Question]:
     return [visit, often, wanted, rating, ranking, idea]
 
 
+def _answered_at(response: Response, moment) -> None:
+    """Say the resident sent their answers at ``moment`` (and has not changed them since)."""
+    Response.objects.filter(pk=response.pk).update(created_at=moment, updated_at=moment)
+
+
 @demo.register("consultations", order=250)
 def seed_consultations(ctx: demo.DemoContext) -> None:
     """Runs once: a second seed_demo finds the consultations by their slugs."""
@@ -102,9 +107,11 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
         closes_at=now + timedelta(days=25),
         audience=Audience.SIGNED_IN,
         is_published=True,
-        opened_announced_at=now,
+        opened_announced_at=now - timedelta(days=5),
         created_by=manager,
+        created_at=now - timedelta(days=12),
     )
+    demo.history_backdate(park, park.created_at)
     visit, often, wanted, rating, ranking, idea = _park_questionnaire(park)
     draft = DraftDocument.objects.create(consultation=park, title="Draft park plan")
     for order, (heading, paragraphs) in enumerate(
@@ -152,7 +159,8 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
                     ]
                 )
             }
-        response_submit(consultation=park, user=resident, answers=answers)
+        response = response_submit(consultation=park, user=resident, answers=answers)
+        _answered_at(response, ctx.between(max(park.opens_at, resident.date_joined), now))
 
     library = Consultation.objects.create(
         title="Library opening hours",
@@ -163,7 +171,6 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
         closes_at=now + timedelta(days=1),
         audience=Audience.EVERYONE,
         is_published=True,
-        opened_announced_at=now,
         created_by=manager,
     )
     evenings = _question(
@@ -182,8 +189,13 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
         ["10:00-14:00", "12:00-16:00", "14:00-18:00", "I would not come on Sundays"],
     )
     sunday_ids = [c.pk for c in sunday.choices.all()]
+    # It ran last month, answered while it was open; its results are out. (The services
+    # take answers only while a consultation is open, so it is dated back afterwards.)
+    opened, closed = now - timedelta(days=45), now - timedelta(days=15)
+    published = now - timedelta(days=10)
+    answered = []
     for resident in residents[:20]:
-        response_submit(
+        response = response_submit(
             consultation=library,
             user=resident,
             answers={
@@ -191,15 +203,17 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
                 sunday.pk: {"choice": rng.choice(sunday_ids)},
             },
         )
-    # It ran last month; its results are out.
+        answered.append((response, ctx.between(max(opened, resident.date_joined), closed)))
     Consultation.objects.filter(pk=library.pk).update(
-        opens_at=now - timedelta(days=45),
-        closes_at=now - timedelta(days=15),
-        results_published_at=now - timedelta(days=10),
+        created_at=opened - timedelta(days=7),
+        opens_at=opened,
+        closes_at=closed,
+        opened_announced_at=opened,
+        results_published_at=published,
     )
-    Response.objects.filter(consultation=library).update(
-        created_at=now - timedelta(days=30), updated_at=now - timedelta(days=30)
-    )
+    demo.history_backdate(library, opened - timedelta(days=7))
+    for response, moment in answered:
+        _answered_at(response, moment)
     ResponseReport.objects.create(
         consultation=library,
         body=(
@@ -207,8 +221,9 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
             "stays open until 21:00 from Monday to Thursday; Sunday opening is tried from "
             "12:00 to 16:00 for six months."
         ),
-        published_at=now - timedelta(days=10),
+        published_at=published,
         published_by=manager,
+        created_at=published - timedelta(days=2),
     )
     ctx.say(
         f"Consultations: “{park.title}” open with {len(residents)} responses and a draft to "

@@ -280,9 +280,17 @@ class DraftDetailView(ConsultationMixin, TemplateView):
 
 
 class ParagraphDetailView(TemplateView):
-    """One paragraph of a draft with its comment thread (the core's comments)."""
+    """One paragraph of a draft with its comment thread (the core's comments).
+
+    For htmx, only the thread: the draft's page fetches it into place beside the paragraph.
+    """
 
     template_name = "consultations/paragraph_detail.html"
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+            return ["consultations/_paragraph_comments.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs):
         paragraph = selectors.paragraph_get(

@@ -6,15 +6,26 @@ title so a second run finds what the first one made and changes nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.utils.text import slugify
 
 from civicportal.accounts import roles
 from civicportal.core import demo
 from civicportal.core import services as core_services
+from civicportal.core.models import Comment, Follow
 from proposals import services
-from proposals.models import Category, Idea, IdeaStatus, Point
+from proposals.models import (
+    OPEN_STATUSES,
+    Category,
+    Idea,
+    IdeaStatus,
+    IdeaVote,
+    Point,
+    PointRating,
+)
 
 CATEGORIES = [
     ("Transport", "Buses, cycling, walking and parking."),
@@ -118,58 +129,100 @@ def seed_ideas(ctx: demo.DemoContext) -> None:
     if len(residents) < 4 or moderator is None:
         ctx.say("Ideas: skipped (the city has too few residents or no moderator).")
         return
-    rng = ctx.random
     made = 0
-    for index, (title, category, status, body, response, points_for, points_against) in enumerate(
-        IDEAS
-    ):
-        if Idea.objects.filter(title=title).exists():
+    for index, idea_row in enumerate(IDEAS):
+        if Idea.objects.filter(title=idea_row[0]).exists():
             continue
-        author = residents[index % len(residents)]
-        area = ctx.areas[index % len(ctx.areas)] if ctx.areas and index % 3 else None
-        idea = services.idea_create(
-            author=author, title=title, body=body, category=categories[category], area=area
-        )
-        # Spread posting dates over the last months, so "newest" and "trending" differ.
-        Idea.objects.filter(pk=idea.pk).update(
-            created_at=ctx.now - timedelta(days=3 + index * 9, hours=rng.randint(0, 20))
-        )
-        idea.refresh_from_db()
-        voters = [r for r in residents if r.pk != author.pk]
-        rng.shuffle(voters)
-        for voter in voters[: rng.randint(3, len(voters))]:
-            services.idea_vote(
-                user=voter, idea=idea, value="support" if rng.random() < 0.75 else "oppose"
-            )
-        for side, texts in ((Point.Side.FOR, points_for), (Point.Side.AGAINST, points_against)):
-            for text in texts:
-                point = services.point_add(
-                    author=rng.choice(voters), idea=idea, side=side, text=text
-                )
-                for rater in voters[:3]:
-                    if rater.pk != point.author_id:
-                        services.point_rate(
-                            user=rater,
-                            point=point,
-                            value="helpful" if rng.random() < 0.8 else "unhelpful",
-                        )
-        core_services.comment_create(
-            author=voters[0], target=idea, body="I would use this every week.", parent=None
-        )
-        if status != IdeaStatus.SUBMITTED:
-            services.idea_status_set(
-                actor=moderator,
-                idea=idea,
-                status=IdeaStatus.UNDER_REVIEW,
-                response="",
-                notify=False,
-            )
-            Idea.objects.filter(pk=idea.pk).update(
-                forwarded_at=ctx.now - timedelta(days=20 + index)
-            )
-            if status != IdeaStatus.UNDER_REVIEW:
-                services.idea_status_set(
-                    actor=moderator, idea=idea, status=status, response=response, notify=False
-                )
+        _seed_idea(ctx, index, idea_row, categories, moderator)
         made += 1
     ctx.say(f"Ideas: {made} new, with votes, points for and against, comments and answers.")
+
+
+def _seed_idea(ctx: demo.DemoContext, index: int, idea_row, categories, moderator) -> None:
+    """One idea and its life so far, in order: posted, supported and argued about, then
+    (unless still new) forwarded to the council and answered."""
+    title, category, status, body, response, points_for, points_against = idea_row
+    rng = ctx.random
+    residents = ctx.residents
+    author = residents[index % len(residents)]
+    area = ctx.areas[index % len(ctx.areas)] if ctx.areas and index % 3 else None
+    idea = services.idea_create(
+        author=author, title=title, body=body, category=categories[category], area=area
+    )
+    # Posting dates spread over the last two months, so "newest" and "trending" differ.
+    created = ctx.now - timedelta(days=3 + index * 9, hours=rng.randint(0, 20))
+    Idea.objects.filter(pk=idea.pk).update(created_at=created, last_activity_at=created)
+    Follow.objects.filter(
+        user=author, content_type=ContentType.objects.get_for_model(Idea), object_id=idea.pk
+    ).update(created_at=created)
+    demo.history_backdate(idea, created)
+    idea.refresh_from_db()
+    # The council takes the idea up a third of the way from posting to today and answers
+    # it two thirds of the way. Residents vote and argue until it is decided for good
+    # (an implemented or refused idea takes no more votes), and comment at any time.
+    forwarded = ctx.between(created, ctx.now, 1 / 3) if status != IdeaStatus.SUBMITTED else None
+    answered = (
+        ctx.between(created, ctx.now, 2 / 3)
+        if status not in (IdeaStatus.SUBMITTED, IdeaStatus.UNDER_REVIEW)
+        else None
+    )
+    debate_ends = answered if answered and status not in OPEN_STATUSES else ctx.now
+    activity = [created]
+
+    voters = [r for r in residents if r.pk != author.pk]
+    rng.shuffle(voters)
+    for voter in voters[: rng.randint(3, len(voters))]:
+        services.idea_vote(
+            user=voter, idea=idea, value="support" if rng.random() < 0.75 else "oppose"
+        )
+        voted = ctx.between(created, debate_ends)
+        IdeaVote.objects.filter(idea=idea, user=voter).update(created_at=voted, updated_at=voted)
+        activity.append(voted)
+    for side, texts in ((Point.Side.FOR, points_for), (Point.Side.AGAINST, points_against)):
+        for text in texts:
+            point = services.point_add(author=rng.choice(voters), idea=idea, side=side, text=text)
+            posted = ctx.between(created, debate_ends)
+            Point.objects.filter(pk=point.pk).update(created_at=posted)
+            activity.append(posted)
+            for rater in voters[:3]:
+                if rater.pk != point.author_id:
+                    services.point_rate(
+                        user=rater,
+                        point=point,
+                        value="helpful" if rng.random() < 0.8 else "unhelpful",
+                    )
+                    PointRating.objects.filter(point=point, user=rater).update(
+                        created_at=ctx.between(posted, debate_ends)
+                    )
+    comment = core_services.comment_create(
+        author=voters[0], target=idea, body="I would use this every week.", parent=None
+    )
+    commented = ctx.between(created, ctx.now)
+    Comment.objects.filter(pk=comment.pk).update(created_at=commented)
+    demo.history_backdate(comment, commented)
+    demo.notifications_backdate(comment, commented)
+    activity.append(commented)
+    Idea.objects.filter(pk=idea.pk).update(last_activity_at=max(activity))
+    if forwarded is None:
+        return
+    services.idea_status_set(
+        actor=moderator, idea=idea, status=IdeaStatus.UNDER_REVIEW, response="", notify=False
+    )
+    Idea.objects.filter(pk=idea.pk).update(forwarded_at=forwarded)
+    if answered is not None:
+        services.idea_status_set(
+            actor=moderator, idea=idea, status=status, response=response, notify=False
+        )
+        Idea.objects.filter(pk=idea.pk, responded_at__isnull=False).update(responded_at=answered)
+    _status_history_backdate(idea, {IdeaStatus.UNDER_REVIEW: forwarded, status: answered})
+
+
+def _status_history_backdate(idea: Idea, moments: dict[str, datetime | None]) -> None:
+    """Date the audit entries of the idea's status changes when the seeder says they
+    happened (staff read them in the idea's history)."""
+    entries = LogEntry.objects.get_for_object(idea).filter(action=LogEntry.Action.UPDATE)
+    for entry in entries:
+        new_status = (entry.changes_dict or {}).get("status", [None, None])[-1]
+        moment = moments.get(new_status)
+        if moment is not None:
+            LogEntry.objects.filter(pk=entry.pk).update(timestamp=moment)

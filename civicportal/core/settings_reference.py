@@ -70,6 +70,10 @@ MAKE_VARIABLES = {
     ),
     "TEST_REDIS_URL": "Redis database `make test` uses (default redis://127.0.0.1:6379/1).",
     "PYTEST_ARGS": "Extra arguments for pytest in `make test`, e.g. `-k alerts -x`.",
+    "E2E_EMBEDDED_ARGS": (
+        "Extra arguments for the browser journeys' second pass on the embedded default "
+        "(SQLite) in `make test`, e.g. `-k ballot`."
+    ),
 }
 
 

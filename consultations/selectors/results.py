@@ -1,22 +1,20 @@
 """Results: counts per question, and the free-text answers.
 
 Results are computed in a constant number of queries whatever the number of questions and
-responses: one GROUP BY over all answers of the consultation (counts per question, choice
-and number), one distinct count of respondents per multiple-choice question, and one
-UNION of the latest free-text answers per question (on PostgreSQL; SQLite, which allows
-no LIMIT inside a UNION, asks once per free-text question).
+responses, on PostgreSQL and SQLite alike: one GROUP BY over all answers of the consultation
+(counts per question, choice and number), one distinct count of respondents per
+multiple-choice question, and one UNION of the latest free-text answers per question.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import chain
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from civicportal.core.numbers import percent
 from consultations.models import Answer, Consultation, Question
 from consultations.selectors.consultations import Kind, question_list
 
@@ -54,7 +52,8 @@ class Results:
 
 
 def _percent(count: int, total: int) -> float:
-    return round(100.0 * count / total, 1) if total else 0.0
+    """``count`` as a percentage of ``total``, rounded half up to one decimal (2 of 3: 66.7)."""
+    return float(percent(count, total)) if total else 0.0
 
 
 def results_get(*, consultation: Consultation, samples: bool = True) -> Results:
@@ -89,20 +88,7 @@ def results_get(*, consultation: Consultation, samples: bool = True) -> Results:
         or (q.kind == Kind.YES_NO and q.allow_comment)
     ]
     if samples and text_ids:
-        parts = [
-            Answer.objects.filter(question_id=pk)
-            .exclude(text="")
-            .order_by("-id")[:TEXT_SAMPLE_SIZE]
-            .values_list("question_id", "text")
-            for pk in text_ids
-        ]
-        if len(parts) == 1:
-            rows = parts[0]
-        elif connection.features.supports_slicing_ordering_in_compound:
-            rows = parts[0].union(*parts[1:], all=True)
-        else:  # SQLite refuses LIMIT inside a UNION: one small query per question there
-            rows = chain.from_iterable(parts)
-        for question_id, text in rows:
+        for question_id, text in _latest_texts(text_ids):
             texts[question_id].append(text)
     return Results(
         consultation=consultation,
@@ -112,6 +98,35 @@ def results_get(*, consultation: Consultation, samples: bool = True) -> Results:
             for q in questions
         ],
     )
+
+
+def _latest_texts(question_ids: list[int]) -> list[tuple[int, str]]:
+    """The newest ``TEXT_SAMPLE_SIZE`` written answers of each question, newest first, in
+    one query.
+
+    Each question's part picks its answers' ids with a LIMIT inside an ``IN`` subquery (the
+    partial index on question and id serves it with a short backward scan), and the parts
+    are joined by UNION ALL. SQLite refuses a LIMIT directly inside a UNION (Django raises
+    "LIMIT/OFFSET not allowed in subqueries of compound statements"), not inside a subquery
+    of one; a window function instead would number every written answer of the
+    consultation on each page view.
+    """
+    parts = [
+        Answer.objects.filter(
+            pk__in=Answer.objects.filter(question_id=pk)
+            .exclude(text="")
+            .order_by("-id")
+            .values("pk")[:TEXT_SAMPLE_SIZE]
+        )
+        .order_by()
+        .values_list("question_id", "id", "text")
+        for pk in question_ids
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return [
+        (question_id, text)
+        for question_id, _id, text in sorted(rows, key=lambda row: (row[0], -row[1]))
+    ]
 
 
 def _question_result(question, groups, respondents, samples) -> QuestionResult:

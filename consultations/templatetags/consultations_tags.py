@@ -1,6 +1,7 @@
 """Template helpers of the consultations pages: Markdown, charts, the home-page section.
 
-``{% load consultations_tags %}`` then ``{{ consultation.summary|markdown }}``,
+``{% load consultations_tags %}`` then ``{{ consultation.summary|markdown }}`` (or
+``|plain_text`` for a meta description),
 ``{% bar_chart result.rows as chart %}`` and ``{% consultations_home as items %}``.
 """
 
@@ -20,6 +21,16 @@ register = template.Library()
 def markdown(text: str) -> str:
     """Staff Markdown as sanitised HTML (the same renderer as residents' comments)."""
     return mark_safe(markdown_render(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def plain_text(text: str) -> str:
+    """Staff Markdown as plain text on one line, for meta descriptions and share cards."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    return " ".join(unescape(strip_tags(markdown_render(text or ""))).split())
 
 
 @register.simple_tag(name="bar_chart")

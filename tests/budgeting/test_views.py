@@ -199,7 +199,8 @@ def test_results_page_hidden_until_published_then_shows_reasons_and_turnout(clie
     assert "Lamps" in page and "Funded by the greedy count: 2 votes" in page
     assert "only 4,000 EUR of the budget was left" in page
     assert "Funded in round 1 by equal shares" in page
-    assert "60.0 %" in page  # Lamps' share of the budget
+    assert "4 people voted." in page  # three online and one on paper, in the summary
+    assert "6,000 EUR" in page  # Lamps' cost, beside its bar
     turnout = page[page.index("data-turnout") :]
     assert 'Online</th><td class="text-end">3' in turnout
     assert 'Paper or in person</th><td class="text-end">1' in turnout

@@ -313,7 +313,7 @@ def test_paragraph_page_takes_comments_through_the_core(client, resident, db):
     page = client.get(
         reverse("consultations:draft-detail", args=[consultation.slug, draft.pk])
     ).content.decode()
-    assert "0 comments on this paragraph" in page
+    assert f'id="paragraph-{first.pk}"' in page and 'data-comment-count="0"' in page
     client.force_login(resident)
     response = client.post(
         reverse("core:comment-create", args=["consultations.paragraph", first.pk]),
@@ -326,7 +326,7 @@ def test_paragraph_page_takes_comments_through_the_core(client, resident, db):
     page = client.get(
         reverse("consultations:draft-detail", args=[consultation.slug, draft.pk])
     ).content.decode()
-    assert "1 comment on this paragraph" in page
+    assert 'data-comment-count="1"' in page and ">1 comment<" in page
 
 
 def test_paragraphs_of_unpublished_consultations_are_not_found(client, resident):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from auditlog.models import LogEntry
 from django.template.loader import render_to_string
@@ -71,7 +73,10 @@ def test_admin_case_page_shows_the_items_history(client, item, resident, moderat
     client.force_login(moderator)
     case = ModerationCase.objects.get()
     page = client.get(f"/admin/core/moderationcase/{case.pk}/change/").content.decode()
-    assert "moderation_state: visible → pending (moderation.auto_hide)" in page
+    # Told in words (civicportal.core.moderation_history), not as the audit entry's fields.
+    assert "This comment was hidden on " in page
+    assert "pending review, because several residents reported it." in page
+    assert "moderation_state" not in page
 
 
 def test_comment_history_view_in_the_admin(client, item, resident, moderator):
@@ -104,7 +109,9 @@ def test_share_include_has_plain_links_and_no_trackers(item, uncollected_static)
         request=request,
     )
     assert '<meta property="og:title" content="Old Town">' in meta
-    assert '<meta name="twitter:card" content="summary">' in meta
+    # No picture of its own: the council's default card, a large image, from our own files.
+    assert '<meta name="twitter:card" content="summary_large_image">' in meta
+    assert re.search(r'<meta property="og:image" content="http[^"]+/share-default\.png">', meta)
 
 
 def test_mastodon_share_sends_the_resident_to_their_own_server(client, settings):

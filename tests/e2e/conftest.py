@@ -1,5 +1,11 @@
 """Browser journeys: headless Chromium (Debian's /usr/bin/chromium) against a live server.
 
+They run on both databases: on PostgreSQL with Redis and real workers (``DATABASE_URL`` and
+``REDIS_URL`` set), and on the embedded default that ``make run`` gives a newcomer (neither
+set: SQLite, tasks run in-process when the request that starts them commits). A journey
+that needs a real Celery worker (it asks for ``celery_worker_process`` or ``job_worker``, or
+is marked ``worker``) is skipped on the embedded default, which has none.
+
 Playwright's sync API runs an event loop in the test thread, which makes Django's
 async-safety guard refuse ORM calls made by the test itself; the live server answers from
 its own thread, so allowing them is safe here.
@@ -17,6 +23,25 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 PLAIN_STATIC_STORAGE = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# Fixtures that start a real Celery worker (tests/conftest.py, tests/job_workers.py).
+WORKER_FIXTURES = frozenset({"celery_worker_process", "job_worker", "_celery_workers"})
+EMBEDDED_SKIP_REASON = (
+    "needs a real Celery worker, which shares the test database through DATABASE_URL "
+    "(PostgreSQL); the embedded default (SQLite) has no worker and runs tasks in-process"
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "worker: a browser journey that needs a real Celery worker (skipped on the embedded "
+        "default, SQLite with tasks in-process)",
+    )
+
+
+def embedded_default() -> bool:
+    """The embedded default: no DATABASE_URL, so SQLite (and no worker can share it)."""
+    return not os.environ.get("DATABASE_URL")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,6 +53,28 @@ def pytest_collection_modifyitems(config, items):
             f"Chromium not found at {CHROMIUM}: the browser tests need it "
             "(apt-get install chromium, or set E2E_CHROMIUM to its path)."
         )
+    if embedded_default():
+        for item in items:
+            if item.get_closest_marker("e2e") is None:
+                continue
+            needs_worker = item.get_closest_marker("worker") or WORKER_FIXTURES.intersection(
+                getattr(item, "fixturenames", ())
+            )
+            if needs_worker:
+                item.add_marker(pytest.mark.skip(reason=EMBEDDED_SKIP_REASON))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """On the embedded default, the test database is a file beside SQLITE_PATH, as the
+    portal's own is, instead of Django's in-memory default: the live server and the test
+    then use connections of their own, as two requests do, rather than sharing one."""
+    from django.db import connections
+
+    database = connections["default"].settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database["TEST"]["NAME"]:
+        path = Path(database["NAME"])
+        database["TEST"]["NAME"] = str(path.with_name(f"test_{path.name}"))
 
 
 @pytest.fixture(scope="session")

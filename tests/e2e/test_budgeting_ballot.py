@@ -95,9 +95,11 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
 
     page.goto(f"{site}/budget/riverside-budget/results/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Results of Riverside budget")
-    results = page.locator("table[data-results]")
-    expect(results.get_by_role("row", name=re.compile("Bike racks")).first).to_contain_text(
+    expect(page.locator("[data-results-summary]")).to_contain_text("1 person voted.")
+    results = page.locator("[data-ballot-results]")
+    expect(results.locator("[data-result-line]").filter(has_text="Bike racks")).to_contain_text(
         "Funded"
     )
+    results.locator("[data-results-details] summary").click()
     expect(results).to_contain_text("Funded by the greedy count")
     expect(page.locator("table[data-turnout]")).to_contain_text("Online")

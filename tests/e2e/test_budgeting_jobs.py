@@ -77,7 +77,7 @@ def test_officer_counts_the_votes_as_a_job_and_reaches_the_results(
 
     page.get_by_role("link", name="See the result").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Results of Grabówka")
-    expect(page.locator("table[data-results]").first).to_contain_text("Funded")
+    expect(page.locator("[data-results-chart]").first).to_contain_text("Funded")
 
     # The list of the officer's jobs leads back to it.
     page.goto(f"{site}/staff/jobs/")

@@ -79,19 +79,18 @@ def test_resident_answers_comments_and_sees_published_results(page: Page, browse
     saved = Response.objects.get(user=resident)
     assert saved.answers.get(question=days).number == 5
 
-    # A comment on a paragraph of the draft.
+    # A comment on a paragraph of the draft, in place beside it.
     page.get_by_role("link", name="Draft plan").click()
-    page.locator(f"#paragraph-{paragraph.pk}").get_by_role(
-        "link", name=re.compile("0 comments")
-    ).click()
-    expect(page.locator("[data-paragraph-text]")).to_contain_text("Cycle lanes on Harbour Street.")
-    page.get_by_label("Your comment").fill("Please add a crossing by the school.")
-    page.get_by_role("button", name="Post comment").click()
-    expect(page.locator(".comment-body")).to_contain_text("Please add a crossing by the school.")
-    page.goto(f"{site}/consultations/old-town-cycling/drafts/{draft.pk}/")
-    expect(page.locator(f"#paragraph-{paragraph.pk}")).to_contain_text(
-        "1 comment on this paragraph"
+    beside = page.locator(f"#paragraph-{paragraph.pk}")
+    expect(beside.locator("[data-paragraph-text]")).to_contain_text(
+        "Cycle lanes on Harbour Street."
     )
+    beside.locator("summary[data-comment-count]").click()
+    beside.get_by_label("Your comment").fill("Please add a crossing by the school.")
+    beside.get_by_role("button", name="Post comment").click()
+    expect(beside.locator(".comment-body")).to_contain_text("Please add a crossing by the school.")
+    page.goto(f"{site}/consultations/old-town-cycling/drafts/{draft.pk}/")
+    expect(beside.locator("summary[data-comment-count]")).to_contain_text("1 comment")
 
     # Closing time passes; the manager publishes the results from the staff results page.
     Consultation.objects.filter(pk=consultation.pk).update(

@@ -1,6 +1,7 @@
-// The ballot page: shows the remaining budget (knapsack) or points (cumulative) as the
-// voter chooses, and holds back a ballot the server would refuse. The page works without
-// it; the server checks everything again. Texts come translated in data- attributes.
+// The ballot page: shows the remaining budget (knapsack), the points left (cumulative) or
+// how many projects are chosen (approval) as the voter chooses, in a live region, and holds
+// back a ballot the server would refuse, saying what to remove. The page works without it;
+// the server checks everything again. Texts come translated in data- attributes.
 (function () {
   "use strict";
 
@@ -20,6 +21,27 @@
     var number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
     function money(value) {
       return (number.format(value) + " " + currency).trim();
+    }
+
+    function tooMany(count, max) {
+      return format(form.dataset.textTooMany, { count: count, max: max, remove: count - max });
+    }
+
+    function markOut(box, out) {
+      var card = box.closest(".card");
+      var note = card.querySelector("[data-ballot-out-note]");
+      card.classList.toggle("bg-body-tertiary", out);
+      card.classList.toggle("border-secondary", out);
+      if (note) {
+        note.hidden = !out;
+        var described = (box.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+          return id && id !== note.id;
+        });
+        if (out) {
+          described.unshift(note.id);
+        }
+        box.setAttribute("aria-describedby", described.join(" "));
+      }
     }
 
     function update() {
@@ -45,13 +67,25 @@
         var max = parseInt(form.dataset.maxChoices, 10);
         if (!blocked && max && count > max) {
           blocked = true;
-          message = format(form.dataset.textTooMany, { count: count, max: max });
+          message = tooMany(count, max);
         }
-        // A project that no longer fits is marked, so the voter sees what is still possible.
+        // A project that no longer fits is marked with words and a shaded card, never by
+        // fading its text (faded text is too faint to read).
         form.querySelectorAll("input[data-cost]").forEach(function (box) {
           var fits = box.checked || parseFloat(box.dataset.cost) <= left;
-          box.closest(".card").classList.toggle("opacity-50", !fits);
+          markOut(box, !fits);
         });
+      } else if (kind === "approval") {
+        var chosen = form.querySelectorAll("input[type=checkbox]:checked").length;
+        var most = parseInt(form.dataset.maxChoices, 10);
+        if (most && chosen > most) {
+          blocked = true;
+          message = tooMany(chosen, most);
+        } else if (most) {
+          message = format(form.dataset.textChosen, { count: chosen, max: most });
+        } else {
+          message = format(form.dataset.textChosenAny, { count: chosen });
+        }
       } else if (kind === "cumulative") {
         var total = parseInt(form.dataset.pointsTotal, 10);
         var used = 0;

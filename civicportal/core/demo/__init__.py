@@ -16,6 +16,15 @@ Seeders run in ``order`` (then name) inside one transaction. The city (areas, re
 staff in every role) is seeded first, at order 10, and is handed to the others through the
 ``DemoContext``. Every seeder must be idempotent: running ``seed_demo`` twice changes
 nothing.
+
+The city must hold together in time, as a real one does: nothing happens before what it
+depends on (a vote before its idea was posted, an answer before the idea was forwarded, a
+ballot outside the voting period, a resident acting before joining). Services stamp what
+they do with the present moment, so a seeder that tells a story in the past calls the
+services and then dates what they made: ``ctx.between`` picks a moment in a stretch of time,
+``history_backdate`` moves an object's "created" audit entry with it, and
+``notifications_backdate`` dates the notifications it caused and marks them sent then (an
+old event is not mailed again today). tests/core/test_demo_timeline.py checks the result.
 """
 
 from __future__ import annotations
@@ -64,6 +73,14 @@ class DemoContext:
     def say(self, line: str) -> None:
         """Add a line to what seed_demo prints at the end."""
         self.notes.append(line)
+
+    def between(self, start: datetime, end: datetime, share: float | None = None) -> datetime:
+        """A moment from ``start`` to ``end``: ``share`` of the way along, or anywhere."""
+        if end <= start:
+            return start
+        if share is None:
+            share = self.random.random()
+        return start + (end - start) * share
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,36 @@ def seed_demo(*, if_empty: bool = False) -> SeedResult:
     for seeder in seeders():
         seeder.function(context)
     return SeedResult(skipped=False, context=context)
+
+
+def history_backdate(obj: Any, at: datetime) -> None:
+    """Date the audit-log entry that recorded ``obj``'s creation at ``at``, when the seeder
+    says it was made (staff read it in the object's history)."""
+    from auditlog.models import LogEntry
+
+    LogEntry.objects.get_for_object(obj).filter(action=LogEntry.Action.CREATE).update(timestamp=at)
+
+
+def notifications_backdate(source: Any, at: datetime) -> int:
+    """Date the notifications that ``source`` caused at ``at`` and mark them sent then.
+
+    The seeder made them just now, inside its transaction, and nothing has gone out yet: an
+    event of days ago is in the residents' inboxes from that day on, and is not mailed to
+    them again today (the sending task, run when the seed commits, finds nothing pending).
+    Returns the number of deliveries.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from civicportal.notifications.models import Delivery, Event
+
+    events = Event.objects.filter(
+        source_content_type=ContentType.objects.get_for_model(source),
+        source_object_id=str(source.pk),
+    )
+    events.update(created_at=at)
+    return Delivery.objects.filter(event__in=events).update(
+        status=Delivery.Status.SENT, created_at=at, queued_at=at, claimed_at=at, sent_at=at
+    )
 
 
 def current_totp_code(secret: str) -> str:

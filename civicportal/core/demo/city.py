@@ -164,7 +164,9 @@ def _seed_residents(ctx: demo.DemoContext, password_hash: str) -> None:
         # Most residents use their full name; some prefer first name and initial.
         display_name = f"{first} {last[0]}." if index % 4 == 3 else f"{first} {last}"
         verified = index % 5 in (0, 1, 2)  # three in five have had their residency confirmed
-        joined = ctx.now - timedelta(days=rng.randint(30, 700))
+        # Everyone joined before the oldest thing the modules seed (a budget process of
+        # about seventy days, ideas of up to two months): no resident acts before joining.
+        joined = ctx.now - timedelta(days=rng.randint(120, 700))
         user = _ensure_user(
             ctx,
             password_hash,
@@ -175,6 +177,7 @@ def _seed_residents(ctx: demo.DemoContext, password_hash: str) -> None:
             date_joined=joined,
             verified_at=joined + timedelta(days=rng.randint(1, 20)) if verified else None,
         )
+        demo.history_backdate(user, user.date_joined)
         ctx.residents.append(user)
     for user in (ctx.residents[0], ctx.residents[3]):
         area = user.home_area.name if user.home_area else "no home area"
@@ -201,6 +204,7 @@ def _seed_staff(ctx: demo.DemoContext, password_hash: str) -> None:
             is_superuser=is_administrator,
             date_joined=ctx.now - timedelta(days=900),
         )
+        demo.history_backdate(user, user.date_joined)
         user.groups.add(Group.objects.get(name=role))
         totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
         if totp is None:

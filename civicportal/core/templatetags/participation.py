@@ -77,6 +77,7 @@ def comment_thread(context, obj: models.Model) -> Thread:
     page = context.get("thread_next") or _page(request, obj)
     edit_until = timezone.now() - timedelta(minutes=settings.CORE_COMMENT_EDIT_MINUTES)
     count = 0
+    dom_id = f"comments-{key.replace('.', '-')}-{obj.pk}"
     reply_to, reply_form = context.get("reply_to"), context.get("reply_form")
     for comment in comments:
         _annotate(comment, viewer=viewer, edit_until=edit_until)
@@ -92,11 +93,13 @@ def comment_thread(context, obj: models.Model) -> Thread:
         object=obj,
         comments=comments,
         count=count,
-        dom_id=f"comments-{key.replace('.', '-')}-{obj.pk}",
+        dom_id=dom_id,
         create_url=reverse("core:comment-create", args=[key, obj.pk]),
         next=page,
         can_comment=bool(viewer and viewer.has_perm("core.add_comment")),
-        comment_form=context.get("comment_form") or CommentForm(initial={"next": page}),
+        # Ids of its own: a page may show several threads (a draft, one per paragraph).
+        comment_form=context.get("comment_form")
+        or CommentForm(initial={"next": page}, auto_id=f"{dom_id}-%s"),
         reply_form=reply_form,
         reply_to=reply_to,
         edit_form=context.get("edit_form"),

@@ -34,6 +34,8 @@ def theme_css_url() -> str:
 def _widget_kind(widget: forms.Widget) -> str:
     if widget.is_hidden:
         return "hidden"
+    if isinstance(widget, forms.MultiWidget):
+        return "group"  # several labelled inputs (a place on a map): a fieldset
     if isinstance(widget, forms.CheckboxInput):
         return "check"
     if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
@@ -44,6 +46,7 @@ def _widget_kind(widget: forms.Widget) -> str:
 
 
 _CONTROL_CLASS = {
+    "group": "form-control",
     "check": "form-check-input",
     "choices": "form-check-input",
     "select": "form-select",

@@ -118,6 +118,32 @@ BRAND_ACCENT_COLOR = env_str("BRAND_ACCENT_COLOR", "#2e6b30")
 # Where residents write to the council (footer, privacy and accessibility pages, push contact).
 COUNCIL_CONTACT_EMAIL = env_str("COUNCIL_CONTACT_EMAIL", "participation@example.org")
 
+# --- Accessibility statement ------------------------------------------------------------
+
+# Where residents report an accessibility problem or ask for content in another format
+# (the accessibility statement at /accessibility/).
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", COUNCIL_CONTACT_EMAIL)
+# A phone number for the same, written as residents dial it (with the country code); empty:
+# none is shown.
+ACCESSIBILITY_CONTACT_PHONE = env_str("ACCESSIBILITY_CONTACT_PHONE")
+# Days within which the council answers such a message, as the statement promises.
+ACCESSIBILITY_RESPONSE_DAYS = env_int("ACCESSIBILITY_RESPONSE_DAYS", 14)
+# The national body that handles complaints about public websites' accessibility, for
+# residents not satisfied with the council's answer; empty: the statement tells them to
+# ask the council which body it is.
+ACCESSIBILITY_ENFORCEMENT_BODY = env_str("ACCESSIBILITY_ENFORCEMENT_BODY")
+# That body's web address (http:// or https://); empty: no link.
+ACCESSIBILITY_ENFORCEMENT_URL = env_str("ACCESSIBILITY_ENFORCEMENT_URL")
+if ACCESSIBILITY_RESPONSE_DAYS < 1:
+    raise ImproperlyConfigured("ACCESSIBILITY_RESPONSE_DAYS must be at least 1.")
+if ACCESSIBILITY_ENFORCEMENT_URL and not ACCESSIBILITY_ENFORCEMENT_URL.startswith(
+    ("https://", "http://")
+):
+    raise ImproperlyConfigured(
+        f"ACCESSIBILITY_ENFORCEMENT_URL={ACCESSIBILITY_ENFORCEMENT_URL!r}: use a web address "
+        "starting with https://."
+    )
+
 # --- Applications -----------------------------------------------------------------------
 
 INSTALLED_APPS = [

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import etag, require_GET
 from django.views.generic import TemplateView
 
-from civicportal.core import navigation, theme
+from civicportal.core import accessibility, navigation, theme
 from civicportal.core.health import run_checks
 from civicportal.core.pagecache import cache_anonymous_page
 
@@ -38,7 +38,14 @@ class PrivacyView(TemplateView):
 
 
 class AccessibilityView(TemplateView):
+    """The accessibility statement, in the order of the EU's model statement."""
+
     template_name = "core/accessibility.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statement"] = accessibility.statement()
+        return context
 
 
 @require_GET

@@ -181,3 +181,36 @@ def test_address_search_asks_the_geocoder_through_the_portal(
     assert page.url.endswith("/ideas/new/")
     assert not Idea.objects.exists()
     assert failed_responses == []
+
+
+def test_a_ground_report_takes_the_place_from_use_my_location(browser, site, city):
+    """The report form has the same map as the idea form (no bare coordinate boxes), and
+    "Use my location" asks the browser only when pressed, then sets the place."""
+    from alerts.models import GroundReport
+    from tests.alerts.factories import published
+
+    alert = published(headline="Flooding on Quay Street")
+    context = browser.new_context(
+        locale="en-GB",
+        geolocation={"latitude": 52.0961, "longitude": -1.9302},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(f"{site}/alerts/{alert.pk}/")
+    report = page.locator("form[data-report-form]")
+    expect(report.get_by_role("application", name="Map for choosing the place")).to_be_visible()
+    assert report.get_by_label("Latitude").input_value() == ""  # nothing asked on load
+    report.get_by_role("button", name="Use my location").click()
+    expect(report.locator("[data-map-status]")).to_have_text(
+        "Place set: latitude 52.096100, longitude -1.930200."
+    )
+    expect(report.get_by_label("Latitude")).to_have_value("52.096100")
+    expect(report.get_by_label("Longitude")).to_have_value("-1.930200")
+    expect(report.locator(".leaflet-marker-icon:not(.map-cursor)")).to_have_count(1)
+
+    report.get_by_label(re.compile(r"^What do you see")).fill("Water over the quay wall.")
+    report.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("status").first).to_be_visible()
+    sent = GroundReport.objects.get()
+    assert (sent.latitude, sent.longitude) == (Decimal("52.096100"), Decimal("-1.930200"))
+    context.close()

@@ -2,7 +2,7 @@
 
 Read-only. There is no approve action: an approval is of one message, on the staff
 approval screen that previews exactly what goes out and names its version (see
-``alerts.services.publishing``); the message's admin page links there."""
+``alerts.services.lifecycle``); the message's admin page links there."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from alerts.api.serializers import (
     UpdateSerializer,
 )
 from alerts.models import Alert, AlertMessage
-from alerts.services.publishing import StaleApproval
+from alerts.services import StaleApproval
 from civicportal.accounts.models import Area
 
 

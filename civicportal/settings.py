@@ -619,6 +619,12 @@ if NOTIFICATIONS_VAPID_PRIVATE_KEY:
 NOTIFICATIONS_PUSH_TTL = env_int("NOTIFICATIONS_PUSH_TTL", 86400)
 # Seconds to wait for a push service's answer.
 NOTIFICATIONS_PUSH_TIMEOUT = env_int("NOTIFICATIONS_PUSH_TIMEOUT", 10)
+# Push requests each worker process keeps in flight at once: a push service answers in tens
+# of milliseconds, and waiting for each answer before the next request would leave the worker
+# idle for most of an alert (1: one at a time).
+NOTIFICATIONS_PUSH_CONCURRENCY = env_int("NOTIFICATIONS_PUSH_CONCURRENCY", 8)
+if NOTIFICATIONS_PUSH_CONCURRENCY < 1:
+    raise ImproperlyConfigured("NOTIFICATIONS_PUSH_CONCURRENCY must be at least 1.")
 # Accept http:// push endpoints (local test push services only; browsers use https).
 NOTIFICATIONS_PUSH_ALLOW_HTTP = env_bool("NOTIFICATIONS_PUSH_ALLOW_HTTP", default=False)
 # Push services a browser subscription may name (exact hosts, or *.domain for the hosts under

@@ -22,8 +22,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -174,10 +178,20 @@ class PushChannel:
         return dict.fromkeys(ids, "")
 
     def send_batch(self, deliveries: Iterable[Delivery], *, pacer: Pacer) -> Iterator[SendResult]:
-        """One guarded session for the batch (civicportal/core/outbound.py); yields each
-        delivery's result.
+        """Sends the batch with up to ``NOTIFICATIONS_PUSH_CONCURRENCY`` requests in flight;
+        yields each delivery's result, in the batch's order.
 
-        Raises ``TransientSendError`` on 429/5xx or when a push service cannot be reached.
+        A push service answers in tens of milliseconds over the internet, and a worker that
+        waited for each answer before the next request would spend most of an alert
+        waiting. So the requests (encrypting the payload, sending it and reading the answer,
+        which touch no database) run on a few threads, each with a guarded session of its
+        own (civicportal/core/outbound.py). Everything else stays on the worker's thread:
+        the texts, the pacing, the VAPID signature, each result as it comes back, and the
+        database writes.
+
+        Raises ``TransientSendError`` on 429/5xx or when a push service cannot be reached,
+        once the requests already in flight have answered and their results are yielded
+        (they may well have been delivered); the batch's other deliveries are not sent.
         """
         from civicportal.notifications.models import PushSubscription
 
@@ -190,42 +204,71 @@ class PushChannel:
             user__in={d.recipient_id for d in deliveries}
         ).order_by("id"):
             subscriptions.setdefault(subscription.user_id, []).append(subscription)
-        delivered: list[int] = []
         # Each (event, language)'s texts once per batch: a fan-out's chunk is one event.
         texts: dict[tuple[int, str], MessageTexts] = {}
-        with outbound_session(allowed_hosts=settings.NOTIFICATIONS_PUSH_HOSTS) as session:
-            _environment_settings_once(session, subscriptions.values())
+        sessions = _ThreadSessions(subscriptions.values())
+        delivered: list[int] = []
+        gone: list[int] = []
+        in_flight: deque[Future[_Outcome]] = deque()
+        limit = max(settings.NOTIFICATIONS_PUSH_CONCURRENCY, 1)
+        stopped: BaseException | None = None
+
+        def collect(future: Future[_Outcome]) -> SendResult | None:
+            nonlocal stopped
             try:
-                for delivery in deliveries:
-                    yield self._send_one(
-                        session,
-                        signer,
-                        delivery,
-                        subscriptions.get(delivery.recipient_id, []),
-                        pacer,
-                        delivered,
-                        texts,
-                    )
-            finally:
-                # Bookkeeping, not a delivery record: one write per batch, not per message.
-                if delivered:
-                    PushSubscription.objects.filter(pk__in=delivered).update(
-                        last_success_at=timezone.now()
-                    )
+                outcome = future.result()
+            except BaseException as exc:  # the first error stops the batch; later ones add nothing
+                stopped = stopped or exc
+                return None
+            delivered.extend(outcome.delivered)
+            gone.extend(outcome.gone)
+            return outcome.result
 
-    def _send_one(
+        pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="push")
+        try:
+            for delivery in deliveries:
+                if stopped is not None:
+                    break
+                job = self._prepare(delivery, subscriptions, signer, pacer, texts)
+                if isinstance(job, SendResult):
+                    yield job
+                    continue
+                while len(in_flight) >= limit:
+                    result = collect(in_flight.popleft())
+                    if result is not None:
+                        yield result
+                in_flight.append(pool.submit(job.send, sessions))
+            while in_flight:
+                result = collect(in_flight.popleft())
+                if result is not None:
+                    yield result
+        finally:
+            for future in in_flight:  # the caller stopped early: let nothing run on
+                future.cancel()
+            pool.shutdown(wait=True)
+            sessions.close()
+            # Bookkeeping, not a delivery record: one write per batch, not per message.
+            if gone:
+                PushSubscription.objects.filter(pk__in=gone).delete()
+            if delivered:
+                PushSubscription.objects.filter(pk__in=delivered).update(
+                    last_success_at=timezone.now()
+                )
+        if stopped is not None:
+            raise stopped
+
+    def _prepare(
         self,
-        session: OutboundSession,
-        signer: _VapidSigner,
         delivery: Delivery,
-        subscriptions: list[PushSubscription],
+        subscriptions: dict[int, list[PushSubscription]],
+        signer: _VapidSigner,
         pacer: Pacer,
-        succeeded: list[int],
         texts: dict[tuple[int, str], MessageTexts],
-    ) -> SendResult:
-        from civicportal.notifications.models import PushSubscription
-
-        if not subscriptions:
+    ) -> SendResult | _PushJob:
+        """What one delivery's requests need, on the worker's thread; or its result, when
+        there is nothing to send."""
+        browsers = subscriptions.get(delivery.recipient_id, [])
+        if not browsers:
             return SendResult.failed(delivery.pk, "the recipient has no push subscription left")
         try:
             key = (delivery.event_id, delivery_language(delivery))
@@ -238,19 +281,50 @@ class PushChannel:
             "Urgency": "high" if delivery.event.urgent else "normal",
             "Topic": push_topic(delivery),
         }
-        delivered, errors, gone = 0, [], []
-        for subscription in subscriptions:
+        browser_requests: list[tuple[PushSubscription, dict[str, str]]] = []
+        refused: list[str] = []
+        for subscription in browsers:
             problem = push_endpoint_problem(subscription.endpoint)
             if problem:  # a row saved before the list existed or was narrowed
-                errors.append(f"not sent: {problem}")
+                refused.append(f"not sent: {problem}")
                 continue
             pacer.acquire()
-            headers["Authorization"] = signer.authorization(subscription.endpoint)
+            signed = {**headers, "Authorization": signer.authorization(subscription.endpoint)}
+            browser_requests.append((subscription, signed))
+        if not browser_requests:
+            return SendResult.failed(delivery.pk, "; ".join(refused))
+        return _PushJob(
+            delivery=delivery, payload=payload, requests=browser_requests, errors=refused
+        )
+
+
+@dataclass
+class _Outcome:
+    result: SendResult
+    delivered: list[int] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _PushJob:
+    """One delivery's requests, one per browser, sent on a pool thread (no database)."""
+
+    delivery: Delivery
+    payload: bytes
+    requests: list[tuple[PushSubscription, dict[str, str]]]
+    errors: list[str]
+
+    def send(self, sessions: _ThreadSessions) -> _Outcome:
+        session = sessions.get()
+        delivered: list[int] = []
+        gone: list[int] = []
+        errors = list(self.errors)
+        for subscription, headers in self.requests:
             try:
                 response = WebPusher(
                     subscription.subscription_info(), requests_session=session
                 ).send(
-                    data=payload,
+                    data=self.payload,
                     headers=dict(headers),
                     ttl=settings.NOTIFICATIONS_PUSH_TTL,
                     timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT,
@@ -267,8 +341,7 @@ class PushChannel:
                 continue
             status = response.status_code
             if 200 <= status < 300:
-                delivered += 1
-                succeeded.append(subscription.pk)
+                delivered.append(subscription.pk)
             elif status in (404, 410):
                 gone.append(subscription.pk)
                 errors.append(f"the push service answered {status}: subscription expired")
@@ -281,8 +354,36 @@ class PushChannel:
                 )
             else:
                 errors.append(f"the push service refused it ({status}): {excerpt(response)}")
-        if gone:
-            PushSubscription.objects.filter(pk__in=gone).delete()
+        pk = self.delivery.pk
         if delivered:
-            return SendResult.sent(delivery.pk, push_topic(delivery))
-        return SendResult.failed(delivery.pk, "; ".join(errors))
+            result = SendResult.sent(pk, push_topic(self.delivery))
+        else:
+            result = SendResult.failed(pk, "; ".join(errors))
+        return _Outcome(result=result, delivered=delivered, gone=gone)
+
+
+class _ThreadSessions:
+    """A guarded session per pool thread (requests' sessions are not made to be shared
+    between threads), each reading the environment's proxy settings once."""
+
+    def __init__(self, subscriptions: Iterable[list[PushSubscription]]) -> None:
+        self.subscriptions = list(subscriptions)
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.opened: list[OutboundSession] = []
+
+    def get(self) -> OutboundSession:
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = outbound_session(allowed_hosts=settings.NOTIFICATIONS_PUSH_HOSTS)
+            _environment_settings_once(session, self.subscriptions)
+            self.local.session = session
+            with self.lock:
+                self.opened.append(session)
+        return session
+
+    def close(self) -> None:
+        with self.lock:
+            for session in self.opened:
+                session.close()
+            self.opened.clear()

@@ -3,8 +3,8 @@
 A delivery is sent only by the worker that moved it from ``pending`` to ``sending`` with a
 conditional UPDATE (``deliveries_claim``), so a duplicated or retried task never sends it
 twice. Each result is committed as soon as the far side answers, so a worker killed
-mid-batch leaves at most the message in flight to be sent again (with the same
-Message-ID).
+mid-batch leaves only the messages in flight to be sent again (with the same Message-ID or
+push Topic): one email, or up to ``NOTIFICATIONS_PUSH_CONCURRENCY`` pushes.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def _commits_without_flush_wait() -> Iterator[None]:
     """This connection's commits return before the WAL reaches the disk, until the end.
 
     Each claim and each result is still its own committed statement, visible to every
-    other worker at once, so a killed worker repeats only the message in flight. What it
+    other worker at once, so a killed worker repeats only the messages in flight. What it
     gives up is the flush wait (about 0.7 ms a message): a crash of the database server
     can forget the last fraction of a second of results, and those messages then go out
     once more with the same Message-ID. ``NOTIFICATIONS_ASYNC_COMMIT = False`` keeps it.
@@ -244,7 +244,7 @@ class _SentMarker:
     Not conditional on the claim token: once the far side has the message, the row is
     sent, even if the sweeper meanwhile judged the claim stale. Never sent twice over.
     It runs once per message and is committed before the next send (that bounds the
-    repeats after a crash to the message in flight), so it skips the ORM's query building
+    repeats after a crash to the messages in flight), so it skips the ORM's query building
     (this is ``filter(id=...).exclude(status=SENT).update(...)`` written out once) and, on
     PostgreSQL, sends the statement prepared with server-side parameters on the same
     connection (still autocommit; Django's cursor would re-quote it on every call).

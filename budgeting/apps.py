@@ -10,8 +10,12 @@ class BudgetingConfig(AppConfig):
 
     def ready(self) -> None:
         from budgeting import jobs  # noqa: F401  (registers its background jobs)
+        from budgeting.services import (
+            budgeting_personal_data_erase,
+            budgeting_personal_data_export,
+        )
         from budgeting.staff_screens import register_staff_screens
-        from civicportal.core import navigation
+        from civicportal.core import navigation, personal_data
         from civicportal.notifications.topics import Topic, topic_register
 
         navigation.register_section(
@@ -22,6 +26,11 @@ class BudgetingConfig(AppConfig):
             home_template="budgeting/_home_section.html",
         )
         register_staff_screens()
+        personal_data.register(
+            "budgeting",
+            export=budgeting_personal_data_export,
+            erase=budgeting_personal_data_erase,
+        )
         topic_register(
             Topic(
                 key="budgeting.voting_opened",

@@ -70,7 +70,13 @@ class ProjectAdmin(RulesAdminMixin, admin.ModelAdmin):
     # A ballot's name shows its process.
     list_select_related = ("process", "ballot", "ballot__process", "ballot__area")
     search_fields = ("title", "description")
-    readonly_fields = ("submitted_by", "submitted_at", "reviewed_by", "reviewed_at")
+    readonly_fields = (
+        "submitted_by",
+        "submitter_deleted",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+    )
     fields = (
         "process",
         "ballot",
@@ -80,6 +86,7 @@ class ProjectAdmin(RulesAdminMixin, admin.ModelAdmin):
         "image_description",
         "estimated_cost",
         "submitted_by",
+        "submitter_deleted",
         "submitted_at",
         "feasibility",
         "feasibility_reason",

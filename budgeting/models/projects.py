@@ -65,6 +65,10 @@ class Project(models.Model):
         related_name="budget_projects",
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # Set when the resident who put the project forward deleted their account: a reviewed
+    # project stays (staff decided on it in public, voters may have chosen it), shown as by
+    # "Deleted resident" and not as the council's own (services.personal_data).
+    submitter_deleted = models.BooleanField(_("put forward by a deleted account"), default=False)
     feasibility = models.CharField(
         _("feasibility"),
         max_length=20,
@@ -119,6 +123,10 @@ class Project(models.Model):
                 condition=Q(feasibility="pending") | Q(reviewed_at__isnull=False),
                 name="budgeting_project_reviewed_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(submitter_deleted=False) | Q(submitted_by__isnull=True),
+                name="budgeting_project_deleted_submitter_unlinked",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,6 +136,15 @@ class Project(models.Model):
         return reverse(
             "budgeting:project-detail", kwargs={"slug": self.process.slug, "pk": self.pk}
         )
+
+    @property
+    def submitter_name(self) -> str:
+        """Who put the project forward, as residents read it: never an email address."""
+        if self.submitted_by_id is not None:
+            return self.submitted_by.public_name
+        if self.submitter_deleted:
+            return str(_("Deleted resident"))
+        return str(_("The council"))
 
     @property
     def cost(self) -> Decimal:

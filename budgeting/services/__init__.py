@@ -5,11 +5,16 @@
 - ``voting``: ``ballot_cast`` (online), ``paper_ballot_enter`` (staff), de-duplication;
 - ``results``: ``results_compute`` (stored once, with the input checksum);
 - ``pabulib_importing``: ``pabulib_import`` (a ``.pb`` file becomes a closed process);
-- ``pabulib_exporting``: ``pabulib_export`` (a closed process's ballot, anonymised).
+- ``pabulib_exporting``: ``pabulib_export`` (a closed process's ballot, anonymised);
+- ``personal_data``: a resident's part: export and erase.
 """
 
 from budgeting.services.pabulib_exporting import pabulib_export
 from budgeting.services.pabulib_importing import pabulib_import
+from budgeting.services.personal_data import (
+    budgeting_personal_data_erase,
+    budgeting_personal_data_export,
+)
 from budgeting.services.processes import process_advance, processes_advance_due
 from budgeting.services.projects import project_review, project_submit
 from budgeting.services.results import results_compute
@@ -17,6 +22,8 @@ from budgeting.services.voting import ballot_cast, paper_ballot_enter
 
 __all__ = [
     "ballot_cast",
+    "budgeting_personal_data_erase",
+    "budgeting_personal_data_export",
     "pabulib_export",
     "pabulib_import",
     "paper_ballot_enter",

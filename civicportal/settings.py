@@ -338,8 +338,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker takes from its queues in the order they are listed (CELERY_TASK_QUEUES, or its
-# --queues), the first non-empty one first: alerts before everything else, and an alert's
-# pushes and texts, which wake phones, before its emails.
+# --queues), the first non-empty one first: alerts before everything else; of an alert's
+# messages, its one post first (a task that would otherwise wait behind every email chunk),
+# then the pushes and texts, which wake phones, the in-app notices (no far side to wait
+# for) and the emails last.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
@@ -354,7 +356,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # queues"). URGENT_CHANNEL_QUEUES names the channels with a queue of their own; an urgent
 # delivery on any other channel goes to "urgent".
 URGENT_QUEUE = "urgent"
-URGENT_CHANNEL_QUEUES = ("push", "sms", "email", "inbox", "social")
+URGENT_CHANNEL_QUEUES = ("social", "push", "sms", "inbox", "email")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue(URGENT_QUEUE, routing_key=URGENT_QUEUE),

@@ -155,7 +155,7 @@ def test_every_queue_has_a_worker_and_alerts_have_workers_of_their_own():
     assert served["worker-sms"] == {f"{settings.URGENT_QUEUE}.sms"}
 
 
-def test_workers_take_alerts_first_and_an_alerts_phone_channels_before_its_emails():
+def test_workers_take_alerts_first_and_an_alerts_post_and_phone_channels_before_its_emails():
     """Queues are taken in the order listed ("priority"), the first non-empty one first."""
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] == "priority"
     declared = [queue.name for queue in settings.CELERY_TASK_QUEUES]
@@ -164,6 +164,9 @@ def test_workers_take_alerts_first_and_an_alerts_phone_channels_before_its_email
     (queues,) = [arg.split("=", 1)[1].split(",") for arg in args if arg.startswith("--queues=")]
     assert queues[0] == settings.URGENT_QUEUE  # the fan-out makes the work of the rest
     assert queues.index("urgent.push") < queues.index("urgent.email")
+    # The post is one task: behind the email chunks it would wait for all of them.
+    assert queues.index("urgent.social") < queues.index("urgent.push")
+    assert queues.index("urgent.inbox") < queues.index("urgent.email")
     assert declared.index("urgent.push") < declared.index("urgent.email")
     assert declared.index("urgent.sms") < declared.index("urgent.email")
 

@@ -243,7 +243,10 @@ class ReturnForm(TextGuardMixin, forms.Form):
     )
 
 
-class SubscriptionForm(forms.Form):
+class _WhereAndWhichForm(forms.Form):
+    """What every alert subscription chooses, with an account or without: where, and which
+    alerts (the lowest severity)."""
+
     areas = forms.ModelMultipleChoiceField(
         label=_("Areas"),
         queryset=Area.objects.order_by("name"),
@@ -258,6 +261,9 @@ class SubscriptionForm(forms.Form):
         initial=SeverityRank.MINOR,
         widget=forms.RadioSelect,
     )
+
+
+class SubscriptionForm(_WhereAndWhichForm):
     by_email = forms.BooleanField(label=_("By email"), required=False, initial=True)
     by_push = forms.BooleanField(
         label=_("By web push (allow notifications on your notification settings page)"),
@@ -269,23 +275,9 @@ class SubscriptionForm(forms.Form):
     )
 
 
-class AnonymousSubscriptionForm(forms.Form):
+class AnonymousSubscriptionForm(_WhereAndWhichForm):
     """Alerts without an account: where, which, and the email address or phone number."""
 
-    areas = forms.ModelMultipleChoiceField(
-        label=_("Areas"),
-        queryset=Area.objects.order_by("name"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave all unticked for alerts anywhere in the council area."),
-    )
-    min_severity = forms.TypedChoiceField(
-        label=_("Which alerts"),
-        choices=SeverityRank.choices,
-        coerce=int,
-        initial=SeverityRank.MINOR,
-        widget=forms.RadioSelect,
-    )
     address = forms.CharField(
         label=_("Email address or mobile number"),
         max_length=254,

@@ -9,6 +9,8 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Emergency alerts")
 
     def ready(self) -> None:
+        from alerts.models import Alert, AlertMessage, CapStatus
+        from alerts.roles import register_roles
         from alerts.services import alerts_personal_data_erase, alerts_personal_data_export
         from alerts.services.anonymous import (
             anonymous_choices_describe,
@@ -16,7 +18,8 @@ class AlertsConfig(AppConfig):
             anonymous_subscription_current,
         )
         from alerts.staff_screens import register_staff_screens
-        from civicportal.core import navigation, personal_data
+        from civicportal.core import navigation, periodic, personal_data
+        from civicportal.core.api import schema
         from civicportal.notifications.models import ChannelName
         from civicportal.notifications.topics import AnonymousSubscriptions, Topic, topic_register
 
@@ -28,6 +31,7 @@ class AlertsConfig(AppConfig):
             home_template="alerts/_home_section.html",
         )
         navigation.register_banner("alerts/_banner.html")
+        register_roles()
         register_staff_screens()
         # Urgent (never batched) and internal: residents choose alert channels on their
         # alert subscription page, not among the other topics; a one-click unsubscribe
@@ -53,3 +57,20 @@ class AlertsConfig(AppConfig):
         personal_data.register(
             "alerts", export=alerts_personal_data_export, erase=alerts_personal_data_erase
         )
+        # Alerts past their expiry become expired; unfinished alert fan-outs restart.
+        periodic.register(
+            "alerts-expire",
+            task="alerts.tasks.alerts_expire_task",
+            schedule=30.0,
+            options={"expires": 25},
+        )
+        periodic.register(
+            "alerts-fan-outs-sweep",
+            task="alerts.tasks.alerts_fan_outs_sweep_task",
+            schedule=30.0,
+            options={"expires": 25},
+        )
+        # Choice sets the API's serializers share, named once in the schema.
+        schema.enum_name_register("CapStatusEnum", CapStatus)
+        schema.enum_name_register("AlertStateEnum", Alert.State)
+        schema.enum_name_register("AlertMessageStateEnum", AlertMessage.State)

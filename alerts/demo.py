@@ -19,9 +19,12 @@ from alerts.models import (
     Severity,
     Urgency,
 )
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
 from alerts.services import fanout
-from civicportal.accounts import roles
 from civicportal.core import demo
+
+demo.register_staff(ALERT_AUTHOR, local_part="alerts", display_name="Arnar Pálsson")
+demo.register_staff(ALERT_APPROVER, local_part="alert-approver", display_name="Helen Brooks")
 
 FLOOD = "River Avon flooding in Harbourside and Riverside Park"
 STORM = "Storm warning: strong winds overnight"
@@ -80,8 +83,8 @@ def seed_alerts(ctx: demo.DemoContext) -> None:
     if Alert.objects.filter(headline__in=[FLOOD, STORM]).exists():
         ctx.say("Alerts: already seeded.")
         return
-    author = ctx.staff[roles.ALERT_AUTHOR]
-    approver = ctx.staff[roles.ALERT_APPROVER]
+    author = ctx.staff[ALERT_AUTHOR]
+    approver = ctx.staff[ALERT_APPROVER]
     areas = {area.slug: area for area in ctx.areas}
     now = ctx.now
 

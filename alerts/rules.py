@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import rules
 
-from civicportal.accounts.rules import is_administrator, is_alert_approver, is_alert_author
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
+from civicportal.accounts.rules import has_role, is_administrator
 
+is_alert_author = has_role(ALERT_AUTHOR)
+is_alert_approver = has_role(ALERT_APPROVER)
 is_alert_staff = is_alert_author | is_alert_approver
 
 

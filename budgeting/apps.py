@@ -10,12 +10,13 @@ class BudgetingConfig(AppConfig):
 
     def ready(self) -> None:
         from budgeting import jobs  # noqa: F401  (registers its background jobs)
+        from budgeting.roles import register_roles
         from budgeting.services import (
             budgeting_personal_data_erase,
             budgeting_personal_data_export,
         )
         from budgeting.staff_screens import register_staff_screens
-        from civicportal.core import navigation, personal_data
+        from civicportal.core import navigation, periodic, personal_data
         from civicportal.notifications.topics import Topic, topic_register
 
         navigation.register_section(
@@ -25,6 +26,7 @@ class BudgetingConfig(AppConfig):
             order=30,
             home_template="budgeting/_home_section.html",
         )
+        register_roles()
         register_staff_screens()
         personal_data.register(
             "budgeting",
@@ -53,4 +55,11 @@ class BudgetingConfig(AppConfig):
                     "When council staff decide whether a project you put forward is feasible."
                 ),
             )
+        )
+        # Budget processes move to their next phase when a date passes (safe to run twice).
+        periodic.register(
+            "budgeting-processes-advance-due",
+            task="budgeting.tasks.processes_advance_due_task",
+            schedule=60.0,
+            options={"expires": 55},
         )

@@ -8,8 +8,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from budgeting.models import Ballot, BallotSubmission, BudgetProcess, ProcessTransition, Project
+from budgeting.roles import BUDGET_OFFICER
 from budgeting.services import ballot_cast
 from civicportal.core import demo
+
+demo.register_staff(BUDGET_OFFICER, local_part="budget", display_name="Björn Sveinsson")
 
 SLUG = "riverside-neighbourhood-budget"
 
@@ -62,7 +65,7 @@ def seed_budget(ctx: demo.DemoContext) -> None:
         ctx.say(f"Budget: “{existing.title}” already seeded ({existing.get_state_display()}).")
         return
     now = ctx.now
-    officer = ctx.staff.get("Budget officer")
+    officer = ctx.staff.get(BUDGET_OFFICER)
     process = BudgetProcess.objects.create(
         title="Riverside neighbourhood budget",
         slug=SLUG,

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import rules
 
-from civicportal.accounts.rules import (
-    is_administrator,
-    is_budget_officer,
-    is_verified_resident,
-)
+from budgeting.roles import BUDGET_OFFICER
+from civicportal.accounts.rules import has_role, is_administrator, is_verified_resident
 
+is_budget_officer = has_role(BUDGET_OFFICER)
 is_budget_staff = is_budget_officer | is_administrator
 
 

@@ -377,7 +377,8 @@ CELERY_TIMEZONE = "UTC"
 # The embedded default has no broker: tasks run in-process, synchronously.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
-# One beat schedule for the whole portal; modules add their periodic jobs here.
+# The platform's periodic jobs. Each module registers its own from its AppConfig.ready()
+# (civicportal.core.periodic); beat runs both (civicportal.celery).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "core-clear-expired-sessions": {
         "task": "civicportal.core.tasks.session_clear_expired_task",
@@ -412,40 +413,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(
             hour=env_int("NOTIFICATIONS_DIGEST_HOUR", 7), minute=20, day_of_week="mon"
         ),
-    },
-    # Idea proposals: forward the period's top ideas and those past the support threshold
-    # (the top ideas once per PROPOSALS_FORWARD_PERIOD), archive inactive ones. Both are
-    # safe to run twice.
-    "proposals-ideas-forward": {
-        "task": "proposals.tasks.ideas_forward_task",
-        "schedule": crontab(hour=4, minute=10),
-    },
-    "proposals-ideas-archive-inactive": {
-        "task": "proposals.tasks.ideas_archive_inactive_task",
-        "schedule": crontab(hour=4, minute=40),
-    },
-    # Budget processes move to their next phase when a date passes (safe to run twice).
-    "budgeting-processes-advance-due": {
-        "task": "budgeting.tasks.processes_advance_due_task",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    # Residents hear of consultations opening in their area (safe to run twice).
-    "consultations-announce-opened": {
-        "task": "consultations.tasks.consultations_announce_opened_task",
-        "schedule": 300.0,
-        "options": {"expires": 290},
-    },
-    # Alerts past their expiry become expired; unfinished alert fan-outs restart.
-    "alerts-expire": {
-        "task": "alerts.tasks.alerts_expire_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
-    },
-    "alerts-fan-outs-sweep": {
-        "task": "alerts.tasks.alerts_fan_outs_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
     },
 }
 
@@ -972,14 +939,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choice sets that several serializers share get one stable name in the schema.
-    "ENUM_NAME_OVERRIDES": {
-        "LanguageEnum": LANGUAGES,
-        "IdeaStatusEnum": "proposals.models.IdeaStatus",
-        "CapStatusEnum": "alerts.models.CapStatus",
-        "AlertStateEnum": "alerts.models.Alert.State",
-        "AlertMessageStateEnum": "alerts.models.AlertMessage.State",
-    },
+    # Choice sets that several serializers share get one stable name in the schema: the
+    # platform's here, each module's registered from its AppConfig.ready()
+    # (civicportal.core.api.schema.enum_name_register).
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "civicportal.core.api.schema.add_error_responses",

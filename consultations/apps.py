@@ -17,7 +17,7 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self) -> None:
-        from civicportal.core import navigation, personal_data, targets
+        from civicportal.core import navigation, periodic, personal_data, targets
         from civicportal.notifications.topics import Topic, topic_register
         from consultations import jobs  # noqa: F401  (registers its background job)
         from consultations.models import Paragraph
@@ -25,6 +25,7 @@ class ConsultationsConfig(AppConfig):
             consultations_personal_data_erase,
             consultations_personal_data_export,
         )
+        from consultations.roles import register_roles
         from consultations.staff_screens import register_staff_screens
 
         navigation.register_section(
@@ -34,6 +35,7 @@ class ConsultationsConfig(AppConfig):
             order=20,
             home_template="consultations/_home_section.html",
         )
+        register_roles()
         register_staff_screens()
         # Residents comment on each paragraph of a draft; staff reply in the same thread.
         targets.register(Paragraph, comments=True, follows=True, can_view=_paragraph_can_view)
@@ -55,4 +57,11 @@ class ConsultationsConfig(AppConfig):
             "consultations",
             export=consultations_personal_data_export,
             erase=consultations_personal_data_erase,
+        )
+        # Residents hear of consultations opening in their area (safe to run twice).
+        periodic.register(
+            "consultations-announce-opened",
+            task="consultations.tasks.consultations_announce_opened_task",
+            schedule=300.0,
+            options={"expires": 290},
         )

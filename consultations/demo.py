@@ -17,7 +17,10 @@ from consultations.models import (
     ResponseReport,
     Section,
 )
+from consultations.roles import CONSULTATION_MANAGER
 from consultations.services import response_submit
+
+demo.register_staff(CONSULTATION_MANAGER, local_part="consultations", display_name="Clara Nguyen")
 
 OPEN_SLUG = "riverside-park-plan"
 CLOSED_SLUG = "library-opening-hours"
@@ -91,7 +94,7 @@ def seed_consultations(ctx: demo.DemoContext) -> None:
         ctx.say("Consultations: already seeded.")
         return
     now = ctx.now
-    manager = ctx.staff.get("Consultation manager")
+    manager = ctx.staff.get(CONSULTATION_MANAGER)
     rng = ctx.random
     area = ctx.areas[0] if ctx.areas else None
     park = Consultation.objects.create(

@@ -13,12 +13,14 @@ from __future__ import annotations
 import rules
 
 from civicportal.accounts.rules import (
+    has_role,
     is_active_staff,
     is_administrator,
-    is_consultation_manager,
     is_verified_resident,
 )
+from consultations.roles import CONSULTATION_MANAGER
 
+is_consultation_manager = has_role(CONSULTATION_MANAGER)
 is_consultation_staff = is_consultation_manager | is_administrator
 
 

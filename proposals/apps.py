@@ -13,10 +13,13 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("Idea proposals")
 
     def ready(self) -> None:
-        from civicportal.core import navigation, personal_data, targets
+        from celery.schedules import crontab
+
+        from civicportal.core import navigation, periodic, personal_data, targets
+        from civicportal.core.api import schema
         from civicportal.notifications.topics import Topic, topic_register
         from proposals import services
-        from proposals.models import Idea, Point
+        from proposals.models import Idea, IdeaStatus, Point
 
         targets.register(Idea)
         # A point is seen (and reported) only while its idea is shown too.
@@ -53,3 +56,17 @@ class ProposalsConfig(AppConfig):
                 audience=services.forwarding.is_forwarding_recipient,
             )
         )
+        # Forward the period's top ideas and those past the support threshold (the top
+        # ideas once per PROPOSALS_FORWARD_PERIOD), archive inactive ones. Both are safe to
+        # run twice.
+        periodic.register(
+            "proposals-ideas-forward",
+            task="proposals.tasks.ideas_forward_task",
+            schedule=crontab(hour=4, minute=10),
+        )
+        periodic.register(
+            "proposals-ideas-archive-inactive",
+            task="proposals.tasks.ideas_archive_inactive_task",
+            schedule=crontab(hour=4, minute=40),
+        )
+        schema.enum_name_register("IdeaStatusEnum", IdeaStatus)

@@ -99,6 +99,7 @@ from alerts.models import (
     ResponseType,
     Urgency,
 )
+from alerts.rules import is_alert_approver, is_alert_author
 from alerts.selectors import banner_cache_clear
 from alerts.services.content import (
     CONTENT_FIELDS,
@@ -112,7 +113,6 @@ from alerts.services.fanout import fan_out_enqueue
 from alerts.services.residents import report_triage
 from alerts.validators import CONTROL_CHARACTERS, reject_control_characters
 from civicportal.accounts.models import User
-from civicportal.accounts.rules import is_alert_approver, is_alert_author
 from civicportal.core.audit import audit_record
 
 logger = logging.getLogger(__name__)

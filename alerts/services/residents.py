@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertSubscription, GroundReport, SeverityRank
+from alerts.rules import is_alert_approver, is_alert_author
 from alerts.selectors import ALERT_TOPIC, CHANNELS, banner_cache_clear
 from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area, User
-from civicportal.accounts.rules import is_alert_approver, is_alert_author
 from civicportal.core.audit import audit_record
 from civicportal.core.images import image_reencode
 from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window

@@ -1,10 +1,12 @@
-"""Who may do what: role predicates for every app, and the accounts app's permissions.
+"""Who may do what: the platform's role predicates, and the accounts app's permissions.
 
-Roles are Django groups named in ``accounts.roles``. A role only counts for an active staff
-account (a group membership left on a former staff member grants nothing) whose request
-passed a second factor; a superuser counts as Administrator. Domain apps import the
+Roles are Django groups registered in ``accounts.roles``. A role only counts for an active
+staff account (a group membership left on a former staff member grants nothing) whose
+request passed a second factor; a superuser counts as Administrator. Domain apps import the
 predicates below and combine them in their own ``rules.py``, e.g.
-``rules.add_perm("proposals.hide_idea", is_moderator | is_administrator)``.
+``rules.add_perm("proposals.hide_idea", is_moderator | is_administrator)``; a module's own
+role gets its predicate there from ``has_role``:
+``is_budget_officer = has_role(BUDGET_OFFICER)``.
 
 Permission names follow ``<app>.<verb>_<model>``; the Django admin asks for the standard
 ``view/add/change/delete`` ones, which are mapped here as well.
@@ -49,13 +51,14 @@ def has_verified_second_factor(user) -> bool:
 # Every staff role needs a staff account that passed the second factor.
 is_staff_with_second_factor = is_active_staff & has_verified_second_factor
 
-is_moderator = is_staff_with_second_factor & rules.is_group_member(roles.MODERATOR)
-is_budget_officer = is_staff_with_second_factor & rules.is_group_member(roles.BUDGET_OFFICER)
-is_consultation_manager = is_staff_with_second_factor & rules.is_group_member(
-    roles.CONSULTATION_MANAGER
-)
-is_alert_author = is_staff_with_second_factor & rules.is_group_member(roles.ALERT_AUTHOR)
-is_alert_approver = is_staff_with_second_factor & rules.is_group_member(roles.ALERT_APPROVER)
+
+def has_role(name: str) -> rules.Predicate:
+    """The predicate of the role ``name``: a staff account that passed the second factor,
+    in the role's group."""
+    return is_staff_with_second_factor & rules.is_group_member(name)
+
+
+is_moderator = has_role(roles.MODERATOR)
 is_administrator = is_staff_with_second_factor & (
     is_active_superuser | rules.is_group_member(roles.ADMINISTRATOR)
 )

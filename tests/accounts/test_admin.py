@@ -7,11 +7,14 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from alerts.roles import ALERT_APPROVER
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
 from civicportal.core.models import Job
 from civicportal.core.services import job_run
+from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import (
     ResidencyRequestFactory,
     StaffFactory,
@@ -97,7 +100,7 @@ def test_bulk_action_skips_requests_already_reviewed(admin_client, area):
     assert done.status == "rejected"
 
 
-@pytest.mark.parametrize("role", [roles.MODERATOR, roles.BUDGET_OFFICER, roles.ALERT_APPROVER])
+@pytest.mark.parametrize("role", [roles.MODERATOR, BUDGET_OFFICER, ALERT_APPROVER])
 def test_other_roles_cannot_see_the_residency_queue_or_census(client, role):
     client.force_login(StaffFactory(role=role, mfa=True))
     assert client.get(QUEUE).status_code == 403
@@ -176,7 +179,7 @@ def test_census_upload_page_keeps_form_errors_and_starts_nothing(admin_client, e
     assert not Job.objects.exists()
 
 
-@pytest.mark.parametrize("role", [roles.MODERATOR, roles.CONSULTATION_MANAGER])
+@pytest.mark.parametrize("role", [roles.MODERATOR, CONSULTATION_MANAGER])
 def test_other_staff_cannot_start_a_census_job(client, role, private_files):
     client.force_login(StaffFactory(role=role, mfa=True))
     upload = SimpleUploadedFile("c.csv", f"identifier_hash\n{'c' * 64}\n".encode())

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles, services
 from civicportal.accounts.census import hash_identifier, normalise_identifier
 from civicportal.accounts.models import CensusEntry, CensusImport, ResidencyRequest
@@ -150,7 +151,7 @@ def test_residency_request_is_reviewed_only_once(resident, area, administrator):
         )
 
 
-@pytest.mark.parametrize("role", [None, roles.MODERATOR, roles.BUDGET_OFFICER])
+@pytest.mark.parametrize("role", [None, roles.MODERATOR, BUDGET_OFFICER])
 def test_residency_request_review_needs_an_administrator(resident, area, role):
     request = services.residency_request_create(user=resident, area=area, note="Main Street 1")
     actor = StaffFactory(role=role) if role else UserFactory()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import Alert, AlertSubscription, CapStatus
-from civicportal.accounts import roles
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 
 # A square of about 2 x 2 km, GeoJSON [lon, lat].
@@ -21,11 +21,11 @@ BOUNDARY = {
 
 
 def author(**kwargs):
-    return StaffFactory(role=roles.ALERT_AUTHOR, mfa=True, **kwargs)
+    return StaffFactory(role=ALERT_AUTHOR, mfa=True, **kwargs)
 
 
 def approver(**kwargs):
-    return StaffFactory(role=roles.ALERT_APPROVER, mfa=True, **kwargs)
+    return StaffFactory(role=ALERT_APPROVER, mfa=True, **kwargs)
 
 
 def area(**kwargs):

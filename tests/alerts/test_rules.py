@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.alerts.factories import approver, author, pending, published
@@ -14,9 +16,9 @@ pytestmark = pytest.mark.django_db
 ROLES = [
     None,
     roles.MODERATOR,
-    roles.BUDGET_OFFICER,
-    roles.ALERT_AUTHOR,
-    roles.ALERT_APPROVER,
+    BUDGET_OFFICER,
+    ALERT_AUTHOR,
+    ALERT_APPROVER,
     roles.ADMINISTRATOR,
 ]
 
@@ -28,8 +30,8 @@ def _staff(role):
 @pytest.mark.parametrize("role", ROLES)
 def test_staff_permissions_by_role(role):
     user = _staff(role)
-    is_author = role == roles.ALERT_AUTHOR
-    is_approver = role == roles.ALERT_APPROVER
+    is_author = role == ALERT_AUTHOR
+    is_approver = role == ALERT_APPROVER
     assert user.has_perm("alerts.draft_alert") is is_author
     assert user.has_perm("alerts.update_alert") is is_author
     assert user.has_perm("alerts.cancel_alert") is (is_author or is_approver)

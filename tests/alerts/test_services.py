@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alerts import selectors, services
 from alerts.models import Alert, AlertMessage, CapStatus, GroundReport
+from alerts.roles import ALERT_AUTHOR
 from alerts.services.lifecycle import ALL_CLEAR_INSTRUCTION
 from civicportal.accounts import roles
 from civicportal.notifications.models import Delivery, Event, NotificationPreference, PhoneNumber
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_alert_approve_refuses_the_author_even_with_both_roles():
-    both = StaffFactory(role=roles.ALERT_AUTHOR, mfa=True)
+    both = StaffFactory(role=ALERT_AUTHOR, mfa=True)
     both.groups.add(*approver().groups.all())
     alert = pending(by=both)
     message = alert.messages.get()
@@ -47,7 +48,7 @@ def test_alert_approve_refuses_the_author_even_with_both_roles():
     assert alert.messages.get().state == AlertMessage.State.PENDING
 
 
-@pytest.mark.parametrize("role", [None, roles.ALERT_AUTHOR, roles.MODERATOR, roles.ADMINISTRATOR])
+@pytest.mark.parametrize("role", [None, ALERT_AUTHOR, roles.MODERATOR, roles.ADMINISTRATOR])
 def test_alert_approve_refuses_anyone_without_the_approver_role(role):
     message = pending().messages.get()
     with pytest.raises(PermissionDenied, match="approver role"):

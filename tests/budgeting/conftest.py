@@ -50,7 +50,7 @@ def resident(db):
 
 @pytest.fixture
 def officer(db):
-    from civicportal.accounts import roles
+    from budgeting.roles import BUDGET_OFFICER
     from tests.accounts.factories import StaffFactory
 
-    return StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    return StaffFactory(role=BUDGET_OFFICER, mfa=True)

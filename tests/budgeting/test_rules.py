@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from budgeting.models import BudgetProcess
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory
@@ -36,7 +37,7 @@ def make_user(role: str, home):
         return UserFactory(verified=True)
     group = {
         "moderator": roles.MODERATOR,
-        "budget_officer": roles.BUDGET_OFFICER,
+        "budget_officer": BUDGET_OFFICER,
         "administrator": roles.ADMINISTRATOR,
     }[role]
     return StaffFactory(role=group)
@@ -119,6 +120,6 @@ def test_voting_is_refused_once_the_closing_time_passed():
 
 
 def test_an_inactive_budget_officer_has_no_staff_permission():
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, is_active=False)
+    officer = StaffFactory(role=BUDGET_OFFICER, is_active=False)
     process = ProcessFactory(state="closed")
     assert not officer.has_perm("budgeting.compute_results", process)

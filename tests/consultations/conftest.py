@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from civicportal.accounts import roles
 from consultations.models import Question
+from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.consultations.factories import ConsultationFactory, QuestionFactory
 
@@ -25,7 +25,7 @@ def verified(db):
 
 @pytest.fixture
 def manager(db):
-    return StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True)
+    return StaffFactory(role=CONSULTATION_MANAGER, mfa=True)
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ import io
 import pytest
 from django.urls import reverse
 
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.core.models import Job
 from civicportal.core.services import job_run
 from consultations import services
+from consultations.roles import CONSULTATION_MANAGER
 from tests import job_workers
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.consultations.conftest import Questionnaire
@@ -91,9 +92,9 @@ def test_the_file_is_for_consultation_staff_only(client, manager):
     job = Job.objects.get()
     job_run(job.pk)
     download = reverse("core:job-download", args=[job.pk])
-    client.force_login(StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True))
+    client.force_login(StaffFactory(role=CONSULTATION_MANAGER, mfa=True))
     assert client.get(download).status_code == 200  # a colleague in the same role
-    for outsider in (UserFactory(), StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)):
+    for outsider in (UserFactory(), StaffFactory(role=BUDGET_OFFICER, mfa=True)):
         client.force_login(outsider)
         assert client.get(download).status_code == 403
         assert client.get(job.get_absolute_url()).status_code == 403

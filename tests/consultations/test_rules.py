@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from civicportal.accounts import roles
 from consultations.models import Audience
+from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.consultations.factories import ConsultationFactory
 
@@ -24,7 +25,7 @@ def person(role: str):
         return UserFactory(verified=True)
     if role == "staff":
         return StaffFactory(role=roles.MODERATOR)
-    return StaffFactory(role=roles.CONSULTATION_MANAGER)
+    return StaffFactory(role=CONSULTATION_MANAGER)
 
 
 # (audience, role) -> may answer while open

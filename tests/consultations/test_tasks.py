@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
+from civicportal.celery import app
 from civicportal.notifications.models import Delivery
 from consultations.tasks import consultations_announce_opened_task
 from tests.accounts.factories import AreaFactory, UserFactory
@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_announce_task_is_on_the_beat_schedule():
-    entry = settings.CELERY_BEAT_SCHEDULE["consultations-announce-opened"]
+    app.loader.import_default_modules()  # what beat does before it reads its schedule
+    entry = app.conf.beat_schedule["consultations-announce-opened"]
     assert entry["task"] == "consultations.tasks.consultations_announce_opened_task"
 
 

@@ -10,10 +10,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.core.models import Comment, Job
 from civicportal.core.services import job_run
 from consultations.models import Audience, Response
+from consultations.roles import CONSULTATION_MANAGER
 from consultations.views import ANON_COOKIE
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 from tests.consultations.conftest import Questionnaire
@@ -204,7 +206,7 @@ def test_staff_results_page_needs_the_role_and_two_factor(client, questionnaire)
     url = reverse("consultations:staff-results", args=[questionnaire.consultation.slug])
     client.force_login(UserFactory())
     assert client.get(url).status_code == 403
-    no_mfa = StaffFactory(role=roles.CONSULTATION_MANAGER)
+    no_mfa = StaffFactory(role=CONSULTATION_MANAGER)
     client.force_login(no_mfa)
     assert client.get(url).url.startswith(reverse("mfa_activate_totp"))
     client.force_login(StaffFactory(role=roles.MODERATOR, mfa=True))
@@ -293,7 +295,7 @@ def test_staff_export_is_refused_to_residents_and_other_staff(
     url = reverse("consultations:staff-export", args=[questionnaire.consultation.slug])
     client.force_login(resident)
     assert client.post(url).status_code == 403
-    client.force_login(StaffFactory(role=roles.BUDGET_OFFICER, mfa=True))
+    client.force_login(StaffFactory(role=BUDGET_OFFICER, mfa=True))
     assert client.post(url).status_code == 403
     assert not Job.objects.exists()
 

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.celery import app
 from civicportal.core.jobs import (
@@ -122,7 +123,7 @@ def test_command_progress_can_be_silenced():
 def test_start_needs_the_kinds_permission_and_enqueues_only_on_commit(
     administrator, django_capture_on_commit_callbacks
 ):
-    for outsider in (UserFactory(), StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)):
+    for outsider in (UserFactory(), StaffFactory(role=BUDGET_OFFICER, mfa=True)):
         with pytest.raises(PermissionDenied):
             check_job(outsider)
     assert not Job.objects.exists()
@@ -269,7 +270,7 @@ def test_cancel_a_queued_job_at_once_and_refuse_a_finished_one(administrator):
 def test_a_job_is_seen_by_its_starter_and_by_staff_with_the_kinds_permission(administrator):
     job = check_job(administrator, steps=1)
     other_admin = StaffFactory(role=roles.ADMINISTRATOR, mfa=True)
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     resident = UserFactory()
     assert administrator.has_perm("core.view_job", job)
     assert other_admin.has_perm("core.view_job", job)
@@ -457,7 +458,7 @@ def test_job_list_shows_ones_own_recent_jobs_and_the_check_button(client, admini
     started = Job.objects.filter(started_by=administrator).latest("id")
     assert response["Location"] == started.get_absolute_url()
 
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     client.force_login(officer)
     assert "Check the background jobs" not in client.get(reverse("core:job-list")).content.decode()
     assert client.post(reverse("core:job-check")).status_code == 403

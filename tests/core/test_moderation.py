@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.core import selectors, services
 from civicportal.core.models import (
     Comment,
@@ -177,7 +177,7 @@ def test_block_deactivates_the_author_after_telling_them(pending, resident, mode
 
 
 def test_staff_cannot_be_blocked_from_the_queue(item, moderator):
-    staff_comment = comment_post(StaffFactory(role=roles.BUDGET_OFFICER), item, "Official")
+    staff_comment = comment_post(StaffFactory(role=BUDGET_OFFICER), item, "Official")
     _report(staff_comment, residents(1))
     with pytest.raises(ValidationError, match="staff"):
         services.moderation_decide(
@@ -258,7 +258,7 @@ def test_admin_queue_lists_and_decides(client, pending, comment, resident, moder
 
 
 def test_admin_queue_is_closed_to_residents_and_other_staff(client, pending):
-    client.force_login(StaffFactory(role=roles.BUDGET_OFFICER, mfa=True))
+    client.force_login(StaffFactory(role=BUDGET_OFFICER, mfa=True))
     response = client.get(reverse("admin:core_moderationcase_changelist"))
     assert response.status_code == 403
 

@@ -8,9 +8,11 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.core import staff_screens
 from civicportal.core.second_factor import mark_second_factor
+from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.alerts import factories as alert_factories
 from tests.budgeting.factories import ProcessFactory
@@ -108,7 +110,7 @@ def test_object_links_of_a_pending_message_offer_approval_to_a_second_person_onl
 
 
 def test_modules_point_object_screens_to_their_admin_list_unless_a_screen_covers_it():
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True)
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True)
     author = alert_factories.author()
 
     consultations = {
@@ -147,14 +149,14 @@ def test_alert_author_finds_the_alert_desk_on_the_admin_index_and_side_menu(clie
 
 
 def test_each_role_sees_its_own_screens_on_the_admin_index(client):
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     client.force_login(officer)
     links = _staff_screen_links(client.get(reverse("admin:index")).content.decode())
     assert links["budgeting.import"] == reverse("admin:budgeting_budgetprocess_import")
     assert not any(key.startswith("alerts.") for key in links)
     assert client.get(links["budgeting.import"]).status_code == 200
 
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True)
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True)
     client.force_login(manager)
     links = _staff_screen_links(client.get(reverse("admin:index")).content.decode())
     assert links["consultations.results"] == reverse("admin:consultations_consultation_changelist")
@@ -190,14 +192,14 @@ def test_alert_admin_pages_link_to_the_alert_desk(client):
 
 
 def test_consultation_and_budget_admin_pages_link_to_their_screens(client):
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True)
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True)
     consultation = ConsultationFactory()
     client.force_login(manager)
     page = client.get(reverse("admin:consultations_consultation_change", args=[consultation.pk]))
     results = reverse("consultations:staff-results", args=[consultation.slug])
     assert _staff_screen_links(page.content.decode())["consultations.results"] == results
 
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     voting = ProcessFactory()
     drafting = ProcessFactory(state="draft")
     client.force_login(officer)

@@ -37,10 +37,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from alerts import services as alert_services
 from alerts.models import Alert
+from alerts.roles import ALERT_AUTHOR
 from alerts.selectors import ALERT_TOPIC
 from alerts.services.anonymous import anonymous_choices
 from budgeting import services as budget_services
 from budgeting.models import Ballot, BudgetProcess, Project
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.core import demo
 from civicportal.core.models import Comment, Job
@@ -169,7 +171,7 @@ def _city_seed() -> City:
         selections={home_ballot.projects.order_by("order")[0].pk: 1},
     )
     verified = [user for user in context.residents if user.is_verified]
-    counted = _counted_budget(verified[1:6], context.staff[roles.BUDGET_OFFICER])
+    counted = _counted_budget(verified[1:6], context.staff[BUDGET_OFFICER])
     open_for_projects = ProcessFactory(
         title="Neighbourhood budget 2026",
         slug="neighbourhood-budget-2026",
@@ -178,7 +180,7 @@ def _city_seed() -> City:
     )
 
     areas = list(context.areas)
-    author = context.staff[roles.ALERT_AUTHOR]
+    author = context.staff[ALERT_AUTHOR]
     draft = alert_services.alert_draft_create(
         actor=staff,
         content=alert_content(headline="Water main repair on Mill Lane", areas=areas[:1]),

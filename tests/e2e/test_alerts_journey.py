@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from civicportal.accounts import roles
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
 from tests.accounts.factories import (
     AreaFactory,
     StaffFactory,
@@ -24,8 +24,8 @@ def test_two_people_publish_an_alert_the_banner_shows_and_goes_on_cancel(
 ):
     AreaFactory(name="Old Town", slug="old-town")
     resident = UserFactory(email="anna@example.org")
-    author = StaffFactory(role=roles.ALERT_AUTHOR, mfa=True, email="author@example.org")
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True, email="approver@example.org")
+    author = StaffFactory(role=ALERT_AUTHOR, mfa=True, email="author@example.org")
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True, email="approver@example.org")
 
     # The author drafts and sends it for approval.
     staff = browser.new_context(locale="en-GB").new_page()

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from budgeting import services
 from budgeting.models import Ballot, BudgetProcess, Project, TallyResult
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
 from tests.e2e.axe import assert_no_axe_violations
@@ -86,7 +86,7 @@ def budget(old_town) -> Budget:
 def counted(budget, old_town) -> Budget:
     """The budget after five residents voted (one of them on both ballots), counted and
     published by a budget officer."""
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     projects = {p.title: p for p in budget.process.projects.all()}
     city_votes = [
         ["Solar lamps on the riverside walk", "Bike racks at the station"],

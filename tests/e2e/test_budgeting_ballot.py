@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from budgeting.models import Ballot, BallotSubmission
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from tests import job_workers
 from tests.accounts.factories import (
     AreaFactory,
@@ -34,7 +34,7 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
 ):
     area = AreaFactory(name="Old Town", slug="old-town")
     resident = UserFactory(verified=True, home_area=area, email="anna@example.org")
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True, email="officer@example.org")
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True, email="officer@example.org")
     process = ProcessFactory(title="Riverside budget", slug="riverside-budget")
     ballot = BallotFactory(process=process, kind=Ballot.Kind.KNAPSACK, budget=Decimal(10000))
     for title, cost in (("Solar lamps", 6000), ("Bike racks", 3000), ("Play area", 2500)):

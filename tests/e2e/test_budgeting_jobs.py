@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from budgeting import services
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.core.models import Job
 from tests import job_workers
 from tests.accounts.factories import StaffFactory
@@ -31,7 +31,7 @@ FINISHED_WITHIN_MS = 90_000
 
 @pytest.fixture
 def officer(db):
-    return StaffFactory(role=roles.BUDGET_OFFICER, mfa=True, email="officer@example.org")
+    return StaffFactory(role=BUDGET_OFFICER, mfa=True, email="officer@example.org")
 
 
 def test_officer_imports_a_pabulib_file_as_a_job_and_reaches_the_process(

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from civicportal.accounts import roles
 from consultations.models import Consultation, Question, Response
+from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import (
     AreaFactory,
     StaffFactory,
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 def test_resident_answers_comments_and_sees_published_results(page: Page, browser: Browser, site):
     area = AreaFactory(name="Old Town", slug="old-town")
     resident = UserFactory(home_area=area, email="anna@example.org")
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True, email="manager@example.org")
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True, email="manager@example.org")
     consultation = ConsultationFactory(
         title="Cycling in the Old Town", slug="old-town-cycling", area=area
     )

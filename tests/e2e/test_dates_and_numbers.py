@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from budgeting import services as budget_services
 from budgeting.models import Ballot
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.core import demo
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
@@ -85,7 +85,7 @@ def test_a_ballot_receipt_and_a_name_with_a_full_stop_end_once(page: Page, site)
 
 def test_turnout_is_rounded_not_cut(page: Page, site):
     """16 of 24 verified residents voted: 66.666… % shows as 66.7 %, not 66.6 %."""
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     process = ProcessFactory(title="Riverside 2026", slug="riverside-2026")
     ballot = BallotFactory(process=process, kind=Ballot.Kind.KNAPSACK, budget=Decimal(10000))
     projects = [ProjectFactory(ballot=ballot, estimated_cost=Decimal(3000)) for _ in range(3)]

@@ -21,6 +21,7 @@ from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import CensusEntry
 from civicportal.core.models import Job
 from consultations import services as consultation_services
+from consultations.roles import CONSULTATION_MANAGER
 from tests import job_workers
 from tests.accounts.factories import AreaFactory, ResidencyRequestFactory, StaffFactory, UserFactory
 from tests.consultations.conftest import Questionnaire
@@ -45,7 +46,7 @@ def _shared_private_files(settings, job_files):
 
 
 def test_manager_exports_the_responses_and_downloads_the_csv(page: Page, site, jobs_run):
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True, email="manager@example.org")
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True, email="manager@example.org")
     q = Questionnaire(ConsultationFactory(title="Cycling in Old Town", slug="old-town-cycling"))
     for idea in ("More racks", "=HYPERLINK(1)", "Wider lanes"):
         consultation_services.response_submit(

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from budgeting import services
-from civicportal.accounts import roles
+from budgeting.roles import BUDGET_OFFICER
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
 from tests.consultations.factories import ConsultationFactory, draft_with_paragraphs
@@ -105,7 +105,7 @@ def test_published_budget_results_have_their_own_card_and_share_links(page: Page
     process = ProcessFactory(title="Harbour budget", slug="harbour-budget")
     ballot = BallotFactory(process=process, budget=Decimal(10000))
     racks = ProjectFactory(ballot=ballot, title="Bike racks", estimated_cost=Decimal(3000))
-    officer = StaffFactory(role=roles.BUDGET_OFFICER, mfa=True)
+    officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     services.ballot_cast(actor=UserFactory(verified=True), ballot=ballot, selections={racks.pk: 1})
     services.process_advance(actor=officer, process=process, to_state="closed")
     services.results_compute(actor=officer, process=process)

@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from civicportal.accounts import roles
 from consultations.models import Question
+from consultations.roles import CONSULTATION_MANAGER
 from consultations.services import response_submit
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.consultations.factories import ConsultationFactory, QuestionFactory
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_manager_sees_live_results_with_written_answers_of_an_open_consultation(page: Page, site):
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True, email="clara@example.org")
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True, email="clara@example.org")
     consultation = ConsultationFactory(title="A new plan for the park", slug="park-plan")
     visit = QuestionFactory(
         consultation=consultation,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.notifications.models import NotificationPreference
 from civicportal.notifications.selectors import preference_table
@@ -33,7 +34,7 @@ def test_staff_who_receive_it_are_offered_the_staff_topic(role):
 
 
 def test_staff_in_other_roles_are_not_offered_it():
-    assert STAFF_TOPIC not in _keys(StaffFactory(role=roles.BUDGET_OFFICER, mfa=True))
+    assert STAFF_TOPIC not in _keys(StaffFactory(role=BUDGET_OFFICER, mfa=True))
 
 
 def test_a_resident_cannot_store_a_choice_for_the_staff_topic():

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from alerts.roles import ALERT_AUTHOR
 from civicportal.accounts import roles
 from civicportal.notifications.models import Delivery, Event
 from proposals.models import ForwardingRound, Idea, IdeaStatus
@@ -98,11 +99,11 @@ def test_archive_inactive_ideas_safe_to_run_twice(resident, other, category):
 
 
 def test_forwarded_staff_are_moderators_and_administrators_only(resident, category):
-    Group.objects.get_or_create(name=roles.ALERT_AUTHOR)
+    Group.objects.get_or_create(name=ALERT_AUTHOR)
     from tests.accounts.factories import StaffFactory
 
     admin = StaffFactory(role=roles.ADMINISTRATOR)
-    StaffFactory(role=roles.ALERT_AUTHOR)
+    StaffFactory(role=ALERT_AUTHOR)
     UserFactory()
     _idea_with_support(resident, category, "Top", 3)
     ideas_forward_task()

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from alerts import services as alert_services
 from alerts.models import AlertMessage, CapStatus
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
 from civicportal.accounts import roles
 from tests.accounts.factories import DEFAULT_PASSWORD, TOTP_SECRET, StaffFactory, UserFactory
 from tests.alerts import factories as alert_factories
@@ -93,7 +94,7 @@ def api_token_model():
 
 
 def test_staff_without_mfa_cannot_approve_an_alert_through_the_api_with_the_session():
-    approver = StaffFactory(role=roles.ALERT_APPROVER)
+    approver = StaffFactory(role=ALERT_APPROVER)
     alert = alert_factories.pending()
     client = sign_in(approver)
 
@@ -102,7 +103,7 @@ def test_staff_without_mfa_cannot_approve_an_alert_through_the_api_with_the_sess
 
 
 def test_staff_without_mfa_cannot_approve_an_alert_with_a_token_minted_from_that_session():
-    approver = StaffFactory(role=roles.ALERT_APPROVER)
+    approver = StaffFactory(role=ALERT_APPROVER)
     alert = alert_factories.pending()
     client, _key = token_client(sign_in(approver))
 
@@ -111,7 +112,7 @@ def test_staff_without_mfa_cannot_approve_an_alert_with_a_token_minted_from_that
 
 
 def test_staff_signed_in_with_the_second_factor_may_approve_by_session():
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True)
     alert = alert_factories.pending()
     client = sign_in(approver, second_factor=True)
 
@@ -121,7 +122,7 @@ def test_staff_signed_in_with_the_second_factor_may_approve_by_session():
 
 
 def test_staff_signed_in_with_the_second_factor_may_approve_with_a_token_from_that_session():
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True)
     alert = alert_factories.pending()
     session = sign_in(approver, second_factor=True)
     assert session.get(TOKEN_URL).json()["exists"] is False
@@ -134,7 +135,7 @@ def test_staff_signed_in_with_the_second_factor_may_approve_with_a_token_from_th
 
 
 def test_a_session_signed_in_before_an_authenticator_was_added_elsewhere_must_confirm_it():
-    approver = StaffFactory(role=roles.ALERT_APPROVER)
+    approver = StaffFactory(role=ALERT_APPROVER)
     alert = alert_factories.pending()
     client = sign_in(approver)
     # Set up from another session (or by an administrator): this sign-in never passed it.
@@ -153,7 +154,7 @@ def test_a_session_signed_in_before_an_authenticator_was_added_elsewhere_must_co
 
 
 def test_a_session_whose_authenticator_was_removed_loses_staff_powers():
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True)
     alert = alert_factories.pending()
     client = sign_in(approver, second_factor=True)
     Authenticator.objects.filter(user=approver).delete()  # an administrator's MFA reset
@@ -249,7 +250,7 @@ def test_an_expired_token_is_refused_with_a_clear_message_and_deleted():
 
 
 def test_rotating_with_a_token_does_not_outlive_the_token_used():
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True)
     client, _key = token_client(sign_in(approver, second_factor=True))
     first = api_token_model().objects.get(user=approver)
 
@@ -329,7 +330,7 @@ def test_a_token_dies_when_the_password_changes(change):
 
 
 def test_a_token_dies_when_the_authenticator_is_reset():
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True)
     client, _key = token_client(sign_in(approver, second_factor=True))
     assert client.get("/api/v1/me/").status_code == 200
 
@@ -341,7 +342,7 @@ def test_a_token_dies_when_the_authenticator_is_reset():
 
 
 def _remove_role_group(user) -> None:
-    user.groups.remove(Group.objects.get(name=roles.ALERT_APPROVER))
+    user.groups.remove(Group.objects.get(name=ALERT_APPROVER))
 
 
 def _clear_groups(user) -> None:
@@ -374,7 +375,7 @@ def _deactivate(user) -> None:
     ],
 )
 def test_a_token_dies_when_a_staff_role_is_removed(removal):
-    approver = StaffFactory(role=roles.ALERT_APPROVER, is_superuser=True, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, is_superuser=True, mfa=True)
     client, _key = token_client(sign_in(approver, second_factor=True))
     assert client.get("/api/v1/me/").status_code == 200
 
@@ -385,7 +386,7 @@ def test_a_token_dies_when_a_staff_role_is_removed(removal):
 
 
 def test_a_token_of_a_role_removed_in_the_admin_dies():
-    approver = StaffFactory(role=roles.ALERT_APPROVER, mfa=True)
+    approver = StaffFactory(role=ALERT_APPROVER, mfa=True)
     client, _key = token_client(sign_in(approver, second_factor=True))
     admin = StaffFactory(role=roles.ADMINISTRATOR, mfa=True)
     admin_client = APIClient()
@@ -408,7 +409,7 @@ def test_a_token_of_a_role_removed_in_the_admin_dies():
 
 
 def test_an_alert_exercise_is_not_shown_to_a_token_without_the_second_factor():
-    author = StaffFactory(role=roles.ALERT_AUTHOR)
+    author = StaffFactory(role=ALERT_AUTHOR)
     exercise = alert_factories.published(status=CapStatus.EXERCISE)
     client, _key = token_client(sign_in(author))
     assert client.get(f"/api/v1/alerts/{exercise.pk}/").status_code == 404

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from civicportal.accounts import roles
 from civicportal.accounts.census import hash_census_file
 from civicportal.core.csv_export import csv_cell, csv_writer
 from civicportal.core.models import Job
 from civicportal.core.services import job_run
 from consultations import services as consultations_services
+from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.consultations.conftest import Questionnaire
 from tests.consultations.factories import ConsultationFactory
@@ -69,7 +69,7 @@ def test_the_consultation_export_neutralises_residents_formulas(client, settings
                 }
             ),
         )
-    client.force_login(StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True))
+    client.force_login(StaffFactory(role=CONSULTATION_MANAGER, mfa=True))
     # The export is a background job: the button starts it, the job's page hands out the file.
     started = client.post(f"/staff/consultations/{questionnaire.consultation.slug}/results/export/")
     job = Job.objects.get()

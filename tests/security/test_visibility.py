@@ -19,6 +19,7 @@ from budgeting.models import Ballot, BallotSubmission
 from civicportal.accounts import roles
 from civicportal.core import selectors, services
 from civicportal.core.models import Comment, Flag, Follow, ModerationState
+from consultations.roles import CONSULTATION_MANAGER
 from proposals.models import Point
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
@@ -223,7 +224,7 @@ def test_the_comment_page_of_a_restricted_item_is_not_found(client, resident):
 
 
 def test_a_manager_may_still_comment_on_an_unpublished_draft(db):
-    manager = StaffFactory(role=roles.CONSULTATION_MANAGER, mfa=True)
+    manager = StaffFactory(role=CONSULTATION_MANAGER, mfa=True)
     paragraph = _restricted_paragraph()
     comment = services.comment_create(author=manager, target=paragraph, body="Note for staff")
     assert comment.pk

@@ -1,6 +1,61 @@
-"""OpenAPI schema post-processing: the one error format, documented on every operation."""
+"""The OpenAPI schema: the names of shared choice sets, and the one error format.
+
+A choice set that several serializers share gets one stable name in the schema (drf-
+spectacular's ``ENUM_NAME_OVERRIDES``). The platform's are in settings; core never names a
+domain app, so each app registers its own from ``AppConfig.ready()``, before any schema is
+generated::
+
+    from civicportal.core.api import schema
+
+    class ProposalsConfig(AppConfig):
+        def ready(self):
+            from proposals.models import IdeaStatus
+
+            schema.enum_name_register("IdeaStatusEnum", IdeaStatus)
+
+``add_error_responses`` (a post-processing hook) documents the error format on every
+operation.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+_ENUM_NAMES: dict[str, Any] = {}
+
+
+def enum_name_register(name: str, choices: Any) -> None:
+    """Name ``choices`` (a ``TextChoices`` class, an import path or a list) ``name`` in the
+    schema. Registering the same name again replaces it; a name of the platform's is refused.
+
+    drf-spectacular reads its overrides once, at the first schema, so they are handed to it
+    here, from ``ready()`` (as its own contrib modules add theirs); the settings' dict is
+    left as written.
+    """
+    from drf_spectacular.settings import spectacular_settings
+
+    if name in settings.SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}):
+        raise ValueError(
+            f"The schema name {name!r} is the platform's (SPECTACULAR_SETTINGS); "
+            "give the module's choice set another name."
+        )
+    _ENUM_NAMES[name] = choices
+    spectacular_settings.ENUM_NAME_OVERRIDES = enum_names()
+
+
+def enum_name_unregister(name: str) -> None:
+    from drf_spectacular.settings import spectacular_settings
+
+    _ENUM_NAMES.pop(name, None)
+    spectacular_settings.ENUM_NAME_OVERRIDES = enum_names()
+
+
+def enum_names() -> dict[str, Any]:
+    """Every name drf-spectacular gives a choice set: the platform's, then the modules'."""
+    return {**settings.SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}), **_ENUM_NAMES}
+
 
 ERROR_SCHEMA = {
     "type": "object",

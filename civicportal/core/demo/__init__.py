@@ -17,6 +17,12 @@ staff in every role) is seeded first, at order 10, and is handed to the others t
 ``DemoContext``. Every seeder must be idempotent: running ``seed_demo`` twice changes
 nothing.
 
+A module with roles of its own (``civicportal.accounts.roles``) names, in its ``demo.py``,
+the demo staff member who holds each one; a role nobody named still gets one, called after
+the role::
+
+    demo.register_staff(BUDGET_OFFICER, local_part="budget", display_name="Björn Sveinsson")
+
 The city must hold together in time, as a real one does: nothing happens before what it
 depends on (a vote before its idea was posted, an answer before the idea was forwarded, a
 ballot outside the voting period, a resident acting before joining). Services stamp what
@@ -81,6 +87,39 @@ class DemoContext:
         if share is None:
             share = self.random.random()
         return start + (end - start) * share
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    """The demo staff member holding ``role``: ``<local_part>@`` the demo domain."""
+
+    role: str
+    local_part: str
+    display_name: str
+
+
+_STAFF: dict[str, DemoStaff] = {}
+
+
+def register_staff(role: str, *, local_part: str, display_name: str) -> DemoStaff:
+    """Name the demo staff member who holds ``role`` (replacing any named before)."""
+    member = DemoStaff(role=role, local_part=local_part, display_name=display_name)
+    _STAFF[role] = member
+    return member
+
+
+def staff_members(role_names: list[str]) -> list[DemoStaff]:
+    """One demo staff member per role of ``role_names``: the named ones in the order they
+    were named, then one called after each role nobody named."""
+    from django.utils.text import slugify
+
+    named = [member for member in _STAFF.values() if member.role in role_names]
+    unnamed = [
+        DemoStaff(role=role, local_part=slugify(role), display_name=role)
+        for role in role_names
+        if role not in _STAFF
+    ]
+    return named + unnamed
 
 
 @dataclass(frozen=True)

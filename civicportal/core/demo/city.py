@@ -1,7 +1,9 @@
 """The demo city of Riverside: its areas, its residents and the council's staff.
 
 Every staff member has one role (see ``civicportal.accounts.roles``) and two-factor
-authentication already set up with the shared demo secret, plus recovery codes.
+authentication already set up with the shared demo secret, plus recovery codes. The
+platform's roles are held by the people named here; the modules name theirs in their own
+``demo.py`` (``demo.register_staff``).
 """
 
 from __future__ import annotations
@@ -56,14 +58,8 @@ RESIDENTS = [
     ("Oscar", "Reid", "en"),
 ]  # fmt: skip
 
-STAFF = [
-    (roles.ADMINISTRATOR, "admin", "Sam Whitfield"),
-    (roles.MODERATOR, "moderator", "Maya Okafor"),
-    (roles.BUDGET_OFFICER, "budget", "Björn Sveinsson"),
-    (roles.CONSULTATION_MANAGER, "consultations", "Clara Nguyen"),
-    (roles.ALERT_AUTHOR, "alerts", "Arnar Pálsson"),
-    (roles.ALERT_APPROVER, "alert-approver", "Helen Brooks"),
-]
+demo.register_staff(roles.ADMINISTRATOR, local_part="admin", display_name="Sam Whitfield")
+demo.register_staff(roles.MODERATOR, local_part="moderator", display_name="Maya Okafor")
 
 _ASCII = str.maketrans({"ð": "d", "þ": "th", "æ": "ae", "ö": "o", "'": ""})
 
@@ -193,13 +189,14 @@ def _seed_residents(ctx: demo.DemoContext, password_hash: str) -> None:
 
 def _seed_staff(ctx: demo.DemoContext, password_hash: str) -> None:
     roles.ensure_role_groups()
-    for role, local_part, display_name in STAFF:
+    for member in demo.staff_members(list(roles.ROLES)):
+        role = member.role
         is_administrator = role == roles.ADMINISTRATOR
         user = _ensure_user(
             ctx,
             password_hash,
-            f"{local_part}@{demo.DEMO_EMAIL_DOMAIN}",
-            display_name=display_name,
+            f"{member.local_part}@{demo.DEMO_EMAIL_DOMAIN}",
+            display_name=member.display_name,
             is_staff=True,
             is_superuser=is_administrator,
             date_joined=ctx.now - timedelta(days=900),

@@ -41,92 +41,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from support import (  # noqa: E402
+    SmtpSink,
+    WorkerWatch,
     database_create,
+    database_migrate,
+    environment_use,
     free_port,
     loadavg,
-    process_tree,
-    status_kb,
+    worker_settings,
+    worker_start,
     worker_stop,
     worker_wait_ready,
 )
 
 HEADLINE = "River flooding in Riverside"
 
-# --- Sinks, process trees and memory (kept here: each bench stands alone) -------------------
-
-
-def _smtp_main(port: int, count, first, last, other, ready) -> None:
-    """A minimal aiosmtpd server (PIPELINING offered, as production relays do) that counts
-    the alert's messages (stamping the first and the last) and the others apart."""
-    import logging
-
-    from aiosmtpd.controller import Controller
-
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
-
-    class Handler:
-        async def handle_EHLO(self, server, session, envelope, hostname, responses):
-            session.host_name = hostname
-            responses.insert(len(responses) - 1, "250-PIPELINING")
-            return responses
-
-        async def handle_DATA(self, server, session, envelope):
-            now = time.time()
-            if HEADLINE.encode() not in envelope.content:
-                other.value += 1
-                return "250 OK"
-            if count.value == 0:
-                first.value = now
-            count.value += 1
-            last.value = now
-            return "250 OK"
-
-    Controller(Handler(), hostname="127.0.0.1", port=port).start()
-    ready.set()
-    threading.Event().wait()
-
-
-class SmtpSink:
-    def __init__(self) -> None:
-        self.port = free_port()
-        ctx = multiprocessing.get_context("spawn")
-        self.count = ctx.RawValue("q", 0)
-        self.first = ctx.RawValue("d", 0.0)
-        self.last = ctx.RawValue("d", 0.0)
-        self.other = ctx.RawValue("q", 0)
-        ready = ctx.Event()
-        self.process = ctx.Process(
-            target=_smtp_main,
-            args=(self.port, self.count, self.first, self.last, self.other, ready),
-            daemon=True,
-        )
-        self.process.start()
-        if not ready.wait(30):
-            raise RuntimeError("the SMTP sink did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.join(10)
-
-
-class MemoryWatch(threading.Thread):
-    """Samples the worker trees' total VmRSS every 0.2 s and keeps the peak."""
-
-    def __init__(self, pids: list[int]) -> None:
-        super().__init__(daemon=True)
-        self.pids = pids
-        self.peak_total_kb = 0
-        self.stopping = threading.Event()
-
-    def sample(self) -> None:
-        self.peak_total_kb = max(
-            self.peak_total_kb,
-            sum(status_kb(p, "VmRSS") for pid in self.pids for p in process_tree(pid)),
-        )
-
-    def run(self) -> None:
-        while not self.stopping.wait(0.2):
-            self.sample()
+# --- The push service and SMS gateway stand-ins, and the workers of docker-compose.yml -----
 
 
 def _http_main(port: int, status: int, count, first, last, peak, ready) -> None:
@@ -219,21 +149,7 @@ def workers_start(log_dir: Path) -> dict[str, tuple[subprocess.Popen, Path]]:
     started = {}
     for name, args in compose_workers().items():
         log = log_dir / f"bench-alerts-{name}.log"
-        with log.open("wb") as log_file:
-            started[name] = (
-                subprocess.Popen(
-                    [
-                        str(ROOT / ".venv" / "bin" / "celery"), *args,
-                        "-n", f"bench-{name}-{os.getpid()}@%h",
-                        "--without-mingle", "--without-gossip",
-                    ],
-                    cwd=ROOT,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                ),
-                log,
-            )  # fmt: skip
+        started[name] = (worker_start(args, name=f"bench-{name}", log=log), log)
     for process, log in started.values():
         worker_wait_ready(process, log)
     return started
@@ -259,7 +175,7 @@ def main() -> None:
 
     print(f"load average at start: {loadavg()}", flush=True)
     database_url = database_create(args.postgres, args.database)
-    smtp = SmtpSink()
+    smtp = SmtpSink(match=HEADLINE.encode())
     push = HttpSink(201)
     sms = HttpSink(200)
     import base64
@@ -278,26 +194,11 @@ def main() -> None:
     )
     p256dh = base64.urlsafe_b64encode(browser_key).decode().rstrip("=")
     auth = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("EMAIL_", "NOTIFICATIONS_", "CELERY_", "DATABASE_", "ALERTS_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="civicportal.settings",
-        DATABASE_URL=database_url,
-        DATABASE_POOL_MIN_SIZE="1",
-        DATABASE_POOL_MAX_SIZE="4",
-        REDIS_URL=args.redis,
-        CELERY_BROKER_URL=args.redis,
-        CELERY_TASK_ALWAYS_EAGER="0",
-        SECRET_KEY="bench-secret-key-not-for-production",
-        CENSUS_HASH_KEY="bench-census-key-not-for-production",
-        DEBUG="0",
-        INSECURE_HTTP="1",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        FAST_PASSWORD_HASHER="1",
-        LOG_FORMAT="text",
+    environment_use(
+        database_url=database_url,
+        redis_url=args.redis,
+        also_dropped=("ALERTS_",),
+        **worker_settings(args.redis),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         NOTIFICATIONS_VAPID_PUBLIC_KEY=public,
         NOTIFICATIONS_VAPID_PRIVATE_KEY=private,
@@ -313,14 +214,7 @@ def main() -> None:
         NOTIFICATIONS_RATES=f"sms={args.sms_rate},social=100",
         ALERTS_FANOUT_BATCH=str(args.fanout_batch),
     )
-    os.environ.clear()
-    os.environ.update(env)
-
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
-    )
-    print(f"migrated {args.database} in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"migrated {args.database} in {database_migrate():.1f} s", flush=True)
 
     import django
 
@@ -335,6 +229,7 @@ def main() -> None:
 
     from alerts import services
     from alerts.models import AlertMessage, AlertSubscription
+    from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
     from civicportal.accounts import roles
     from civicportal.accounts.models import Area, User
     from civicportal.notifications.models import Delivery, PhoneNumber, PushSubscription
@@ -405,8 +300,8 @@ def main() -> None:
     approver = User.objects.create(
         email="approver@council.example", is_staff=True, password=password
     )
-    author.groups.add(Group.objects.get(name=roles.ALERT_AUTHOR))
-    approver.groups.add(Group.objects.get(name=roles.ALERT_APPROVER))
+    author.groups.add(Group.objects.get(name=ALERT_AUTHOR))
+    approver.groups.add(Group.objects.get(name=ALERT_APPROVER))
     print(f"created {n:,} subscribers in {time.perf_counter() - started:.1f} s", flush=True)
 
     from datetime import timedelta
@@ -416,7 +311,7 @@ def main() -> None:
     workers = workers_start(log_dir)
     print(f"workers: {', '.join(workers)} (docker-compose.yml)", flush=True)
     try:
-        watch = MemoryWatch([process.pid for process, _log in workers.values()])
+        watch = WorkerWatch([process.pid for process, _log in workers.values()])
         watch.sample()
         idle_kb = watch.peak_total_kb
         watch.start()

@@ -41,6 +41,8 @@ from support import (
     closed_loop,
     cpu_seconds,
     database_create,
+    database_migrate,
+    environment_use,
     free_port,
     http_request,
     loadavg,
@@ -132,44 +134,27 @@ def main() -> None:
     (modules / "bench_alert_settings.py").write_text(SETTINGS)
     (modules / "bench_alert_urls.py").write_text(URLS)
     database_url = database_create(args.postgres, args.database)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(
-            ("EMAIL_", "NOTIFICATIONS_", "CELERY_", "DATABASE_", "ALERTS_", "CORE_")
-        )
-    }
-    env.update(
+    page_cache = {}
+    if args.page_cache_seconds is not None:
+        page_cache["CORE_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
+    env = environment_use(
+        database_url=database_url,
+        redis_url=args.redis,
+        also_dropped=("ALERTS_", "CORE_"),
         PYTHONPATH=f"{modules}{os.pathsep}{ROOT}",
         DJANGO_SETTINGS_MODULE="bench_alert_settings",
-        DATABASE_URL=database_url,
-        DATABASE_POOL_MIN_SIZE="1",
-        DATABASE_POOL_MAX_SIZE="4",
-        REDIS_URL=args.redis,
         CELERY_TASK_ALWAYS_EAGER="1",  # no worker: the fan-out (nobody subscribed) runs inline
-        SECRET_KEY="bench-secret-key-not-for-production",
-        # DEBUG off needs a census key of its own and an email backend (none sends
-        # mail here).
-        CENSUS_HASH_KEY="bench-census-key-not-for-production",
+        # No mail is sent here, but DEBUG off needs an email backend.
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        DEBUG="0",
-        INSECURE_HTTP="1",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        FAST_PASSWORD_HASHER="1",
         LOG_LEVEL="WARNING",
         NOTIFICATIONS_SOCIAL_BACKENDS="recording",
         # The recording social account needs no pacing: at the default 1 post/s the
         # history alone would take over half an hour to publish.
         NOTIFICATIONS_RATES="email=200,push=100,sms=10",
+        **page_cache,
     )
-    if args.page_cache_seconds is not None:
-        env["CORE_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
-    os.environ.clear()
-    os.environ.update(env)
     sys.path.insert(0, str(modules))
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
-    )
+    database_migrate()
 
     import django
 
@@ -183,6 +168,7 @@ def main() -> None:
 
     from alerts import services
     from alerts.models import Alert, AlertMessage
+    from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
     from civicportal.accounts import roles
     from civicportal.accounts.models import Area, User
 
@@ -190,8 +176,8 @@ def main() -> None:
     roles.ensure_role_groups()
     author = User.objects.create(email="author@council.example", is_staff=True)
     approver = User.objects.create(email="approver@council.example", is_staff=True)
-    author.groups.add(Group.objects.get(name=roles.ALERT_AUTHOR))
-    approver.groups.add(Group.objects.get(name=roles.ALERT_APPROVER))
+    author.groups.add(Group.objects.get(name=ALERT_AUTHOR))
+    approver.groups.add(Group.objects.get(name=ALERT_APPROVER))
     where = Area.objects.create(name="Harbourside", slug="harbourside")
 
     def content(headline: str) -> services.MessageContent:

@@ -206,14 +206,14 @@ def _manager():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from civicportal.accounts import roles
+    from consultations.roles import CONSULTATION_MANAGER
 
     User = get_user_model()
     user, created = User.objects.get_or_create(
         email="bench-manager@example.org", defaults={"is_staff": True}
     )
     if created:
-        user.groups.add(Group.objects.get_or_create(name=roles.CONSULTATION_MANAGER)[0])
+        user.groups.add(Group.objects.get_or_create(name=CONSULTATION_MANAGER)[0])
         TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     return user
 

@@ -19,12 +19,8 @@ loop's rate. The last line is
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
 import smtplib
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,132 +28,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from support import (  # noqa: E402
+    SmtpSink,
+    WorkerWatch,
     cpu_seconds,
     database_create,
-    free_port,
+    database_migrate,
+    environment_use,
     loadavg,
     process_tree,
-    status_kb,
+    worker_settings,
+    worker_start,
     worker_stop,
     worker_wait_ready,
 )
-
-# --- The SMTP sink (its own process, so that it does not share our GIL) -----------------
-
-
-def _sink_main(port: int, pipelining: bool, count, first, last, size, ready) -> None:
-    """A minimal aiosmtpd server: counts accepted messages and stamps the first and last.
-
-    With ``pipelining`` it offers PIPELINING (RFC 2920), as production relays (Postfix,
-    Exim, Amazon SES) do; aiosmtpd reads commands from a buffered stream one at a time, so
-    it serves pipelined commands correctly.
-    """
-    import logging
-
-    from aiosmtpd.controller import Controller
-
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
-
-    class Handler:
-        async def handle_EHLO(self, server, session, envelope, hostname, responses):
-            session.host_name = hostname
-            if pipelining:
-                responses.insert(len(responses) - 1, "250-PIPELINING")
-            return responses
-
-        async def handle_DATA(self, server, session, envelope):
-            now = time.time()
-            if count.value == 0:
-                first.value = now
-                size.value = len(envelope.original_content or b"")
-            count.value += 1
-            last.value = now
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    threading.Event().wait()  # until terminated
-
-
-class Sink:
-    def __init__(self, *, pipelining: bool) -> None:
-        self.port = free_port()
-        ctx = multiprocessing.get_context("spawn")
-        self.count = ctx.RawValue("q", 0)
-        self.first = ctx.RawValue("d", 0.0)
-        self.last = ctx.RawValue("d", 0.0)
-        self.size = ctx.RawValue("q", 0)
-        ready = ctx.Event()
-        self.process = ctx.Process(
-            target=_sink_main,
-            args=(self.port, pipelining, self.count, self.first, self.last, self.size, ready),
-            daemon=True,
-        )
-        self.process.start()
-        if not ready.wait(30):
-            raise RuntimeError("the SMTP sink did not start")
-
-    def reset(self) -> None:
-        self.count.value, self.first.value, self.last.value, self.size.value = 0, 0.0, 0.0, 0
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.join(10)
-
-
-# --- Memory of a process tree, from /proc ------------------------------------------------
-
-
-def _database_backends(database: str) -> list[int]:
-    """PostgreSQL backend processes connected to ``database`` (from their process titles)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                title = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if title.startswith(b"postgres:") and f" {database} ".encode() in title:
-                found.append(int(entry))
-    return found
-
-
-class Watch(threading.Thread):
-    """Samples every 0.2 s: the worker tree's total VmRSS (keeping the peak) and each
-    process's VmHWM, and the CPU time of the database's backends (which come and go with
-    the workers' connections; one that lives less than a sample is missed).
-    """
-
-    def __init__(self, pid: int, database: str) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.database = database
-        self.peak_total_kb = 0
-        self.hwm_kb: dict[int, int] = {}
-        self.backend_cpu: dict[int, tuple[float, float]] = {}  # pid -> (first, last) seconds
-        for backend in _database_backends(database):
-            cpu = cpu_seconds([backend])
-            self.backend_cpu[backend] = (cpu, cpu)
-        self.stopping = threading.Event()
-
-    def sample(self) -> None:
-        pids = process_tree(self.pid)
-        self.peak_total_kb = max(self.peak_total_kb, sum(status_kb(p, "VmRSS") for p in pids))
-        for pid in pids:
-            self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
-        for backend in _database_backends(self.database):
-            cpu = cpu_seconds([backend])
-            first, _last = self.backend_cpu.get(backend, (0.0, 0.0))
-            self.backend_cpu[backend] = (first, cpu)
-
-    def database_cpu_s(self) -> float:
-        return sum(last - first for first, last in self.backend_cpu.values())
-
-    def run(self) -> None:
-        while not self.stopping.wait(0.2):
-            self.sample()
-
 
 # --- Set-up --------------------------------------------------------------------------------
 
@@ -187,40 +70,17 @@ def main() -> None:
 
     print(f"load average at start: {loadavg()}", flush=True)
     database_url = database_create(args.postgres, args.database)
-    sink = Sink(pipelining=not args.no_pipelining)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("EMAIL_", "NOTIFICATIONS_", "CELERY_", "DATABASE_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="civicportal.settings",
-        DATABASE_URL=database_url,
-        DATABASE_POOL_MIN_SIZE="1",
-        DATABASE_POOL_MAX_SIZE="4",
-        REDIS_URL=args.redis,
-        CELERY_BROKER_URL=args.redis,
-        CELERY_TASK_ALWAYS_EAGER="0",
-        SECRET_KEY="bench-secret-key-not-for-production",
-        CENSUS_HASH_KEY="bench-census-key-not-for-production",
-        DEBUG="0",
-        INSECURE_HTTP="1",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        FAST_PASSWORD_HASHER="1",
-        LOG_FORMAT="text",
+    sink = SmtpSink(pipelining=not args.no_pipelining)
+    environment_use(
+        database_url=database_url,
+        redis_url=args.redis,
+        **worker_settings(args.redis),
         EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
         NOTIFICATIONS_CHUNK_SIZE=str(args.chunk_size),
         NOTIFICATIONS_RATES=f"email={args.email_rate}",
         NOTIFICATIONS_EMAIL_PIPELINING="0" if args.no_fast_path else "1",
     )
-    os.environ.clear()
-    os.environ.update(env)
-
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
-    )
-    print(f"migrated {args.database} in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"migrated {args.database} in {database_migrate():.1f} s", flush=True)
 
     import django
 
@@ -257,21 +117,14 @@ def main() -> None:
 
     log = ROOT / "var" / "bench-notify-worker.log"
     log.parent.mkdir(exist_ok=True)
-    with log.open("wb") as log_file:
-        worker = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "celery"), "-A", "civicportal", "worker",
-                f"--concurrency={args.concurrency}", "--loglevel=INFO",
-                "-n", f"bench-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
-            ],
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    worker = worker_start(
+        ["-A", "civicportal", "worker", f"--concurrency={args.concurrency}", "--loglevel=INFO"],
+        name="bench",
+        log=log,
+    )
     try:
         worker_wait_ready(worker, log)
-        watch = Watch(worker.pid, args.database)
+        watch = WorkerWatch([worker.pid], args.database)
         watch.sample()
         idle_kb = watch.peak_total_kb
         watch.start()

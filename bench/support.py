@@ -1,5 +1,6 @@
 """Pieces the benchmarks share: building the static files, ports, /proc readings,
-databases, Celery workers, and a lean closed-loop HTTP/1.1 load generator.
+databases, the environment, Celery workers and what watches them, an SMTP sink, and a lean
+closed-loop HTTP/1.1 load generator.
 
 Imported by the scripts in this folder (run as ``python bench/<script>.py``, which puts
 this folder on ``sys.path``).
@@ -8,10 +9,13 @@ this folder on ``sys.path``).
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,8 +122,92 @@ def database_create(server_url: str, name: str) -> str:
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 
+def database_backends(database: str) -> list[int]:
+    """PostgreSQL backend processes connected to ``database`` (from their process titles)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                title = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and f" {database} ".encode() in title:
+                found.append(int(entry))
+    return found
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- The environment ---------------------------------------------------------------------
+
+# The portal's settings in every bench that starts it: production-like (DEBUG off) with
+# throw-away keys, plain HTTP on loopback, and a small database pool per process.
+BENCH_SETTINGS = {
+    "DJANGO_SETTINGS_MODULE": "civicportal.settings",
+    "DATABASE_POOL_MIN_SIZE": "1",
+    "DATABASE_POOL_MAX_SIZE": "4",
+    "SECRET_KEY": "bench-secret-key-not-for-production",
+    "CENSUS_HASH_KEY": "bench-census-key-not-for-production",
+    "DEBUG": "0",
+    "INSECURE_HTTP": "1",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "FAST_PASSWORD_HASHER": "1",
+}
+# Settings the calling shell may have set for its own portal, which must not leak into
+# the bench's (its mail, its channels, its broker, its database).
+SHELL_PREFIXES_DROPPED = ("EMAIL_", "NOTIFICATIONS_", "CELERY_", "DATABASE_")
+
+
+def worker_settings(redis_url: str) -> dict[str, str]:
+    """What benches with real Celery workers add: the broker on the bench's own Redis
+    database, tasks sent to it (never run inline), and the plain-text log whose " ready."
+    line ``worker_wait_ready`` looks for."""
+    return {"CELERY_BROKER_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_FORMAT": "text"}
+
+
+def environment_use(
+    *, database_url: str, redis_url: str, also_dropped: tuple[str, ...] = (), **settings: str
+) -> dict[str, str]:
+    """Make the bench's environment this process's (and so its subprocesses'), and return
+    it: the calling shell's without ``SHELL_PREFIXES_DROPPED`` (and ``also_dropped``), then
+    ``BENCH_SETTINGS``, the database and Redis, and ``settings``, which win."""
+    dropped = SHELL_PREFIXES_DROPPED + also_dropped
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
+    env.update(BENCH_SETTINGS, DATABASE_URL=database_url, REDIS_URL=redis_url, **settings)
+    os.environ.clear()
+    os.environ.update(env)
+    return env
+
+
+def database_migrate() -> float:
+    """``manage.py migrate`` on the environment's database; the seconds it took."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
+    )
+    return time.perf_counter() - started
+
+
+# --- Celery workers ------------------------------------------------------------------------
+
+
+def worker_start(args: list[str], *, name: str, log: Path) -> subprocess.Popen:
+    """``celery <args>`` in a process group of its own (``worker_stop`` ends it, children
+    included), as node ``<name>-<our pid>``, writing to ``log``. Without mingle and gossip,
+    which only slow the start of a worker that has no peers to talk to."""
+    with log.open("wb") as log_file:
+        return subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "celery"), *args,
+                "-n", f"{name}-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
+            ],
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
 
 
 def worker_wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 120) -> None:
@@ -142,6 +230,119 @@ def worker_stop(worker: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(os.getpgid(worker.pid), signal.SIGKILL)
             worker.wait(10)
+
+
+class WorkerWatch(threading.Thread):
+    """Samples every 0.2 s: the process trees of ``pids`` (their total VmRSS, keeping the
+    peak, and each process's VmHWM) and, given a ``database``, the CPU time of its
+    PostgreSQL backends (which come and go with the workers' connections; one that lives
+    less than a sample is missed).
+    """
+
+    def __init__(self, pids: list[int], database: str | None = None) -> None:
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.database = database
+        self.peak_total_kb = 0
+        self.hwm_kb: dict[int, int] = {}
+        self.backend_cpu: dict[int, tuple[float, float]] = {}  # pid -> (first, last) seconds
+        for backend in database_backends(database) if database else []:
+            cpu = cpu_seconds([backend])
+            self.backend_cpu[backend] = (cpu, cpu)
+        self.stopping = threading.Event()
+
+    def sample(self) -> None:
+        pids = [p for pid in self.pids for p in process_tree(pid)]
+        self.peak_total_kb = max(self.peak_total_kb, sum(status_kb(p, "VmRSS") for p in pids))
+        for pid in pids:
+            self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
+        for backend in database_backends(self.database) if self.database else []:
+            cpu = cpu_seconds([backend])
+            first, _last = self.backend_cpu.get(backend, (0.0, 0.0))
+            self.backend_cpu[backend] = (first, cpu)
+
+    def database_cpu_s(self) -> float:
+        return sum(last - first for first, last in self.backend_cpu.values())
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.2):
+            self.sample()
+
+
+# --- An SMTP sink (its own process, so that it does not share our GIL) -----------------------
+
+
+def _smtp_main(port: int, pipelining: bool, match, count, first, last, size, other, ready):
+    """A minimal aiosmtpd server: counts accepted messages, stamping the first and the last.
+
+    With ``pipelining`` it offers PIPELINING (RFC 2920), as production relays (Postfix,
+    Exim, Amazon SES) do; aiosmtpd reads commands from a buffered stream one at a time, so
+    it serves pipelined commands correctly. With ``match``, only messages that contain it
+    are counted and stamped; the others are counted in ``other``.
+    """
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+    class Handler:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname
+            if pipelining:
+                responses.insert(len(responses) - 1, "250-PIPELINING")
+            return responses
+
+        async def handle_DATA(self, server, session, envelope):
+            now = time.time()
+            if match is not None and match not in envelope.content:
+                other.value += 1
+                return "250 OK"
+            if count.value == 0:
+                first.value = now
+                size.value = len(envelope.original_content or b"")
+            count.value += 1
+            last.value = now
+            return "250 OK"
+
+    Controller(Handler(), hostname="127.0.0.1", port=port).start()
+    ready.set()
+    threading.Event().wait()  # until terminated
+
+
+class SmtpSink:
+    """The SMTP sink in a process of its own: ``count`` messages (those containing
+    ``match``, when given; ``other`` the rest), the ``first`` and ``last`` arrival times, the
+    ``size`` of the first."""
+
+    def __init__(self, *, pipelining: bool = True, match: bytes | None = None) -> None:
+        self.port = free_port()
+        ctx = multiprocessing.get_context("spawn")
+        self.count = ctx.RawValue("q", 0)
+        self.first = ctx.RawValue("d", 0.0)
+        self.last = ctx.RawValue("d", 0.0)
+        self.size = ctx.RawValue("q", 0)
+        self.other = ctx.RawValue("q", 0)
+        ready = ctx.Event()
+        self.process = ctx.Process(
+            target=_smtp_main,
+            args=(
+                self.port, pipelining, match,
+                self.count, self.first, self.last, self.size, self.other, ready,
+            ),
+            daemon=True,
+        )  # fmt: skip
+        self.process.start()
+        if not ready.wait(30):
+            raise RuntimeError("the SMTP sink did not start")
+
+    def reset(self) -> None:
+        self.count.value, self.first.value, self.last.value, self.size.value = 0, 0.0, 0.0, 0
+        self.other.value = 0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
 
 
 # --- Load generation -------------------------------------------------------------------

@@ -109,29 +109,18 @@ class ProjectAdmin(RulesAdminMixin, admin.ModelAdmin):
         return is_budget_staff(request.user)
 
     def save_model(self, request, obj: Project, form, change):
-        review_fields = {"feasibility", "feasibility_reason", "final_cost"}
-        if change and review_fields & set(form.changed_data) and obj.feasibility != "pending":
-            # The review goes through its service (permission, notification, audit).
-            other = set(form.changed_data) - review_fields
-            if other:
-                Project.objects.filter(pk=obj.pk).update(
-                    **{name: getattr(obj, name) for name in other if name != "image"}
-                )
-            services.project_review(
-                actor=request.user,
-                project=obj,
-                feasibility=obj.feasibility,
-                reason=obj.feasibility_reason,
-                final_cost=obj.final_cost,
-            )
-            return
+        """Saved by the services; a change of the review is a review (``project_review``:
+        permission, the submitter's notice, audit)."""
         if not change:
-            obj.submitted_by = obj.submitted_by or request.user
-            if obj.feasibility != Project.Feasibility.PENDING:
-                from django.utils import timezone
-
-                obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
-        super().save_model(request, obj, form, change)
+            services.project_add(actor=request.user, project=obj)
+            return
+        try:
+            services.project_update(actor=request.user, project=obj, changed=form.changed_data)
+        except (ValidationError, PermissionDenied) as error:
+            # The form was valid, so the service refused a rule; say which and keep the row.
+            text = _messages(error) if isinstance(error, ValidationError) else str(error)
+            self.message_user(request, f"{obj}: {text}", messages.ERROR)
+            obj.refresh_from_db()
 
     @admin.action(description=_("Mark as feasible (keeps each project's cost)"))
     def mark_feasible(self, request, queryset) -> None:

@@ -1,7 +1,7 @@
 """Writes of participatory budgeting, by subdomain; import them from here.
 
 - ``processes``: phase transitions (``process_advance``) and the schedule;
-- ``projects``: ``project_submit``, ``project_review``;
+- ``projects``: ``project_submit``, ``project_review``; staff's ``project_add``, ``project_update``;
 - ``voting``: ``ballot_cast`` (online), ``paper_ballot_enter`` (staff), de-duplication;
 - ``results``: ``results_compute`` (stored once, with the input checksum);
 - ``pabulib_importing``: ``pabulib_import`` (a ``.pb`` file becomes a closed process);
@@ -16,7 +16,12 @@ from budgeting.services.personal_data import (
     budgeting_personal_data_export,
 )
 from budgeting.services.processes import process_advance, processes_advance_due
-from budgeting.services.projects import project_review, project_submit
+from budgeting.services.projects import (
+    project_add,
+    project_review,
+    project_submit,
+    project_update,
+)
 from budgeting.services.results import results_compute
 from budgeting.services.voting import ballot_cast, paper_ballot_enter
 
@@ -29,7 +34,9 @@ __all__ = [
     "paper_ballot_enter",
     "process_advance",
     "processes_advance_due",
+    "project_add",
     "project_review",
     "project_submit",
+    "project_update",
     "results_compute",
 ]

@@ -1,4 +1,4 @@
-"""Helpers shared by the budgeting services: permission checks, locks, money, notifications."""
+"""Helpers shared by the budgeting services: permission checks, locks, money, topic names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils.formats import number_format
-from django.utils.translation import gettext_noop
 
 from budgeting.models import BudgetProcess
 
@@ -44,36 +43,3 @@ def money(value: Decimal | int | float, currency: str = "") -> str:
     places = 0 if value == value.to_integral_value() else 2
     text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     return f"{text} {currency}".strip()
-
-
-def notify(
-    *,
-    topic: str,
-    recipients,
-    subject: str,
-    body: str,
-    params: dict,
-    url: str,
-    key: str,
-    source=None,
-) -> None:
-    """Announce a change through the notification engine (inside the caller's transaction).
-
-    ``subject`` and ``body`` are msgids (marked with gettext_noop): each recipient reads
-    them in their own language.
-    """
-    from civicportal.notifications.services import topic_event_create
-
-    topic_event_create(
-        topic=topic,
-        recipients=recipients,
-        context={
-            "subject": subject,
-            "body": body,
-            "params": params,
-            "url": url,
-            "action": gettext_noop("Open"),
-        },
-        idempotency_key=key,
-        source=source,
-    )

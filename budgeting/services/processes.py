@@ -17,9 +17,9 @@ from budgeting.models import BudgetProcess, ProcessTransition, Project, TallyRes
 from budgeting.services.common import (
     TOPIC_RESULTS_PUBLISHED,
     TOPIC_VOTING_OPENED,
-    notify,
     require_perm,
 )
+from civicportal.notifications.services import topic_notice_create
 
 logger = logging.getLogger(__name__)
 State = BudgetProcess.State
@@ -151,7 +151,7 @@ def _notify_voting_opened(process: BudgetProcess) -> None:
     residents = get_user_model().objects.filter(is_active=True, verified_at__isnull=False)
     if None not in areas:
         residents = residents.filter(home_area__in=areas)
-    notify(
+    topic_notice_create(
         topic=TOPIC_VOTING_OPENED,
         recipients=residents.order_by("pk"),
         subject=gettext_noop("Voting is open: %(process)s"),
@@ -161,7 +161,7 @@ def _notify_voting_opened(process: BudgetProcess) -> None:
         ),
         params={"process": process.title},
         url=process.get_absolute_url(),
-        key=f"budgeting.voting_opened:{process.pk}",
+        idempotency_key=f"budgeting.voting_opened:{process.pk}",
         source=process,
     )
 
@@ -172,7 +172,7 @@ def _notify_results_published(process: BudgetProcess) -> None:
         .objects.filter(Q(budget_ballots__ballot__process=process), is_active=True)
         .distinct()
     )
-    notify(
+    topic_notice_create(
         topic=TOPIC_RESULTS_PUBLISHED,
         recipients=voters.order_by("pk"),
         subject=gettext_noop("Results of %(process)s"),
@@ -181,7 +181,7 @@ def _notify_results_published(process: BudgetProcess) -> None:
         ),
         params={"process": process.title},
         url=process.get_absolute_url() + "results/",
-        key=f"budgeting.results_published:{process.pk}",
+        idempotency_key=f"budgeting.results_published:{process.pk}",
         source=process,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -11,11 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from budgeting.models import Ballot, BudgetProcess, Project
-from budgeting.services.common import TOPIC_PROJECT_REVIEWED, notify, require_perm
+from budgeting.services.common import TOPIC_PROJECT_REVIEWED, require_perm
 from civicportal.core.images import image_reencode
+from civicportal.notifications.services import topic_notice_create
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_SIDE = 1600
+# What a review decides; changing them is a review (``project_review``).
+REVIEW_FIELDS = frozenset({"feasibility", "feasibility_reason", "final_cost"})
 
 
 @transaction.atomic
@@ -127,7 +131,7 @@ def project_review(
         ]
     )
     if locked.submitted_by_id and locked.submitted_by_id != actor.pk:
-        notify(
+        topic_notice_create(
             topic=TOPIC_PROJECT_REVIEWED,
             recipients=[locked.submitted_by],
             subject=gettext_noop("Your project “%(project)s” was reviewed"),
@@ -137,7 +141,61 @@ def project_review(
             ),
             params={"project": locked.title, "outcome": locked.get_feasibility_display()},
             url=locked.get_absolute_url(),
-            key=f"budgeting.project_reviewed:{locked.pk}:{int(locked.reviewed_at.timestamp())}",
+            idempotency_key=(
+                f"budgeting.project_reviewed:{locked.pk}:{int(locked.reviewed_at.timestamp())}"
+            ),
             source=locked,
         )
     return locked
+
+
+@transaction.atomic
+def project_add(*, actor, project: Project) -> Project:
+    """A budget officer adds ``project`` (unsaved; the admin's form filled it in).
+
+    The officer is its submitter unless one is named, and its reviewer, now, when it is
+    added already reviewed. Adding to a process whose voting rules are frozen is refused.
+    """
+    require_perm(
+        actor, "budgeting.add_project", project.process, _("Only budget officers can add projects.")
+    )
+    project.submitted_by = project.submitted_by or actor
+    if project.feasibility != Project.Feasibility.PENDING:
+        project.reviewed_by, project.reviewed_at = actor, timezone.now()
+    project.full_clean(exclude=["image"])
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor, project: Project, changed: Collection[str]) -> Project:
+    """Save a budget officer's changes to ``project``, which carries them (the admin's form
+    applied them); ``changed`` names the fields that changed.
+
+    A change of the review to anything but "waiting for review" goes through
+    ``project_review`` (its permission and checks, the submitter's notice), after the other
+    changed fields are saved, in the same transaction: all or nothing. Frozen voting rules
+    refuse a change of the ballot, a cost or the feasibility. Locks the project row.
+    """
+    require_perm(
+        actor,
+        "budgeting.change_project",
+        project.process,
+        _("Only budget officers can change projects."),
+    )
+    Project.objects.select_for_update().only("pk").get(pk=project.pk)
+    if REVIEW_FIELDS & set(changed) and project.feasibility != Project.Feasibility.PENDING:
+        others = [name for name in changed if name not in REVIEW_FIELDS]
+        if others:
+            # Checked with the review: project_review validates the row as saved here.
+            project.save(update_fields=others)
+        return project_review(
+            actor=actor,
+            project=project,
+            feasibility=project.feasibility,
+            reason=project.feasibility_reason,
+            final_cost=project.final_cost,
+        )
+    project.full_clean(exclude=["image"])
+    project.save()
+    return project

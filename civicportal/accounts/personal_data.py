@@ -20,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from civicportal.accounts.models import ResidencyRequest, User
 from civicportal.core import personal_data
-from civicportal.core.api.tokens import api_token_get
+from civicportal.core.services import api_token_get
 
 
 def accounts_personal_data_export(user: User) -> dict[str, Any]:

@@ -13,35 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicportal.core.audit import audit_record
+from civicportal.notifications.services import topic_notice_create
 from consultations.models import Choice, Consultation, Document, Question, ResponseReport
 
 OPENED_TOPIC = "consultations.opened"
 RESULTS_TOPIC = "consultations.results_published"
-
-
-def _notify(
-    *, topic: str, recipients, subject: str, body: str, params: dict, url: str, key: str, source
-) -> None:
-    """Announce through the notification engine, inside the caller's transaction.
-
-    ``subject`` and ``body`` are msgids (gettext_noop): each recipient reads them in their
-    own language.
-    """
-    from civicportal.notifications.services import topic_event_create
-
-    topic_event_create(
-        topic=topic,
-        recipients=recipients,
-        context={
-            "subject": subject,
-            "body": body,
-            "params": params,
-            "url": url,
-            "action": gettext_noop("Open"),
-        },
-        idempotency_key=key,
-        source=source,
-    )
 
 
 @transaction.atomic
@@ -74,7 +50,7 @@ def results_publish(*, actor, consultation: Consultation) -> Consultation:
         changes={"results_published_at": (None, consultation.results_published_at.isoformat())},
     )
     User = get_user_model()
-    _notify(
+    topic_notice_create(
         topic=RESULTS_TOPIC,
         recipients=User.objects.filter(
             is_active=True,
@@ -86,7 +62,7 @@ def results_publish(*, actor, consultation: Consultation) -> Consultation:
         ),
         params={"consultation": consultation.title},
         url=consultation.get_absolute_url() + "results/",
-        key=f"{RESULTS_TOPIC}:{consultation.pk}",
+        idempotency_key=f"{RESULTS_TOPIC}:{consultation.pk}",
         source=consultation,
     )
     return consultation
@@ -136,7 +112,7 @@ def consultations_announce_opened(*, now: datetime | None = None) -> int:
             recipients = User.objects.filter(is_active=True, is_staff=False)
             if consultation.area_id is not None:
                 recipients = recipients.filter(home_area_id=consultation.area_id)
-            _notify(
+            topic_notice_create(
                 topic=OPENED_TOPIC,
                 recipients=recipients,
                 subject=gettext_noop("New consultation: %(consultation)s"),
@@ -148,7 +124,7 @@ def consultations_announce_opened(*, now: datetime | None = None) -> int:
                     "closes": timezone.localtime(consultation.closes_at).strftime("%Y-%m-%d %H:%M"),
                 },
                 url=consultation.get_absolute_url(),
-                key=f"{OPENED_TOPIC}:{consultation.pk}",
+                idempotency_key=f"{OPENED_TOPIC}:{consultation.pk}",
                 source=consultation,
             )
             consultation.opened_announced_at = now

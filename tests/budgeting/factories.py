@@ -3,6 +3,7 @@
 ProcessFactory(state="voting")      a process whose rules are frozen when past review
 BallotFactory(process=p, kind=...)  a ballot (city-wide unless area=...)
 ProjectFactory(ballot=b)            a feasible project on that ballot
+knapsack(budget=10000)              a knapsack ballot with projects of 6000, 3000 and 2500
 """
 
 from __future__ import annotations
@@ -53,3 +54,11 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     estimated_cost = Decimal(3000)
     feasibility = Project.Feasibility.FEASIBLE
     reviewed_at = factory.LazyFunction(timezone.now)
+
+
+def knapsack(budget=10000, **kwargs):
+    ballot = BallotFactory(kind=Ballot.Kind.KNAPSACK, budget=Decimal(budget), **kwargs)
+    projects = [
+        ProjectFactory(ballot=ballot, estimated_cost=Decimal(cost)) for cost in (6000, 3000, 2500)
+    ]
+    return ballot, projects

@@ -11,9 +11,9 @@ from civicportal.accounts.api.serializers import (
     ProfileSerializer,
 )
 from civicportal.accounts.models import Area
-from civicportal.core.api import tokens
 from civicportal.core.api.authentication import request_second_factor
 from civicportal.core.models import ApiToken
+from civicportal.core.services import api_token_get, api_token_revoke, api_token_rotate
 
 
 @extend_schema(tags=["areas"])
@@ -65,7 +65,7 @@ class ApiTokenApi(APIView):
 
     @extend_schema(responses=ApiTokenStatusSerializer, summary="Whether you have an API token")
     def get(self, request):
-        token = tokens.api_token_get(user=request.user)
+        token = api_token_get(user=request.user)
         data = {
             "exists": token is not None,
             "created": token.created_at if token else None,
@@ -85,7 +85,7 @@ class ApiTokenApi(APIView):
     )
     def post(self, request):
         used = request.auth if isinstance(request.auth, ApiToken) else None
-        token, key = tokens.api_token_rotate(
+        token, key = api_token_rotate(
             user=request.user,
             second_factor=request_second_factor(request),
             expires_by=used.expires_at if used else None,
@@ -107,5 +107,5 @@ class ApiTokenApi(APIView):
         summary="Revoke your API token",
     )
     def delete(self, request):
-        tokens.api_token_revoke(user=request.user)
+        api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,7 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from civicportal.core.api import tokens
+from civicportal.core import services
 from civicportal.core.models import ApiToken
 from civicportal.core.second_factor import (
     is_marked,
@@ -23,14 +23,14 @@ from civicportal.core.second_factor import (
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     """``Authorization: Token <key>`` (DRF's header format), checked against the stored
     digest. An expired token, or one whose account changed since it was issued, is refused
-    with a message saying so, and deleted (``tokens.api_token_authenticate``)."""
+    with a message saying so, and deleted (``services.api_token_authenticate``)."""
 
     model = ApiToken
 
     def authenticate_credentials(self, key: str):
         try:
-            api_token = tokens.api_token_authenticate(key=key)
-        except tokens.ApiTokenRefused as refused:
+            api_token = services.api_token_authenticate(key=key)
+        except services.ApiTokenRefused as refused:
             raise exceptions.AuthenticationFailed(refused.message) from None
         user = api_token.user
         mark_second_factor(user, verified=api_token.second_factor)

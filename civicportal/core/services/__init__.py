@@ -5,10 +5,18 @@
 - ``moderation``: reports, automatic hiding at the threshold, moderators' decisions;
 - ``follows``: following and unfollowing items;
 - ``personal_data``: the core's part of a resident's data, and deleting an account;
+- ``api_tokens``: personal API tokens: rotate, revoke, and check a key when it is used;
 - ``jobs``: background jobs: start, cancel, run (the worker's side), sweep
   (the API modules use: ``civicportal.core.jobs``).
 """
 
+from civicportal.core.services.api_tokens import (
+    ApiTokenRefused,
+    api_token_authenticate,
+    api_token_get,
+    api_token_revoke,
+    api_token_rotate,
+)
 from civicportal.core.services.comments import (
     comment_create,
     comment_delete,
@@ -29,7 +37,12 @@ from civicportal.core.services.platform import (
 __all__ = [
     "PING_CACHE_PREFIX",
     "PING_CACHE_TIMEOUT",
+    "ApiTokenRefused",
     "account_delete",
+    "api_token_authenticate",
+    "api_token_get",
+    "api_token_revoke",
+    "api_token_rotate",
     "comment_create",
     "comment_delete",
     "comment_update",

@@ -41,10 +41,10 @@ from pywebpush import WebPusher, WebPushException
 from civicportal.core.outbound import OutboundRefused, OutboundSession, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
 from civicportal.notifications.channels.http import (
-    TRANSIENT_STATUSES,
-    excerpt,
-    redirect_error,
-    retry_after,
+    FarSide,
+    FarSideRefused,
+    answer_check,
+    environment_settings_once,
 )
 from civicportal.notifications.channels.push_endpoints import push_endpoint_problem
 from civicportal.notifications.rendering import (
@@ -62,6 +62,13 @@ if TYPE_CHECKING:
 _BODY_LIMIT = 1000
 # VAPID JWTs may live up to 24 h (RFC 8292); renew well before.
 _JWT_LIFETIME = 12 * 3600
+
+PUSH_SERVICE = FarSide(
+    name="the push service",
+    unreachable="cannot reach the push service",
+    guard_refused="not sent",
+    refusal="the push service refused it",
+)
 
 
 def vapid_key_load() -> Vapid02:
@@ -128,35 +135,6 @@ class _VapidSigner:
         header = self.key.sign(claims)["Authorization"]
         self.cache[audience] = (expires, header)
         return header
-
-
-def _environment_settings_once(
-    session: requests.Session, subscriptions: Iterable[list[PushSubscription]]
-) -> None:
-    """Read the environment's proxy and CA settings once per push service, not per request.
-
-    With ``trust_env`` on, requests scans every environment variable on every request
-    (about half the CPU time of a push). Here ``Session.merge_environment_settings`` gives
-    what requests would have used (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``)
-    once for each origin in the batch, and the session keeps it.
-    """
-    session.trust_env = True
-    origins = {
-        (parts.scheme, parts.hostname, f"{parts.scheme}://{parts.netloc}")
-        for browsers in subscriptions
-        for parts in (urlsplit(browser.endpoint) for browser in browsers)
-    }
-    proxies: dict[str, str] = {}
-    verify: bool | str = True
-    for scheme, hostname, origin in origins:
-        found = session.merge_environment_settings(origin, {}, None, None, None)
-        proxy = found["proxies"].get(scheme) or found["proxies"].get("all")
-        if proxy:  # requests picks a "scheme://host" key before a "scheme" one
-            proxies[f"{scheme}://{hostname}"] = proxy
-        verify = found["verify"]  # from the environment alone: the same for every origin
-    session.trust_env = False
-    session.proxies = proxies
-    session.verify = verify
 
 
 class PushChannel:
@@ -330,30 +308,27 @@ class _PushJob:
                     timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT,
                 )
             except OutboundRefused as exc:
-                errors.append(f"not sent: {exc}")
+                errors.append(f"{PUSH_SERVICE.guard_refused}: {exc}")
                 continue
             except requests.RequestException as exc:
-                raise TransientSendError(f"cannot reach the push service: {exc!r}") from exc
+                raise TransientSendError(f"{PUSH_SERVICE.unreachable}: {exc!r}") from exc
             except (WebPushException, ValueError, TypeError) as exc:
                 # The subscription's keys cannot encrypt a message: it will never work.
                 gone.append(subscription.pk)
                 errors.append(f"unusable subscription keys: {exc}")
                 continue
             status = response.status_code
-            if 200 <= status < 300:
-                delivered.append(subscription.pk)
-            elif status in (404, 410):
+            if status in (404, 410):
                 gone.append(subscription.pk)
-                errors.append(f"the push service answered {status}: subscription expired")
-            elif 300 <= status < 400:
-                errors.append(redirect_error(response, "the push service"))
-            elif status in TRANSIENT_STATUSES:
-                raise TransientSendError(
-                    f"the push service answered {status}: {excerpt(response)}",
-                    retry_after=retry_after(response),
-                )
+                errors.append(f"{PUSH_SERVICE.name} answered {status}: subscription expired")
+                continue
+            try:
+                # 429/5xx raise TransientSendError: the whole batch is tried again later.
+                answer_check(response, PUSH_SERVICE)
+            except FarSideRefused as exc:  # this browser only
+                errors.append(str(exc))
             else:
-                errors.append(f"the push service refused it ({status}): {excerpt(response)}")
+                delivered.append(subscription.pk)
         pk = self.delivery.pk
         if delivered:
             result = SendResult.sent(pk, push_topic(self.delivery))
@@ -376,7 +351,10 @@ class _ThreadSessions:
         session = getattr(self.local, "session", None)
         if session is None:
             session = outbound_session(allowed_hosts=settings.NOTIFICATIONS_PUSH_HOSTS)
-            _environment_settings_once(session, self.subscriptions)
+            environment_settings_once(
+                session,
+                (browser.endpoint for browsers in self.subscriptions for browser in browsers),
+            )
             self.local.session = session
             with self.lock:
                 self.opened.append(session)

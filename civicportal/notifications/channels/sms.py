@@ -22,21 +22,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
-from civicportal.core.outbound import OutboundRefused, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
-from civicportal.notifications.channels.http import (
-    TRANSIENT_STATUSES,
-    excerpt,
-    redirect_error,
-    retry_after,
-)
+from civicportal.notifications.channels.http import FarSide, FarSideRefused, JsonEndpoint
 from civicportal.notifications.rendering import (
     delivery_key,
     delivery_language,
@@ -57,8 +50,16 @@ BACKEND_ALIASES = {
 }
 
 
-class SmsRefused(Exception):
+class SmsRefused(FarSideRefused):
     """The gateway will never take this message (bad number, text, account): do not retry."""
+
+
+SMS_GATEWAY = FarSide(
+    name="the SMS gateway",
+    unreachable="cannot reach the SMS gateway",
+    guard_refused="not sent to the SMS gateway",
+    refusal="the SMS gateway refused it",
+)
 
 
 class SmsBackend:
@@ -127,59 +128,36 @@ class HttpGatewaySmsBackend(SmsBackend):
 
     2xx: sent (the JSON answer's ``id``, if any, is the message id). 429/5xx or no answer:
     transient. A redirect, any other status, or an address the outbound guard refuses:
-    refused, with the reason.
+    refused, with the reason (``channels.http``).
     """
 
     def __init__(self) -> None:
-        self.url = settings.NOTIFICATIONS_SMS_GATEWAY_URL
-        if not self.url:
+        url = settings.NOTIFICATIONS_SMS_GATEWAY_URL
+        if not url:
             raise ImproperlyConfigured(
                 "The HTTP SMS backend needs NOTIFICATIONS_SMS_GATEWAY_URL (and usually "
                 "NOTIFICATIONS_SMS_GATEWAY_TOKEN)."
             )
-        self.token = settings.NOTIFICATIONS_SMS_GATEWAY_TOKEN
         self.sender = settings.NOTIFICATIONS_SMS_SENDER
-        self.session: requests.Session | None = None
+        self.endpoint = JsonEndpoint(
+            url=url,
+            token=settings.NOTIFICATIONS_SMS_GATEWAY_TOKEN,
+            timeout=settings.NOTIFICATIONS_SMS_TIMEOUT,
+            far_side=SMS_GATEWAY,
+            refused=SmsRefused,
+        )
 
     def open(self) -> None:
-        self.session = outbound_session()
-        if self.token:
-            self.session.headers["Authorization"] = f"Bearer {self.token}"
+        self.endpoint.open()
 
     def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        self.endpoint.close()
 
     def send(self, *, to: str, text: str, key: str) -> str:
-        if self.session is None:
-            self.open()
-        try:
-            response = self.session.post(
-                self.url,
-                json={"to": to, "text": text, "sender": self.sender, "reference": key},
-                headers={"Idempotency-Key": key},
-                timeout=settings.NOTIFICATIONS_SMS_TIMEOUT,
-            )
-        except OutboundRefused as exc:
-            raise SmsRefused(f"not sent to the SMS gateway: {exc}") from exc
-        except requests.RequestException as exc:
-            raise TransientSendError(f"cannot reach the SMS gateway: {exc!r}") from exc
-        status = response.status_code
-        if 200 <= status < 300:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = {}
-            return str(answer.get("id", "")) if isinstance(answer, dict) else ""
-        if 300 <= status < 400:
-            raise SmsRefused(redirect_error(response, "the SMS gateway"))
-        if status in TRANSIENT_STATUSES:
-            raise TransientSendError(
-                f"the SMS gateway answered {status}: {excerpt(response)}",
-                retry_after=retry_after(response),
-            )
-        raise SmsRefused(f"the SMS gateway refused it ({status}): {excerpt(response)}")
+        answer = self.endpoint.post(
+            {"to": to, "text": text, "sender": self.sender, "reference": key}, key=key
+        )
+        return str(answer.get("id", ""))
 
 
 def sms_backend_get() -> SmsBackend:

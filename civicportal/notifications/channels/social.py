@@ -14,19 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from civicportal.core.outbound import OutboundRefused, outbound_session
-from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
-from civicportal.notifications.channels.http import (
-    TRANSIENT_STATUSES,
-    excerpt,
-    redirect_error,
-    retry_after,
-)
+from civicportal.notifications.channels.base import Pacer, SendResult
+from civicportal.notifications.channels.http import FarSide, FarSideRefused, JsonEndpoint
 from civicportal.notifications.rendering import delivery_key, message_texts
 
 if TYPE_CHECKING:
@@ -39,8 +32,16 @@ BACKEND_ALIASES = {
 }
 
 
-class SocialRefused(Exception):
+class SocialRefused(FarSideRefused):
     """The network will never take this post (bad token, text refused): do not retry."""
+
+
+MASTODON = FarSide(
+    name="Mastodon",
+    unreachable="cannot reach the Mastodon instance",
+    guard_refused="not posted to Mastodon",
+    refusal="Mastodon refused the post",
+)
 
 
 class SocialBackend:
@@ -90,60 +91,38 @@ class MastodonSocialBackend(SocialBackend):
     name = "mastodon"
 
     def __init__(self) -> None:
-        self.base_url = settings.NOTIFICATIONS_MASTODON_URL.rstrip("/")
-        self.token = settings.NOTIFICATIONS_MASTODON_TOKEN
-        if not self.base_url or not self.token:
+        base_url = settings.NOTIFICATIONS_MASTODON_URL.rstrip("/")
+        token = settings.NOTIFICATIONS_MASTODON_TOKEN
+        if not base_url or not token:
             raise ImproperlyConfigured(
                 "The Mastodon backend needs NOTIFICATIONS_MASTODON_URL (the instance, e.g. "
                 "https://social.example) and NOTIFICATIONS_MASTODON_TOKEN (an access token "
                 "with the write:statuses scope)."
             )
-        self.session: requests.Session | None = None
+        self.endpoint = JsonEndpoint(
+            url=f"{base_url}/api/v1/statuses",
+            token=token,
+            timeout=settings.NOTIFICATIONS_SOCIAL_TIMEOUT,
+            far_side=MASTODON,
+            refused=SocialRefused,
+        )
 
     def open(self) -> None:
-        self.session = outbound_session()
-        self.session.headers["Authorization"] = f"Bearer {self.token}"
+        self.endpoint.open()
 
     def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        self.endpoint.close()
 
     def post(self, *, delivery: Delivery, text: str, url: str, language: str, key: str) -> str:
-        if self.session is None:
-            self.open()
-        try:
-            response = self.session.post(
-                f"{self.base_url}/api/v1/statuses",
-                json={
-                    "status": text,
-                    "visibility": settings.NOTIFICATIONS_MASTODON_VISIBILITY,
-                    "language": language,
-                },
-                headers={"Idempotency-Key": key},
-                timeout=settings.NOTIFICATIONS_SOCIAL_TIMEOUT,
-            )
-        except OutboundRefused as exc:
-            raise SocialRefused(f"not posted to Mastodon: {exc}") from exc
-        except requests.RequestException as exc:
-            raise TransientSendError(f"cannot reach the Mastodon instance: {exc!r}") from exc
-        status = response.status_code
-        if 200 <= status < 300:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = {}
-            if not isinstance(answer, dict):
-                answer = {}
-            return str(answer.get("url") or answer.get("id") or "")
-        if 300 <= status < 400:
-            raise SocialRefused(redirect_error(response, "Mastodon"))
-        if status in TRANSIENT_STATUSES:
-            raise TransientSendError(
-                f"Mastodon answered {status}: {excerpt(response)}",
-                retry_after=retry_after(response),
-            )
-        raise SocialRefused(f"Mastodon refused the post ({status}): {excerpt(response)}")
+        answer = self.endpoint.post(
+            {
+                "status": text,
+                "visibility": settings.NOTIFICATIONS_MASTODON_VISIBILITY,
+                "language": language,
+            },
+            key=key,
+        )
+        return str(answer.get("url") or answer.get("id") or "")
 
 
 def social_backends() -> dict[str, SocialBackend]:

@@ -1,6 +1,6 @@
 """Writes of the notification engine, by subdomain; import them from here.
 
-- ``events``: events and their deliveries, handed to workers on commit;
+- ``events``: events and their deliveries, handed to workers on commit; a topic's notice;
 - ``sending``: claiming and sending a chunk of deliveries (the workers' side);
 - ``sweeping``: re-queueing what no worker is going to send;
 - ``inbox``: the in-app inbox's writes;
@@ -12,7 +12,11 @@
 """
 
 from civicportal.notifications.services.digests import digest_period, digests_send
-from civicportal.notifications.services.events import deliveries_enqueue, event_create
+from civicportal.notifications.services.events import (
+    deliveries_enqueue,
+    event_create,
+    topic_notice_create,
+)
 from civicportal.notifications.services.inbox import inbox_mark_read
 from civicportal.notifications.services.phone import (
     phone_number_delete,
@@ -85,4 +89,5 @@ __all__ = [
     "subscriber_start",
     "subscribers_purge_unconfirmed",
     "topic_event_create",
+    "topic_notice_create",
 ]

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import User
 from civicportal.notifications.channels import Channel, channel_get
@@ -28,6 +29,7 @@ from civicportal.notifications.models import (
     validate_kind,
 )
 from civicportal.notifications.rendering import context_validate
+from civicportal.notifications.services.preferences import topic_event_create
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +192,41 @@ def event_create(
         )
         deliveries_enqueue_on_commit(rows=new_rows, urgent=event.urgent)
     return event
+
+
+def topic_notice_create(
+    *,
+    topic: str,
+    recipients: Iterable[User],
+    subject: str,
+    body: str,
+    params: dict,
+    url: str,
+    idempotency_key: str,
+    source: models.Model | None = None,
+    action: str = gettext_noop("Open"),
+) -> Event:
+    """A notice on a registered topic: ``topic_event_create`` with the usual message (a
+    subject, a body, and a button that opens ``url``).
+
+    ``subject``, ``body`` and ``action`` are msgids (marked with ``gettext_noop``): each
+    recipient reads them in their own language, filled in from ``params``. Same
+    preconditions as ``event_create``: call it inside the transaction of the change it
+    announces.
+    """
+    return topic_event_create(
+        topic=topic,
+        recipients=recipients,
+        context={
+            "subject": subject,
+            "body": body,
+            "params": params,
+            "url": url,
+            "action": action,
+        },
+        idempotency_key=idempotency_key,
+        source=source,
+    )
 
 
 def _iterate(recipients: Iterable[User]) -> Iterable[User]:

@@ -1,5 +1,8 @@
 """Personal API tokens: one per account, shown once when created, rotated or revoked at will.
 
+Written here only: the API's views and its authentication class (``civicportal.core.api``)
+call these services.
+
 docs/specification.md §10: tokens expire (``API_TOKEN_TTL_RESIDENT_DAYS``,
 ``API_TOKEN_TTL_STAFF_HOURS``), are stored hashed (the SHA-256 digest of a 256-bit random
 key), and die on password change, MFA reset or role removal. The last is checked when the token
@@ -123,6 +126,8 @@ def api_token_authenticate(*, key: str) -> ApiToken:
     Raises ``ApiTokenRefused`` otherwise. A token that expired, or whose account changed
     since it was issued (password, authenticators, staff status or roles, deactivation), is
     deleted: it can never work again. Looked up by digest: timing tells nothing of the key.
+    Not atomic on purpose: the refusal raised after deleting a dead token must not roll the
+    deletion back (each statement commits on its own).
     """
     token = ApiToken.objects.select_related("user").filter(digest=api_token_digest(key)).first()
     if token is None:

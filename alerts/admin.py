@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts import services
 from alerts.models import Alert, AlertMessage, AlertSubscription, GroundReport
-from civicportal.accounts.admin import RulesAdminMixin
 from civicportal.core.staff_screens import ObjectScreensColumnMixin
+from civicportal.kernel.admin import RulesAdminMixin
 
 
 class MessageInline(admin.TabularInline):

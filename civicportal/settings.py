@@ -166,6 +166,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "auditlog",
+    # The platform's floors, ground first (STYLE.md §1): kernel, accounts, notifications, and
+    # the participation pieces (core). Their ready() order is the order of topics, parts and
+    # navigation entries.
+    "civicportal.kernel",
     "civicportal.core",
     "civicportal.accounts",
     "civicportal.notifications",

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.kernel.admin import RulesAdminMixin
 from proposals import services
 from proposals.forms import IdeaAdminForm
 from proposals.models import Category, ForwardingRound, Idea, IdeaStatus

@@ -12,7 +12,7 @@ from budgeting import services
 from budgeting.admin.common import _messages
 from budgeting.models import Ballot, Project
 from budgeting.rules import is_budget_staff
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.kernel.admin import RulesAdminMixin
 
 
 class FeasibilityFilter(admin.SimpleListFilter):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budgeting.models import TallyProjectResult, TallyResult
 from budgeting.rules import is_budget_staff
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.kernel.admin import RulesAdminMixin
 
 
 class TallyRowInline(admin.TabularInline):

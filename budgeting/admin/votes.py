@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from budgeting.models import BallotSubmission
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.kernel.admin import RulesAdminMixin
 
 
 @admin.register(BallotSubmission)

@@ -28,11 +28,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from civicportal.accounts.admin import RulesAdminMixin
 from civicportal.core import selectors, services, targets
 from civicportal.core.models import Comment, Flag, ModerationCase, ModerationDecision
 from civicportal.core.moderation_history import moderation_case_history
 from civicportal.core.rendering import sanitise_html
+from civicportal.kernel.admin import RulesAdminMixin
 
 
 class DecisionReasonForm(forms.Form):

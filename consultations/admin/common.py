@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from civicportal.accounts.admin import RulesAdminMixin
+from civicportal.kernel.admin import RulesAdminMixin
 from consultations.models import Consultation
 from consultations.rules import is_consultation_staff
 

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from civicportal.accounts.admin import ChoicesOnceInlineMixin
+from civicportal.kernel.admin import ChoicesOnceInlineMixin
 from consultations import services
 from consultations.admin.common import (
     QuestionnaireInlineMixin,

@@ -1,0 +1,96 @@
+"""The platform's floors (STYLE.md §1, issue 19): an import only ever goes down a floor.
+
+    kernel (1)  <  accounts (2)  <  notifications (3)  <  core, the participation pieces (4)
+
+Every import in these packages is read, also those inside functions, under TYPE_CHECKING and
+in migrations. ``KNOWN_UPWARD`` lists the imports that still go up a floor today, because
+kernel code (jobs, tokens, the second factor, rate limits, the outbound guard, the
+personal-data registry...) still lives in ``civicportal/core``; each one is removed from the
+list in the commit that moves its target down. The test asks for equality, so the list can
+only shrink: a new upward import fails, and so does an entry that no longer exists.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOORS = {"kernel": 1, "accounts": 2, "notifications": 3, "core": 4}
+
+KNOWN_UPWARD = {
+    ("civicportal/accounts/admin.py", "civicportal.core.services"),
+    ("civicportal/accounts/api/views.py", "civicportal.core.api.authentication"),
+    ("civicportal/accounts/api/views.py", "civicportal.core.models"),
+    ("civicportal/accounts/api/views.py", "civicportal.core.services"),
+    ("civicportal/accounts/census.py", "civicportal.core.csv_export"),
+    ("civicportal/accounts/census.py", "civicportal.core.validators"),
+    ("civicportal/accounts/jobs.py", "civicportal.core.jobs"),
+    ("civicportal/accounts/management/commands/census_import.py", "civicportal.core.progress"),
+    ("civicportal/accounts/middleware.py", "civicportal.core.second_factor"),
+    ("civicportal/accounts/models.py", "civicportal.core.second_factor"),
+    ("civicportal/accounts/personal_data.py", "civicportal.core"),
+    ("civicportal/accounts/personal_data.py", "civicportal.core.services"),
+    ("civicportal/accounts/rules.py", "civicportal.core.second_factor"),
+    ("civicportal/accounts/services.py", "civicportal.core.progress"),
+    ("civicportal/notifications/channels/http.py", "civicportal.core.outbound"),
+    ("civicportal/notifications/channels/push.py", "civicportal.core.outbound"),
+    ("civicportal/notifications/channels/push_endpoints.py", "civicportal.core.outbound"),
+    ("civicportal/notifications/personal_data.py", "civicportal.core"),
+    ("civicportal/notifications/services/phone.py", "civicportal.core.ratelimit"),
+    ("civicportal/notifications/services/subscribers.py", "civicportal.core.ratelimit"),
+    ("civicportal/notifications/views.py", "civicportal.core.client"),
+    ("civicportal/notifications/views.py", "civicportal.core.ratelimit"),
+}
+
+
+def _imported(node: ast.AST) -> list[str]:
+    """The platform modules an import statement names (absolute imports: the code uses no
+    relative ones across packages)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if node.module == "civicportal":  # from civicportal import core
+            return [f"civicportal.{alias.name}" for alias in node.names]
+        return [node.module]
+    return []
+
+
+def upward_imports(root: Path = ROOT) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for package, floor in FLOORS.items():
+        for path in sorted((root / "civicportal" / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                for name in _imported(node):
+                    parts = name.split(".")
+                    if (
+                        len(parts) >= 2
+                        and parts[0] == "civicportal"
+                        and FLOORS.get(parts[1], 0) > floor
+                    ):
+                        found.add((path.relative_to(root).as_posix(), name))
+    return found
+
+
+def test_no_import_goes_up_a_floor_beyond_the_known_ones():
+    found = upward_imports()
+    new = sorted(found - KNOWN_UPWARD)
+    gone = sorted(KNOWN_UPWARD - found)
+    assert not new, f"imports going up a floor (move the code down instead): {new}"
+    assert not gone, f"no longer there, remove from KNOWN_UPWARD: {gone}"
+
+
+def test_the_scan_sees_imports_inside_functions_and_from_the_package(tmp_path):
+    accounts = tmp_path / "civicportal" / "accounts"
+    accounts.mkdir(parents=True)
+    (accounts / "late.py").write_text(
+        "def f():\n    from civicportal.core.models import Comment\n",
+        encoding="utf-8",
+    )
+    (accounts / "package.py").write_text("from civicportal import notifications\n")
+    (accounts / "down.py").write_text("import civicportal.kernel.audit\n")
+    assert upward_imports(tmp_path) == {
+        ("civicportal/accounts/late.py", "civicportal.core.models"),
+        ("civicportal/accounts/package.py", "civicportal.notifications"),
+    }

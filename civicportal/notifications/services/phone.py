@@ -20,7 +20,10 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +40,9 @@ from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.channels.sms import SmsRefused, sms_send
 from civicportal.notifications.models import PhoneCodeDay, PhoneNumber
 from civicportal.notifications.rendering import language_for
+
+if TYPE_CHECKING:
+    from civicportal.notifications.models import Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +253,47 @@ def phone_number_start(*, user: User, number: str, client_address: str = "") -> 
     return phone
 
 
+@dataclass(frozen=True)
+class CodeAnswers:
+    """What a resident is told when a texted code cannot be accepted (what to do next
+    differs: a verified number asks for a new code, a sign-up signs up again)."""
+
+    expired: str
+    too_many: str
+    last_try: str
+
+
+def code_refusal(
+    row: PhoneNumber | Subscriber,
+    code: str,
+    *,
+    hashed: Callable[[str], str],
+    sent_at: datetime | None,
+    now: datetime,
+    answers: CodeAnswers,
+) -> ValidationError | None:
+    """Why ``code`` is not the one last texted for ``row``, or None when it is.
+
+    The caller holds ``row`` locked (select_for_update), so parallel guesses each count: a
+    wrong guess is counted on the row and saved here, inside the caller's transaction,
+    which must commit it before raising the returned error.
+    """
+    if sent_at is None or now - sent_at > timedelta(seconds=settings.NOTIFICATIONS_PHONE_CODE_TTL):
+        return ValidationError(answers.expired, code="expired")
+    if row.code_attempts >= settings.NOTIFICATIONS_PHONE_CODE_ATTEMPTS:
+        return ValidationError(answers.too_many, code="too_many")
+    if len(code) == 6 and code.isdigit() and constant_time_compare(hashed(code), row.code_hash):
+        return None
+    row.code_attempts += 1
+    row.save(update_fields=["code_attempts"])
+    left = settings.NOTIFICATIONS_PHONE_CODE_ATTEMPTS - row.code_attempts
+    if left > 0:
+        message = _("That code is not right. Tries left: %(left)s.") % {"left": left}
+    else:
+        message = answers.last_try
+    return ValidationError(message, code="wrong")
+
+
 def phone_number_verify(*, user: User, code: str) -> PhoneNumber:
     """Check ``code`` against the last one sent; on a match the number is verified.
 
@@ -260,26 +307,19 @@ def phone_number_verify(*, user: User, code: str) -> PhoneNumber:
         phone = PhoneNumber.objects.select_for_update().filter(user=user).first()
         if phone is None or phone.is_verified or not phone.code_hash:
             raise ValidationError(_("Ask for a code first."), code="no_code")
-        expired = now - phone.code_sent_at > timedelta(
-            seconds=settings.NOTIFICATIONS_PHONE_CODE_TTL
+        error = code_refusal(
+            phone,
+            code,
+            hashed=lambda typed: _code_hash(phone, typed),
+            sent_at=phone.code_sent_at,
+            now=now,
+            answers=CodeAnswers(
+                expired=_("This code has expired. Ask for a new one."),
+                too_many=_("Too many wrong codes. Ask for a new one."),
+                last_try=_("That code is not right, and it was the last try. Ask for a new code."),
+            ),
         )
-        if expired:
-            error = ValidationError(_("This code has expired. Ask for a new one."), code="expired")
-        elif phone.code_attempts >= settings.NOTIFICATIONS_PHONE_CODE_ATTEMPTS:
-            error = ValidationError(_("Too many wrong codes. Ask for a new one."), code="too_many")
-        elif not (len(code) == 6 and code.isdigit()) or not constant_time_compare(
-            _code_hash(phone, code), phone.code_hash
-        ):
-            phone.code_attempts += 1
-            phone.save(update_fields=["code_attempts"])
-            left = settings.NOTIFICATIONS_PHONE_CODE_ATTEMPTS - phone.code_attempts
-            error = ValidationError(
-                _("That code is not right. Tries left: %(left)s.") % {"left": left}
-                if left > 0
-                else _("That code is not right, and it was the last try. Ask for a new code."),
-                code="wrong",
-            )
-        else:
+        if error is None:
             phone.verified_at = now
             phone.code_hash = ""
             phone.code_attempts = 0

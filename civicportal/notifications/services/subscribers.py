@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import select_template
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -53,6 +53,8 @@ from civicportal.notifications.channels.sms import SmsRefused, sms_send
 from civicportal.notifications.models import SUBSCRIBER_CHANNELS, ChannelName, Subscriber
 from civicportal.notifications.rendering import RenderedMessage, language_for
 from civicportal.notifications.services.phone import (
+    CodeAnswers,
+    code_refusal,
     phone_code_budget_spend,
     phone_code_limits_take,
     phone_number_normalise,
@@ -415,28 +417,19 @@ def subscriber_code_verify(*, subscriber_id: int, code: str) -> Subscriber:
         )
         if subscriber is None or not subscriber.code_hash:
             raise ValidationError(_("Ask for a code first."), code="no_code")
-        ttl = timedelta(seconds=settings.NOTIFICATIONS_PHONE_CODE_TTL)
-        if subscriber.confirmation_sent_at is None or now - subscriber.confirmation_sent_at > ttl:
-            error = ValidationError(
-                _("This code has expired. Sign up again for a new one."), code="expired"
-            )
-        elif subscriber.code_attempts >= settings.NOTIFICATIONS_PHONE_CODE_ATTEMPTS:
-            error = ValidationError(
-                _("Too many wrong codes. Sign up again for a new one."), code="too_many"
-            )
-        elif not (len(code) == 6 and code.isdigit()) or not constant_time_compare(
-            _code_hash(subscriber, code), subscriber.code_hash
-        ):
-            subscriber.code_attempts += 1
-            subscriber.save(update_fields=["code_attempts"])
-            left = settings.NOTIFICATIONS_PHONE_CODE_ATTEMPTS - subscriber.code_attempts
-            error = ValidationError(
-                _("That code is not right. Tries left: %(left)s.") % {"left": left}
-                if left > 0
-                else _("That code is not right, and it was the last try. Sign up again."),
-                code="wrong",
-            )
-        else:
+        error = code_refusal(
+            subscriber,
+            code,
+            hashed=lambda typed: _code_hash(subscriber, typed),
+            sent_at=subscriber.confirmation_sent_at,
+            now=now,
+            answers=CodeAnswers(
+                expired=_("This code has expired. Sign up again for a new one."),
+                too_many=_("Too many wrong codes. Sign up again for a new one."),
+                last_try=_("That code is not right, and it was the last try. Sign up again."),
+            ),
+        )
+        if error is None:
             _confirm(subscriber, now=now)
     if error is not None:
         raise error

@@ -10,18 +10,31 @@ AreaFactory()                          a neighbourhood
 from __future__ import annotations
 
 import base64
+import time
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from civicportal.accounts.models import Area, ResidencyRequest, User
+from civicportal.core.demo import current_totp_code
 
 DEFAULT_PASSWORD = "a-long-test-password-1"
 # A fixed base32 TOTP secret, so tests can compute codes with allauth's own helpers.
 TOTP_SECRET = base64.b32encode(b"civicportal-test-secret!").decode()
+
+
+def fresh_totp_code(secret: str = TOTP_SECRET, *, margin_seconds: float = 3) -> str:
+    """The authenticator app's code for ``secret``, from a period with at least
+    ``margin_seconds`` left: a code read at the very end of its period reaches the portal
+    in the next one, where it is no longer valid (MFA_TOTP_TOLERANCE is allauth's 0)."""
+    left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
+    if left < margin_seconds:
+        time.sleep(left + 0.1)
+    return current_totp_code(secret)
 
 
 class AreaFactory(factory.django.DjangoModelFactory):

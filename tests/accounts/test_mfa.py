@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 
 from civicportal.accounts import roles
-from tests.accounts.factories import DEFAULT_PASSWORD, TOTP_SECRET, StaffFactory, UserFactory
+from tests.accounts.factories import (
+    DEFAULT_PASSWORD,
+    TOTP_SECRET,
+    StaffFactory,
+    UserFactory,
+    fresh_totp_code,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def totp_code(secret: str, offset: int = 0) -> str:
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + offset
-    return format_hotp_value(hotp_value(secret, counter))
 
 
 def is_signed_in(client) -> bool:
@@ -77,7 +75,7 @@ def test_staff_login_asks_for_the_totp_code_then_admits(client):
     assert response.status_code == 200
     assert not is_signed_in(client)
 
-    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+    response = client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(TOTP_SECRET)})
     assert response.status_code == 302
     assert is_signed_in(client)
     assert client.get("/admin/").status_code == 200
@@ -99,7 +97,7 @@ def test_staff_sets_up_totp_after_signing_in_and_then_reaches_the_admin(client):
     assert response.request["PATH_INFO"] == reverse("mfa_activate_totp")
 
     secret = client.session["mfa.totp.secret"]
-    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    response = client.post(reverse("mfa_activate_totp"), {"code": fresh_totp_code(secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
     assert client.get("/admin/").status_code == 200

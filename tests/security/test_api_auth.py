@@ -9,13 +9,11 @@ created from such a session. Residents are not asked for a second factor anywher
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import timedelta
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
@@ -26,17 +24,18 @@ from alerts import services as alert_services
 from alerts.models import AlertMessage, CapStatus
 from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
 from civicportal.accounts import roles
-from tests.accounts.factories import DEFAULT_PASSWORD, TOTP_SECRET, StaffFactory, UserFactory
+from tests.accounts.factories import (
+    DEFAULT_PASSWORD,
+    TOTP_SECRET,
+    StaffFactory,
+    UserFactory,
+    fresh_totp_code,
+)
 from tests.alerts import factories as alert_factories
 
 pytestmark = pytest.mark.django_db
 
 TOKEN_URL = "/api/v1/me/token/"
-
-
-def totp_code(secret: str = TOTP_SECRET) -> str:
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
-    return format_hotp_value(hotp_value(secret, counter))
 
 
 def sign_in(user, *, second_factor: bool = False) -> APIClient:
@@ -48,7 +47,7 @@ def sign_in(user, *, second_factor: bool = False) -> APIClient:
     assert response.status_code == 302, response.content
     if second_factor:
         assert response["Location"] == reverse("mfa_authenticate")
-        response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+        response = client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code()})
         assert response.status_code == 302, response.content
     assert "_auth_user_id" in client.session
     return client
@@ -147,7 +146,7 @@ def test_a_session_signed_in_before_an_authenticator_was_added_elsewhere_must_co
     assert staff_page["Location"].startswith(reverse("mfa_reauthenticate"))
     assert not approved(alert)
 
-    response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code()})
+    response = client.post(reverse("mfa_reauthenticate"), {"code": fresh_totp_code()})
     assert response.status_code == 302, response.content
     assert approve(client, alert).status_code == 200
     assert approved(alert)

@@ -18,8 +18,9 @@ class AlertsConfig(AppConfig):
             anonymous_subscription_current,
         )
         from alerts.staff_screens import register_staff_screens
-        from civicportal.core import navigation, periodic, personal_data
+        from civicportal.core import navigation, periodic
         from civicportal.core.api import schema
+        from civicportal.kernel import personal_data
         from civicportal.notifications.models import ChannelName
         from civicportal.notifications.topics import AnonymousSubscriptions, Topic, topic_register
 

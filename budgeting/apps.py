@@ -16,7 +16,8 @@ class BudgetingConfig(AppConfig):
             budgeting_personal_data_export,
         )
         from budgeting.staff_screens import register_staff_screens
-        from civicportal.core import navigation, periodic, personal_data
+        from civicportal.core import navigation, periodic
+        from civicportal.kernel import personal_data
         from civicportal.notifications.topics import Topic, topic_register
 
         navigation.register_section(

@@ -559,7 +559,7 @@ ANYMAIL = env_prefixed("ANYMAIL_")
 
 # Let push, SMS gateway and Mastodon requests reach loopback addresses (127.0.0.1, ::1): for
 # tests whose stand-in servers listen there, never on a server. Private, link-local and
-# other non-public addresses are refused whatever this says (civicportal/core/outbound.py).
+# other non-public addresses are refused whatever this says (civicportal/kernel/outbound.py).
 OUTBOUND_ALLOW_LOOPBACK = env_bool("OUTBOUND_ALLOW_LOOPBACK", default=False)
 
 # --- Notifications ----------------------------------------------------------------------

@@ -17,7 +17,8 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self) -> None:
-        from civicportal.core import navigation, periodic, personal_data, targets
+        from civicportal.core import navigation, periodic, targets
+        from civicportal.kernel import personal_data
         from civicportal.notifications.topics import Topic, topic_register
         from consultations import jobs  # noqa: F401  (registers its background job)
         from consultations.models import Paragraph

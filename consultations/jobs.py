@@ -4,7 +4,7 @@
 The staff results page's button starts the job and goes to its progress page; a worker
 writes the anonymised CSV (one row per response, counted as it goes) to a file the job
 keeps, and staff download it from that page. The CSV is the one ``results_csv_rows``
-describes, written through ``civicportal.core.csv_export`` so that no cell runs as a
+describes, written through ``civicportal.kernel.csv_export`` so that no cell runs as a
 formula in a spreadsheet.
 """
 
@@ -20,9 +20,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from civicportal.core.csv_export import csv_writer
 from civicportal.core.jobs import JobContext, job_kind
-from civicportal.core.progress import NO_PROGRESS, Progress
+from civicportal.kernel.csv_export import csv_writer
+from civicportal.kernel.progress import NO_PROGRESS, Progress
 from consultations import selectors
 from consultations.models import Consultation
 

@@ -1,4 +1,4 @@
-"""The consultations app's part of a resident's data (``civicportal.core.personal_data``).
+"""The consultations app's part of a resident's data (``civicportal.kernel.personal_data``).
 
 Exported: every response of the resident, with the answers as they read them. Erased: the
 link between the resident and their responses (``Response.user`` set to NULL); the answers

@@ -15,8 +15,9 @@ class ProposalsConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
-        from civicportal.core import navigation, periodic, personal_data, targets
+        from civicportal.core import navigation, periodic, targets
         from civicportal.core.api import schema
+        from civicportal.kernel import personal_data
         from civicportal.notifications.topics import Topic, topic_register
         from proposals import services
         from proposals.models import Idea, IdeaStatus, Point

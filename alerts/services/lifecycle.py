@@ -113,7 +113,7 @@ from alerts.services.fanout import fan_out_enqueue
 from alerts.services.residents import report_triage
 from alerts.validators import CONTROL_CHARACTERS, reject_control_characters
 from civicportal.accounts.models import User
-from civicportal.core.audit import audit_record
+from civicportal.kernel.audit import audit_record
 
 logger = logging.getLogger(__name__)
 

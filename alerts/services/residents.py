@@ -15,9 +15,9 @@ from alerts.rules import is_alert_approver, is_alert_author
 from alerts.selectors import ALERT_TOPIC, CHANNELS, banner_cache_clear
 from alerts.validators import reject_control_characters
 from civicportal.accounts.models import Area, User
-from civicportal.core.audit import audit_record
 from civicportal.core.images import image_reencode
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.kernel.audit import audit_record
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from civicportal.notifications.models import NotificationPreference
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024

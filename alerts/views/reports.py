@@ -14,7 +14,7 @@ from alerts.forms import ReportForm, TriageForm
 from alerts.models import GroundReport
 from alerts.views.base import StaffMixin, _add_service_errors, _partial
 from alerts.views.public import alert_page_context
-from civicportal.core.client import client_address
+from civicportal.kernel.client import client_address
 
 
 class ReportCreateView(View):

@@ -17,8 +17,8 @@ from django.views.generic import FormView
 from alerts.forms import AnonymousSubscriptionForm
 from alerts.selectors import ALERT_TOPIC
 from alerts.services.anonymous import anonymous_choices
-from civicportal.core.client import client_address
-from civicportal.core.ratelimit import RateLimited
+from civicportal.kernel.client import client_address
+from civicportal.kernel.ratelimit import RateLimited
 from civicportal.notifications import services as notifications
 from civicportal.notifications.models import ChannelName
 from civicportal.notifications.views import subscriber_code_redirect

@@ -22,8 +22,8 @@ from budgeting.models import (
     Project,
 )
 from civicportal.accounts.models import Area
-from civicportal.core.progress import NO_PROGRESS, Progress
-from civicportal.core.validators import control_character_line_message, find_control_character
+from civicportal.kernel.progress import NO_PROGRESS, Progress
+from civicportal.kernel.validators import control_character_line_message, find_control_character
 
 BATCH = 2000
 RULE_FROM_PABULIB = {
@@ -145,7 +145,7 @@ def pabulib_import(
 
     ``source``: a path, an uploaded file or the text itself. All or nothing: any problem
     raises ValidationError (naming the line for format errors) and nothing is stored.
-    ``progress`` (``civicportal.core.progress``) counts the ballots as they are stored (real
+    ``progress`` (``civicportal.kernel.progress``) counts the ballots as they are stored (real
     files hold 100,000); a background job's progress may raise JobCancelled, which rolls
     the whole import back. ``actor`` None is the command line.
     """

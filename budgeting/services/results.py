@@ -14,7 +14,7 @@ from budgeting.models import BudgetProcess, TallyProjectResult, TallyResult
 from budgeting.selectors import ballot_tally_input
 from budgeting.services.common import require_perm
 from budgeting.tallies import RULES, tally
-from civicportal.core.progress import NO_PROGRESS, Progress
+from civicportal.kernel.progress import NO_PROGRESS, Progress
 
 CENT = Decimal("0.01")
 
@@ -35,7 +35,7 @@ def results_compute(
     again is refused when no ballot changed since; when paper ballots were entered after the
     count, the ballots whose input changed are counted again (before publication only).
     ``actor`` None is the system (the Pabulib import). Locks the process row.
-    ``progress`` (``civicportal.core.progress``) counts one unit per ballot and rule; a
+    ``progress`` (``civicportal.kernel.progress``) counts one unit per ballot and rule; a
     background job's progress may raise JobCancelled, which rolls every result back.
     """
     if actor is not None:

@@ -29,8 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from civicportal.core.csv_export import csv_writer
-from civicportal.core.validators import (
+from civicportal.kernel.csv_export import csv_writer
+from civicportal.kernel.validators import (
     control_character_line_message,
     find_control_characters_by_line,
 )

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from civicportal.core.second_factor import (
+from civicportal.kernel.second_factor import (
     is_staff_account,
     mark_second_factor,
     record_enrolment,
@@ -50,7 +50,7 @@ class StaffMfaRequiredMiddleware:
     """Staff powers need a second factor: judge the session, and guard the staff pages.
 
     Every request's signed-in user is marked with whether the session passed a second
-    factor (``civicportal.core.second_factor``): the staff roles' rules refuse staff powers
+    factor (``civicportal.kernel.second_factor``): the staff roles' rules refuse staff powers
     without it, on any page. A staff account without two-factor authentication cannot reach
     any staff page: it is sent to set up an authenticator app first (setting it up counts as
     passing it, for this session); one whose sign-in did not pass it (it was added elsewhere

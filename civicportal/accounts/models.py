@@ -183,14 +183,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # only the rules decide: not the superuser's blanket grant, nor permissions given in the
     # admin (ModelBackend).
     def has_perm(self, perm, obj=None) -> bool:
-        from civicportal.core.second_factor import lacks_second_factor
+        from civicportal.kernel.second_factor import lacks_second_factor
 
         if lacks_second_factor(self):
             return self.is_active and rules.has_perm(perm, self, obj)
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label) -> bool:
-        from civicportal.core.second_factor import lacks_second_factor
+        from civicportal.kernel.second_factor import lacks_second_factor
 
         if lacks_second_factor(self):
             return self.is_active and rules.has_perm(app_label, self)

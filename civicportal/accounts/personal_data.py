@@ -1,4 +1,4 @@
-"""The accounts app's part of a resident's data (``civicportal.core.personal_data``).
+"""The accounts app's part of a resident's data (``civicportal.kernel.personal_data``).
 
 Exported: the profile, email addresses, roles, residency requests, sign-in methods (no
 secrets) and whether an API token exists. National identifiers are never stored (only a
@@ -19,8 +19,8 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
 from civicportal.accounts.models import ResidencyRequest, User
-from civicportal.core import personal_data
 from civicportal.core.services import api_token_get
+from civicportal.kernel import personal_data
 
 
 def accounts_personal_data_export(user: User) -> dict[str, Any]:

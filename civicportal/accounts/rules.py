@@ -17,7 +17,7 @@ from __future__ import annotations
 import rules
 
 from civicportal.accounts import roles
-from civicportal.core.second_factor import lacks_second_factor
+from civicportal.kernel.second_factor import lacks_second_factor
 
 
 @rules.predicate
@@ -42,7 +42,7 @@ def has_verified_second_factor(user) -> bool:
 
     docs/specification.md §10: staff powers need a verified second factor on every path, by
     session or token. The request's authentication marks the user (see
-    ``civicportal.core.second_factor``); a user no request authenticated (a command, a task)
+    ``civicportal.kernel.second_factor``); a user no request authenticated (a command, a task)
     is not judged here.
     """
     return not lacks_second_factor(user)

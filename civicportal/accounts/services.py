@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from civicportal.accounts.census import CensusFile, CensusRow, hash_identifier
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
-from civicportal.core.progress import NO_PROGRESS, Progress
+from civicportal.kernel.progress import NO_PROGRESS, Progress
 
 _PROFILE_FIELDS = ("display_name", "preferred_language", "home_area")
 _BULK_BATCH_SIZE = 1000
@@ -204,7 +204,7 @@ def census_import(
     hash is now listed (in their area, or with no area) are approved; they are locked
     (select_for_update) before being changed.
 
-    ``progress`` (``civicportal.core.progress``) counts the file's lines after the header
+    ``progress`` (``civicportal.kernel.progress``) counts the file's lines after the header
     as they are checked and stored; a background job's progress may raise JobCancelled,
     which rolls the whole import back.
     """

@@ -11,10 +11,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civicportal.core import (  # noqa: F401  (audit models, system checks, a job kind)
-            audit,
+        from civicportal.core import (  # noqa: F401  (system checks, a job kind)
             checks,
-            personal_data,
             personal_data_jobs,
             selectors,
             services,
@@ -23,7 +21,8 @@ class CoreConfig(AppConfig):
         )
         from civicportal.core.images import pillow_configure
         from civicportal.core.models import Comment
-        from civicportal.core.validators import install as text_fields_refuse_control_characters
+        from civicportal.kernel import personal_data
+        from civicportal.kernel.validators import install as text_fields_refuse_control_characters
         from civicportal.notifications.topics import Topic, topic_register
 
         # Every form and API text field refuses control characters; Pillow's own limit on

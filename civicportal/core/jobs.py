@@ -42,7 +42,7 @@ What the run function gets, a ``JobContext`` ``job``:
   again (a staff member who lost a role meanwhile gets a failed job, not the work done).
 - ``job.params``: the parameters, as also passed to ``run`` as keyword arguments.
 - ``job.total(n)`` and ``job.advance(n=1, message=None)``: the ``Progress`` interface of
-  ``civicportal.core.progress``, so a service that takes ``progress=`` reports the same in
+  ``civicportal.kernel.progress``, so a service that takes ``progress=`` reports the same in
   a job and in a management command (``CommandProgress``). ``advance(0, message=...)``
   names the step about to start. Progress reaches the database at most every 0.5 s,
   through a connection of its own, so it shows while the work's transaction is open.

@@ -41,7 +41,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from civicportal.accounts.models import Area
-from civicportal.core.outbound import outbound_session
+from civicportal.kernel.outbound import outbound_session
 
 COORDINATE_PLACES = 6  # about 10 cm: more than a phone's position is worth
 _QUANTUM = Decimal(1).scaleb(-COORDINATE_PLACES)

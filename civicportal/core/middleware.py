@@ -13,7 +13,7 @@ session key with NUL in it would reach the database in the same way.
 
 Headers are not checked: the WSGI server refuses control characters in them, and percent
 decoding (which brings them into paths and query strings) does not apply to headers.
-Request bodies are the forms' and serializers' business (``civicportal.core.validators``),
+Request bodies are the forms' and serializers' business (``civicportal.kernel.validators``),
 which name the field.
 
 It sits before ``SessionMiddleware`` (so that a bad session cookie is gone before the
@@ -26,7 +26,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from civicportal.core.validators import find_control_character, has_control_character
+from civicportal.kernel.validators import find_control_character, has_control_character
 
 API_PREFIX = "/api/"
 

@@ -2,7 +2,7 @@
 (``civicportal.core.jobs``), registered when the core app loads (``apps.py``).
 
 The resident asks on ``/profile/data/`` (a POST); a worker collects every registered part
-(``civicportal.core.personal_data``), counting them, into one JSON file the job keeps; the
+(``civicportal.kernel.personal_data``), counting them, into one JSON file the job keeps; the
 job's page offers the file. The kind is private: only the resident who asked sees the job
 and downloads the file, never staff.
 """

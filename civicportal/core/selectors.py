@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
-from civicportal.core import personal_data, targets
+from civicportal.core import targets
 from civicportal.core.models import (
     Comment,
     Flag,
@@ -27,7 +27,8 @@ from civicportal.core.models import (
     ModerationDecision,
     ModerationState,
 )
-from civicportal.core.progress import NO_PROGRESS, Progress
+from civicportal.kernel import personal_data
+from civicportal.kernel.progress import NO_PROGRESS, Progress
 
 # --- Comments ----------------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ def core_personal_data_export(user: User) -> dict[str, Any]:
 def personal_data_export(*, user: User, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
     """Everything the portal holds about ``user``, one entry per registered part.
 
-    ``progress`` (``civicportal.core.progress``) counts the parts as they are collected.
+    ``progress`` (``civicportal.kernel.progress``) counts the parts as they are collected.
     """
     data = {
         "site": settings.SITE_NAME,

@@ -1,4 +1,4 @@
-"""The notification engine's part of a resident's data (``civicportal.core.personal_data``).
+"""The notification engine's part of a resident's data (``civicportal.kernel.personal_data``).
 
 Exported: every message sent to them (deliveries, the inbox among them), their
 preferences, waiting digest items, push subscriptions and phone number. Erased: all of it;
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from civicportal.accounts.models import User
-from civicportal.core import personal_data
+from civicportal.kernel import personal_data
 from civicportal.notifications.models import (
     Delivery,
     DigestItem,

@@ -25,8 +25,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
-from civicportal.core.client import client_address
-from civicportal.core.ratelimit import RateLimited
+from civicportal.kernel.client import client_address
+from civicportal.kernel.ratelimit import RateLimited
 from civicportal.notifications import selectors, services
 from civicportal.notifications.forms import PhoneCodeForm, PhoneNumberForm, PreferencesForm
 from civicportal.notifications.models import ChannelName

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from civicportal.core.audit import audit_record
+from civicportal.kernel.audit import audit_record
 from civicportal.notifications.services import topic_notice_create
 from consultations.models import Choice, Consultation, Document, Question, ResponseReport
 

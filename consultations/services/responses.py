@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from consultations.models import Answer, Audience, Consultation, Response
 from consultations.services.answers import answers_clean
 

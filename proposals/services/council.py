@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import User
-from civicportal.core.audit import audit_record
 from civicportal.core.models import Follow
 from civicportal.core.rendering import markdown_render
+from civicportal.kernel.audit import audit_record
 from proposals.models import RESPONSE_MAX_LENGTH, Idea, IdeaStatus, IdeaVote
 
 TOPIC_STATUS_CHANGED = "proposals.status_changed"

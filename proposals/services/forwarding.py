@@ -15,8 +15,8 @@ from django.utils.translation import gettext_noop
 
 from civicportal.accounts import roles
 from civicportal.accounts.models import User
-from civicportal.core.audit import audit_record
 from civicportal.core.models import Comment, ModerationState
+from civicportal.kernel.audit import audit_record
 from proposals.models import ForwardingRound, Idea, IdeaStatus
 from proposals.services.council import TOPIC_FORWARDED, _announce_status
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
-from civicportal.core.audit import audit_record
 from civicportal.core.models import Follow
 from civicportal.core.rendering import markdown_render
+from civicportal.kernel.audit import audit_record
 from proposals.models import Idea, IdeaStatus, IdeaVote, Point, trending_score
 from proposals.services.council import _announce_status
 

@@ -44,7 +44,7 @@ from django.utils.translation import ngettext
 
 from civicportal.accounts.models import User
 from civicportal.core.models import ModerationState
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from proposals.models import OPEN_STATUSES, Idea, IdeaVote
 
 _COUNTER = {IdeaVote.Value.SUPPORT: "support_count", IdeaVote.Value.OPPOSE: "oppose_count"}

@@ -13,7 +13,7 @@ from django.test import Client
 
 from alerts import services
 from alerts.models import GroundReport
-from civicportal.core.ratelimit import RateLimited
+from civicportal.kernel.ratelimit import RateLimited
 from tests.alerts.factories import approver, author, content, published
 from tests.proposals.factories import pdf_named_jpg
 

@@ -88,7 +88,7 @@ def test_import_is_all_or_nothing_when_a_late_check_fails():
 
 
 class _Recorded:
-    """A Progress (civicportal.core.progress) that keeps what it was told."""
+    """A Progress (civicportal.kernel.progress) that keeps what it was told."""
 
     def __init__(self) -> None:
         self.totals: list[int] = []

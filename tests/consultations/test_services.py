@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from civicportal.core import personal_data
+from civicportal.kernel import personal_data
 from civicportal.notifications.models import Event
 from consultations import selectors, services
 from consultations.models import Answer, Audience, Consultation, Response

@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from civicportal.core import services
-from civicportal.core.audit import audit_record
 from civicportal.core.models import ModerationCase
+from civicportal.kernel.audit import audit_record
 from tests.accounts.factories import UserFactory
 from tests.core.factories import comment_post, residents
 

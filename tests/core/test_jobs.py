@@ -34,8 +34,8 @@ from civicportal.core.jobs import (
     safe_file_name,
 )
 from civicportal.core.models import Job, private_storage
-from civicportal.core.progress import NO_PROGRESS, CommandProgress, Progress
 from civicportal.core.services import job_cancel, job_run, job_start, job_sweep
+from civicportal.kernel.progress import NO_PROGRESS, CommandProgress, Progress
 from tests import job_workers
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.processes import wait_for

@@ -143,7 +143,7 @@ def test_history_keeps_reports_apart_when_something_happened_between(comment, mo
 
 
 def test_history_tells_an_edit_and_a_status_change(resident, moderator, english):
-    from civicportal.core.audit import audit_record
+    from civicportal.kernel.audit import audit_record
 
     idea = idea_post(resident, title="Benches")
     case = _report(idea, 1)

@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from civicportal.accounts import roles
 from civicportal.accounts.models import ResidencyRequest, User
-from civicportal.core import personal_data, selectors, services
+from civicportal.core import selectors, services
 from civicportal.core.models import Comment, Flag, Follow, Job, ModerationCase
 from civicportal.core.services import job_run
+from civicportal.kernel import personal_data
 from civicportal.notifications.models import (
     Delivery,
     NotificationPreference,

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from civicportal.accounts import roles
-from civicportal.core import personal_data
 from civicportal.core.models import Job
+from civicportal.kernel import personal_data
 from tests import job_workers
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.core.factories import comment_post

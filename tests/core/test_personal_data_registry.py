@@ -1,7 +1,7 @@
 """Every module of ours that keeps data about a person says how to export and erase it.
 
 A module holds data about a person when one of its models points to the user model. Such
-a module registers a part (``civicportal.core.personal_data``) from its ``ready()``; the
+a module registers a part (``civicportal.kernel.personal_data``) from its ``ready()``; the
 part's name is free ("account", "participation"), so a part belongs to the app whose code
 defines its eraser. Third-party apps (allauth, auditlog, the admin) are outside this check:
 the accounts part exports and erases what allauth and auditlog keep.
@@ -17,7 +17,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from civicportal.core import personal_data
+from civicportal.kernel import personal_data
 from tests.accounts.factories import UserFactory
 
 

@@ -1,4 +1,4 @@
-"""The shared fixed-window rate limit (civicportal.core.ratelimit), on Redis and in memory."""
+"""The shared fixed-window rate limit (civicportal.kernel.ratelimit), on Redis and in memory."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 
-from civicportal.core import ratelimit
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.kernel import ratelimit
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

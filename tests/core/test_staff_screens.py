@@ -11,7 +11,7 @@ from django.urls import reverse
 from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.core import staff_screens
-from civicportal.core.second_factor import mark_second_factor
+from civicportal.kernel.second_factor import mark_second_factor
 from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.alerts import factories as alert_factories

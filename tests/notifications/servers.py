@@ -3,7 +3,7 @@
 ``HttpSink`` records every request (method, path, headers, body) and answers with the
 next scripted response, or with what its ``responder`` returns, or 201 by default. The
 portal reaches it only with ``OUTBOUND_ALLOW_LOOPBACK`` on (the ``http_sink`` fixture
-turns it on; civicportal/core/outbound.py refuses loopback otherwise).
+turns it on; civicportal/kernel/outbound.py refuses loopback otherwise).
 """
 
 from __future__ import annotations

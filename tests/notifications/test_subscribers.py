@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from alerts.models import AlertSubscription
 from alerts.services.anonymous import anonymous_choices
-from civicportal.core.ratelimit import RateLimited
+from civicportal.kernel.ratelimit import RateLimited
 from civicportal.notifications.models import Delivery, Subscriber
 from civicportal.notifications.services import (
     subscriber_code_verify,

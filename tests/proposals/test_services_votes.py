@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from civicportal.core.ratelimit import RateLimited
+from civicportal.kernel.ratelimit import RateLimited
 from proposals import services
 from proposals.models import Idea, IdeaStatus, IdeaVote, trending_score
 from proposals.services import votes as votes_service

@@ -172,7 +172,7 @@ def test_a_superusers_blanket_powers_need_the_second_factor_too():
 
 
 def test_staff_roles_refuse_a_request_that_did_not_pass_the_second_factor():
-    from civicportal.core.second_factor import mark_second_factor
+    from civicportal.kernel.second_factor import mark_second_factor
 
     moderator = StaffFactory(role=roles.MODERATOR, is_superuser=True, mfa=True)
     mark_second_factor(moderator, verified=False)

@@ -1,7 +1,7 @@
 """Bad input gets a clear message and changes nothing, never a 500 (specification §10).
 
 Control characters (U+0001, an escape...) and NUL are refused wherever text comes in: every
-form field and API field of every module (``civicportal.core.validators``), query strings,
+form field and API field of every module (``civicportal.kernel.validators``), query strings,
 paths and cookies (``civicportal.core.middleware``), and imported files (census, Pabulib).
 The coverage tests walk every form and serializer class of the project, so a form written
 tomorrow is checked too.
@@ -28,7 +28,7 @@ from budgeting.models import BudgetProcess, Project
 from civicportal.accounts import services as accounts_services
 from civicportal.accounts.census import hash_census_file, hash_identifier, parse_census_file
 from civicportal.accounts.models import CensusEntry
-from civicportal.core.validators import reject_control_characters
+from civicportal.kernel.validators import reject_control_characters
 from proposals.models import Idea
 from tests.accounts.factories import AreaFactory, UserFactory
 from tests.proposals.factories import CategoryFactory

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import RequestFactory
 from rest_framework.throttling import AnonRateThrottle
 
-from civicportal.core.client import client_address
+from civicportal.kernel.client import client_address
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from civicportal.accounts.census import hash_census_file
-from civicportal.core.csv_export import csv_cell, csv_writer
 from civicportal.core.models import Job
 from civicportal.core.services import job_run
+from civicportal.kernel.csv_export import csv_cell, csv_writer
 from consultations import services as consultations_services
 from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory
@@ -93,8 +93,8 @@ def test_the_hashed_census_file_neutralises_an_area_cell():
 
 
 def test_every_csv_writer_of_the_portal_is_the_safe_one():
-    """A new export must use civicportal.core.csv_export (Pabulib files are data, not sheets)."""
-    allowed = {Path("civicportal/core/csv_export.py"), Path("budgeting/pabulib/writing.py")}
+    """A new export must use civicportal.kernel.csv_export (Pabulib files are data, not sheets)."""
+    allowed = {Path("civicportal/kernel/csv_export.py"), Path("budgeting/pabulib/writing.py")}
     pattern = re.compile(r"csv\.(writer|DictWriter)\(")
     offenders = []
     for package in ("civicportal", "proposals", "consultations", "budgeting", "alerts"):

@@ -1,5 +1,5 @@
 """SSRF: every outbound HTTP request (web push, SMS gateway, Mastodon) goes through one
-guard, civicportal/core/outbound.py.
+guard, civicportal/kernel/outbound.py.
 
 - A push subscription may only name a push service on ``NOTIFICATIONS_PUSH_HOSTS``;
   checked when a browser subscribes (a clear 400) and again when a message is sent.
@@ -335,20 +335,20 @@ def test_mastodon_redirect_is_not_followed(mastodon, second_sink, broker):
     ],
 )
 def test_guard_refuses_private_loopback_link_local_multicast_reserved_addresses(address):
-    from civicportal.core.outbound import address_allowed
+    from civicportal.kernel.outbound import address_allowed
 
     assert not address_allowed(ipaddress.ip_address(address), allow_loopback=False)
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "142.250.74.106", "2a00:1450:4001::200a"])
 def test_guard_lets_public_addresses_through(address):
-    from civicportal.core.outbound import address_allowed
+    from civicportal.kernel.outbound import address_allowed
 
     assert address_allowed(ipaddress.ip_address(address), allow_loopback=False)
 
 
 def test_loopback_permission_opens_loopback_only():
-    from civicportal.core.outbound import address_allowed
+    from civicportal.kernel.outbound import address_allowed
 
     for address in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
         assert address_allowed(ipaddress.ip_address(address), allow_loopback=True)
@@ -364,7 +364,7 @@ def test_loopback_is_refused_unless_the_setting_allows_it():
 
 def test_a_name_with_any_private_address_is_refused_before_connecting(monkeypatch, settings):
     """DNS lies outside the machine: its answer is stood in for by the resolver hook."""
-    from civicportal.core import outbound
+    from civicportal.kernel import outbound
 
     settings.OUTBOUND_ALLOW_LOOPBACK = False
     answers = {"mixed.example.test": ["93.184.215.14", "10.1.2.3"]}
@@ -376,7 +376,7 @@ def test_a_name_with_any_private_address_is_refused_before_connecting(monkeypatc
 
 
 def test_the_session_never_follows_a_redirect(settings, http_sink, second_sink):
-    from civicportal.core.outbound import outbound_session
+    from civicportal.kernel.outbound import outbound_session
 
     http_sink.answer_next(_redirect(302, second_sink))
     with outbound_session() as session:
@@ -418,7 +418,7 @@ def test_https_to_the_checked_address_still_verifies_the_certificate_for_the_nam
 ):
     """Connecting to the address the guard checked keeps SNI, the certificate check and
     the Host header on the name."""
-    from civicportal.core.outbound import outbound_session
+    from civicportal.kernel.outbound import outbound_session
 
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     cert_path, key_path = _tls_files(tmp_path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from civicportal.core.ratelimit import RateLimited
+from civicportal.kernel.ratelimit import RateLimited
 from civicportal.notifications.models import PhoneNumber
 from civicportal.notifications.services import phone_number_start
 from tests.notifications.factories import users_create

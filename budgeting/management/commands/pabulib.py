@@ -7,7 +7,7 @@ configured; heavy imports (the parser, numpy) happen inside the handler to keep 
 
 ``import FILE.pb`` creates a closed process with the file's projects and ballots (all or
 nothing; progress on stderr: a bar on a terminal, plain lines otherwise, through
-``civicportal.core.progress.CommandProgress``) and prints its id. ``export PROCESS_ID -o FILE.pb``
+``civicportal.kernel.progress.CommandProgress``) and prints its id. ``export PROCESS_ID -o FILE.pb``
 writes a closed process, anonymised; a process with several ballots needs ``--ballot ID``
 or gets one file per ballot (``FILE-<ballot id>.pb``).
 """
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         from django.core.exceptions import ValidationError
 
         from budgeting.services import pabulib_import
-        from civicportal.core.progress import CommandProgress
+        from civicportal.kernel.progress import CommandProgress
 
         progress = CommandProgress(self.stderr, unit="ballots", enabled=verbosity > 0)
         try:

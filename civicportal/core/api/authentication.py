@@ -1,7 +1,7 @@
 """The API's authentication: personal tokens and the session.
 
 Both mark the user they authenticate with whether the request passed a second factor
-(``civicportal.core.second_factor``): the staff roles' rules refuse staff powers without it.
+(``civicportal.kernel.second_factor``): the staff roles' rules refuse staff powers without it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rest_framework import authentication, exceptions
 
 from civicportal.core import services
 from civicportal.core.models import ApiToken
-from civicportal.core.second_factor import (
+from civicportal.kernel.second_factor import (
     is_marked,
     is_staff_account,
     mark_second_factor,

@@ -17,8 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from civicportal.core.ratelimit import RateLimited
-from civicportal.core.second_factor import is_staff_account, lacks_second_factor
+from civicportal.kernel.ratelimit import RateLimited
+from civicportal.kernel.second_factor import is_staff_account, lacks_second_factor
 
 
 class SecondFactorRequired(exceptions.PermissionDenied):

@@ -8,6 +8,7 @@ thread's replies keep their place, and the text is cleared.
 
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -102,3 +103,6 @@ class Comment(Moderatable):
         if self.is_deleted or not self.body_html:
             return super().get_moderation_html()
         return self.body_html
+
+
+auditlog.register(Comment, exclude_fields=["body", "body_html"])

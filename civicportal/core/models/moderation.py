@@ -20,6 +20,7 @@ also gives an author's history.
 
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -248,3 +249,7 @@ class ModerationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.case_id})"
+
+
+auditlog.register(ModerationCase)
+auditlog.register(Flag, exclude_fields=["details"])

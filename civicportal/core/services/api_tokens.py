@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicportal.core.models import ApiToken
-from civicportal.core.second_factor import is_staff_account
+from civicportal.kernel.second_factor import is_staff_account
 
 # Where a signed-in user creates a token (civicportal/accounts/api/urls.py).
 TOKEN_PATH = "/api/v1/me/token/"  # noqa: S105  (an address, not a secret)

@@ -30,11 +30,11 @@ from django.utils.translation import gettext_noop, ngettext
 
 from civicportal.accounts.models import User
 from civicportal.core import selectors, targets
-from civicportal.core.audit import audit_record
 from civicportal.core.models import Comment, Moderatable
 from civicportal.core.models.comments import COMMENT_MAX_LENGTH
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from civicportal.core.rendering import markdown_render
+from civicportal.kernel.audit import audit_record
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 
 RATE_SCOPE = "core:comment"
 # Notification topics (registered in CoreConfig.ready).

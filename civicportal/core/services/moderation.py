@@ -24,7 +24,6 @@ from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import User
 from civicportal.core import targets
-from civicportal.core.audit import audit_record
 from civicportal.core.models import (
     Flag,
     Moderatable,
@@ -32,6 +31,7 @@ from civicportal.core.models import (
     ModerationDecision,
     ModerationState,
 )
+from civicportal.kernel.audit import audit_record
 from civicportal.notifications.services import event_create
 
 NOTICE_KIND = "moderation.decision"

@@ -1,6 +1,6 @@
 """Deleting an account, and the participation core's part of it.
 
-``account_delete`` runs every app's eraser (``civicportal.core.personal_data``) and then
+``account_delete`` runs every app's eraser (``civicportal.kernel.personal_data``) and then
 deletes the user row, all in one transaction: either everything about the resident is
 gone or anonymised, or nothing changed. What others rely on stays: comments (shown as by
 "Deleted resident"), reports (they still count), votes (still counted, linked to no one).
@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
-from civicportal.core import personal_data
 from civicportal.core.models import Comment, Flag, Follow, ModerationCase, ModerationDecision
 from civicportal.core.services.jobs import jobs_of_user_delete
+from civicportal.kernel import personal_data
 
 
 def core_personal_data_erase(user: User) -> None:

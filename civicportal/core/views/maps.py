@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from civicportal.core import maps
-from civicportal.core.client import client_address
-from civicportal.core.ratelimit import rate_limit_take, seconds_to_next_window
-from civicportal.core.validators import CONTROL_CHARACTERS_RE
+from civicportal.kernel.client import client_address
+from civicportal.kernel.ratelimit import rate_limit_take, seconds_to_next_window
+from civicportal.kernel.validators import CONTROL_CHARACTERS_RE
 
 logger = logging.getLogger(__name__)
 

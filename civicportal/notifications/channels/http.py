@@ -1,7 +1,7 @@
 """Talking to the HTTP far sides (push services, SMS gateways, Mastodon): the session, posting
 JSON, and what each answer means.
 
-Every request to them goes through the outbound guard (civicportal/core/outbound.py): no
+Every request to them goes through the outbound guard (civicportal/kernel/outbound.py): no
 private address, and no redirect followed, so a 3xx is an answer like any refusal. An
 answer is taken (2xx), refused (a redirect, or any status but the transient ones: never
 retried), or transient (``TRANSIENT_STATUSES``: ``TransientSendError``, with the far side's
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from django.utils import timezone
 
-from civicportal.core.outbound import OutboundRefused, OutboundSession, outbound_session
+from civicportal.kernel.outbound import OutboundRefused, OutboundSession, outbound_session
 from civicportal.notifications.channels.base import TransientSendError
 
 # "Later", not "never": the far side is busy, down, or asks us to slow down.

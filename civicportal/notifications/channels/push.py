@@ -13,7 +13,7 @@ retried with backoff, never dropped; a redirect (never followed) or any other 4x
 that subscription.
 
 Requests go only to push services on ``NOTIFICATIONS_PUSH_HOSTS``, through the outbound
-guard (civicportal/core/outbound.py): an endpoint off the list, or whose host resolves to
+guard (civicportal/kernel/outbound.py): an endpoint off the list, or whose host resolves to
 a private address, fails that subscription without a byte sent.
 """
 
@@ -38,7 +38,7 @@ from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
 
-from civicportal.core.outbound import OutboundRefused, OutboundSession, outbound_session
+from civicportal.kernel.outbound import OutboundRefused, OutboundSession, outbound_session
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
 from civicportal.notifications.channels.http import (
     FarSide,
@@ -163,7 +163,7 @@ class PushChannel:
         waited for each answer before the next request would spend most of an alert
         waiting. So the requests (encrypting the payload, sending it and reading the answer,
         which touch no database) run on a few threads, each with a guarded session of its
-        own (civicportal/core/outbound.py). Everything else stays on the worker's thread:
+        own (civicportal/kernel/outbound.py). Everything else stays on the worker's thread:
         the texts, the pacing, the VAPID signature, each result as it comes back, and the
         database writes.
 

@@ -5,7 +5,7 @@ A subscription's endpoint is whatever the browser (or anyone posting JSON) says,
 checked when it is saved (``push_endpoint_check``, a clear message for the person) and again
 when a message goes out (``push_endpoint_problem``, a reason for the delivery's log), since
 rows may predate the list or the list may have been narrowed. The connection itself goes
-through the outbound guard (civicportal/core/outbound.py), which also holds the list.
+through the outbound guard (civicportal/kernel/outbound.py), which also holds the list.
 
 Kept apart from ``channels.push``: that module loads pywebpush (and aiohttp), which the
 subscribe page does not need.
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from civicportal.core.outbound import address_allowed, host_allowed
+from civicportal.kernel.outbound import address_allowed, host_allowed
 
 
 def push_endpoint_problem(endpoint: str) -> str:

@@ -5,7 +5,7 @@ Backends: ``console`` (logs each message), ``file`` (appends one JSON line per m
 ``{"to", "text", "sender", "reference"}`` to ``NOTIFICATIONS_SMS_GATEWAY_URL`` with
 ``Authorization: Bearer NOTIFICATIONS_SMS_GATEWAY_TOKEN`` and an ``Idempotency-Key``
 header naming the delivery, so a gateway drops a repeat of a message it already took.
-Through the outbound guard (civicportal/core/outbound.py): a gateway on a private address
+Through the outbound guard (civicportal/kernel/outbound.py): a gateway on a private address
 is refused and a redirect is not followed; both fail the message. A dotted path to a class
 of your own works too.
 

@@ -6,7 +6,7 @@ default, keeps each post as a ``SocialPost`` visible in the admin; ``mastodon`` 
 path). A social delivery has no recipient: it is a broadcast whose address is the
 backend's name, so each event is posted once per account (``social_broadcasts``).
 Posts are written in the portal's default language. Mastodon is reached through the
-outbound guard (civicportal/core/outbound.py): no private address, no redirect followed.
+outbound guard (civicportal/kernel/outbound.py): no private address, no redirect followed.
 """
 
 from __future__ import annotations

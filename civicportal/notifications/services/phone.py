@@ -8,7 +8,7 @@ HMAC, expires after ``NOTIFICATIONS_PHONE_CODE_TTL`` seconds, and allows
 Every text costs the council money, and a form that texts any number is what "SMS pumping"
 fraud looks for (codes sent to premium numbers the fraudster is paid for). So codes are
 limited per account (an hour and a day), per number and per client address (an hour), in
-the cache's shared counters (``civicportal.core.ratelimit``), and by a global daily
+the cache's shared counters (``civicportal.kernel.ratelimit``), and by a global daily
 budget counted in the database (``PhoneCodeDay``): an hourly counter lost with the cache
 only lets a few more codes through, but the budget is the cap on the bill and must hold.
 Each refusal says which limit it was and when to try again.
@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from civicportal.accounts.models import User
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.channels.sms import SmsRefused, sms_send
 from civicportal.notifications.models import PhoneCodeDay, PhoneNumber
@@ -198,7 +198,7 @@ def phone_number_start(*, user: User, number: str, client_address: str = "") -> 
     Locks the user's row (select_for_update) so two clicks send one code, then today's
     budget row (see ``phone_code_budget_spend``). The code is sent inside the transaction: if
     the SMS backend fails, nothing is stored (the budget is not spent) and the resident is
-    told to try again. ``client_address`` is ``civicportal.core.client.client_address`` of
+    told to try again. ``client_address`` is ``civicportal.kernel.client.client_address`` of
     the request ("" when there is none: that limit is then not counted). Raises
     ``ValidationError`` for a malformed number, a number already verified, a code asked for
     too soon after the last, or a failed send, and ``RateLimited`` (one) when a limit on

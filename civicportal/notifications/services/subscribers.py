@@ -12,7 +12,7 @@ confirmed one may so change their choices), and errors name only the input or a 
 
 **Limits.** ``NOTIFICATIONS_SUBSCRIBE_CLIENT_HOURLY`` sign-ups per client address and
 ``NOTIFICATIONS_SUBSCRIBE_ADDRESS_HOURLY`` per email address or number, counted in the
-cache (``civicportal.core.ratelimit``); texts also count against the phone codes' own
+cache (``civicportal.kernel.ratelimit``); texts also count against the phone codes' own
 limits and the global daily budget (``services.phone``), as every SMS a person can trigger
 costs the council money.
 
@@ -46,7 +46,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from civicportal.core.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
+from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.channels.email_prepared import email_message
 from civicportal.notifications.channels.sms import SmsRefused, sms_send

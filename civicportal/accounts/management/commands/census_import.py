@@ -1,6 +1,6 @@
 """Import a hashed census file (see `census_hash`): all of it, or nothing.
 
-Progress goes to stderr (``civicportal.core.progress.CommandProgress``): a bar on a
+Progress goes to stderr (``civicportal.kernel.progress.CommandProgress``): a bar on a
 terminal, plain lines (at most one a second, and the last) in a log or a pipe.
 """
 
@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicportal.accounts import services
 from civicportal.accounts.models import User
-from civicportal.core.progress import CommandProgress
+from civicportal.kernel.progress import CommandProgress
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The audit trail: django-auditlog records model saves; ``audit_record`` adds the rest.
 
-Saves of registered models (below, and in each app's models module) are logged by
+Saves of the models each app registers (at the foot of its models module) are logged by
 auditlog itself, with the request's user as actor (``AuditlogMiddleware``). Decisions
 that are not a plain save of the object they concern (a moderator hiding a comment, a
 block, a bulk ``update()``) are recorded with ``audit_record``, so they show in the same
@@ -13,10 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditlog.models import LogEntry
-from auditlog.registry import auditlog
 from django.db import models
-
-from civicportal.core.models import Comment, Flag, ModerationCase
 
 
 def _text(value: Any) -> str:
@@ -47,8 +44,3 @@ def audit_record(
         actor_email=getattr(actor, "email", None) if actor is not None else None,
         additional_data={"action": action},
     )
-
-
-auditlog.register(Comment, exclude_fields=["body", "body_html"])
-auditlog.register(ModerationCase)
-auditlog.register(Flag, exclude_fields=["details"])

@@ -2,7 +2,7 @@
 
 Every app that stores personal data registers its part once, from ``AppConfig.ready()``::
 
-    from civicportal.core import personal_data
+    from civicportal.kernel import personal_data
 
     personal_data.register(
         "proposals",

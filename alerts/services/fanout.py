@@ -1,24 +1,26 @@
 """Fanning a published message out to its subscribers through the notification engine:
-residents with an account, then confirmed subscribers without one.
+residents with an account and confirmed subscribers without one.
 
 ``alert_message_fan_out`` runs in a worker (enqueued on the approval's commit). It walks the
-matching subscriptions in batches of ``ALERTS_FANOUT_BATCH`` (the first one smaller: one
-delivery chunk's worth) and calls ``event_create``
-(urgent: never batched into a digest) once per batch, each in its own short transaction,
-so the first deliveries are on their way while later batches are still being written.
+matching subscriptions in pages of ``ALERTS_FANOUT_BATCH`` and calls ``event_create``
+(urgent: never batched into a digest) once per page, each in its own short transaction, so
+the first deliveries are on their way while later pages are still being written. It writes
+the first chunk of every channel, then the channels that wake a phone for everyone, then
+email for everyone (see ``alert_message_fan_out``).
 The event's idempotency key is fixed per message and language, and ``event_create``
 inserts with ON CONFLICT DO NOTHING, so running the fan-out again (a retried task, the
-sweeper after a killed worker) adds only the recipients that are missing: nobody is lost
-and nobody gets a message twice.
-"""
+sweeper after a killed worker) adds only the deliveries that are missing: nobody is lost
+and nobody gets a message twice."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -99,73 +101,55 @@ def event_key(message: AlertMessage, language: str) -> str:
     return f"alerts.message.{message.pk}.{language}"
 
 
+# The channels that wake a phone. Their deliveries are written, and queued, for every
+# subscriber before any email is: in a crisis a push or a text must not wait behind 60,000
+# emails being written (the workers take the phone queues first, see NOTIFICATIONS_QUEUES).
+PHONE_CHANNELS = ("push", "sms")
+
+
 def alert_message_fan_out(*, message_id: int) -> int:
-    """Create the deliveries of a published message; returns recipients handled this run.
+    """Create the deliveries of a published message; returns the subscribers it reaches.
 
     Precondition: outside a transaction (each batch commits, and is enqueued, on its own).
     Idempotent (see the module docstring); marks ``fanout_completed_at`` at the end.
+
+    Three passes, each in user-id order: the first chunk of every channel (so each has its
+    first delivery queued a moment after approval), then the phone channels for everyone,
+    then email for everyone. A rerun repeats the passes and adds only what is missing.
     """
     message = (
         AlertMessage.objects.select_related("alert").prefetch_related("areas").get(pk=message_id)
     )
     if message.state != AlertMessage.State.PUBLISHED:
         return 0
-    offered = set(channels_offered())
+    offered = channels_offered()
     second = message.second_language if message.second_headline else ""
     contexts = {message.language: message_context(message, language=message.language)}
     if second:
         contexts[second] = message_context(message, language=second)
-    broadcasts = [] if message.alert.is_exercise else social_broadcasts()
-    subscriptions = subscriptions_for(message).order_by("user_id")
-    # The first batch is one delivery chunk's worth of subscribers, so that every channel
-    # has its first chunk queued a moment after approval; then full batches.
-    batch_size = min(settings.ALERTS_FANOUT_BATCH, settings.NOTIFICATIONS_CHUNK_SIZE)
-    last_user_id = 0
-    handled = 0
-    while True:
-        rows = list(
-            subscriptions.filter(user_id__gt=last_user_id).values_list(
-                "user_id", "by_email", "by_push", "by_sms"
-            )[:batch_size]
+    fan_out = _FanOut(
+        message,
+        contexts=contexts,
+        second=second,
+        broadcasts=[] if message.alert.is_exercise else social_broadcasts(),
+    )
+    subscriptions = subscriptions_for(message)
+    phones = [channel for channel in PHONE_CHANNELS if channel in offered]
+    later = [channel for channel in offered if channel not in PHONE_CHANNELS]
+    anonymous = anonymous_subscriptions_for(message)
+    for channel in offered:
+        fan_out.residents(
+            subscriptions.filter(**{f"by_{channel}": True}),
+            channels={channel},
+            limit=settings.NOTIFICATIONS_CHUNK_SIZE,
         )
-        batch_size = settings.ALERTS_FANOUT_BATCH
-        if not rows:
-            break
-        last_user_id = rows[-1][0]
-        ids = [row[0] for row in rows]
-        opted_out = set(
-            NotificationPreference.objects.filter(
-                user_id__in=ids, topic=ALERT_TOPIC, enabled=False
-            ).values_list("user_id", "channel")
-        )
-        wanted = {
-            user_id: [
-                channel
-                for channel, on in (("email", email), ("push", push), ("sms", sms))
-                if on and channel in offered and (user_id, channel) not in opted_out
-            ]
-            for user_id, email, push, sms in rows
-        }
-        users = list(User.objects.filter(pk__in=ids).order_by("pk"))
-        groups: dict[str, list[User]] = {}
-        for user in users:
-            language = second if second and user.preferred_language == second else message.language
-            groups.setdefault(language, []).append(user)
-        with transaction.atomic():
-            for language, members in groups.items():
-                event_create(
-                    kind=ALERT_TOPIC,
-                    recipients=members,
-                    channels_for=lambda user, wanted=wanted: wanted.get(user.pk, []),
-                    context=contexts[language],
-                    idempotency_key=event_key(message, language),
-                    urgent=True,
-                    source=message,
-                    broadcasts=broadcasts if language == message.language else (),
-                )
-        handled += len(rows)
-    handled += _anonymous_fan_out(message, contexts=contexts, second=second)
-    if broadcasts or handled == 0:
+        fan_out.anonymous(anonymous, channels={channel}, limit=settings.NOTIFICATIONS_CHUNK_SIZE)
+    for group in (phones, later):
+        if group:
+            fan_out.residents(subscriptions.filter(_any_of(group)), channels=set(group))
+            fan_out.anonymous(anonymous, channels=set(group))
+    handled = len(fan_out.reached)
+    if fan_out.broadcasts or handled == 0:
         # The council's accounts post once, even when nobody subscribed (a no-op if posted).
         with transaction.atomic():
             event_create(
@@ -176,7 +160,7 @@ def alert_message_fan_out(*, message_id: int) -> int:
                 idempotency_key=event_key(message, message.language),
                 urgent=True,
                 source=message,
-                broadcasts=broadcasts,
+                broadcasts=fan_out.broadcasts,
             )
     AlertMessage.objects.filter(pk=message.pk, fanout_completed_at__isnull=True).update(
         fanout_completed_at=timezone.now()
@@ -185,43 +169,122 @@ def alert_message_fan_out(*, message_id: int) -> int:
     return handled
 
 
-def _anonymous_fan_out(message: AlertMessage, *, contexts: dict[str, dict], second: str) -> int:
-    """The deliveries to confirmed subscribers without an account, in batches like the
-    residents' (same events, so the same idempotency); returns how many were handled.
+def _any_of(channels: list[str]) -> Q:
+    """Subscriptions that ask for at least one of ``channels``."""
+    wanted = Q()
+    for channel in channels:
+        wanted |= Q(**{f"by_{channel}": True})
+    return wanted
 
-    Each gets their own address's channel, if it is offered here, in the language they
-    signed up in when the message has text in it, else in its first language.
-    """
-    offered = set(channels_offered())
-    subscriptions = anonymous_subscriptions_for(message).order_by("pk")
-    last_id = 0
-    handled = 0
-    while True:
-        rows = list(subscriptions.filter(pk__gt=last_id)[: settings.ALERTS_FANOUT_BATCH])
+
+def _pages(rows_query, *, key: str, key_of, limit: int | None) -> Iterator[list]:
+    """``rows_query`` in pages of ``ALERTS_FANOUT_BATCH`` rows in ``key`` order (each page
+    starts after the last key of the one before, so later pages are as quick as the
+    first); only the first ``limit`` rows if given."""
+    rows_query = rows_query.order_by(key)
+    last = 0
+    left = limit
+    while left is None or left > 0:
+        size = settings.ALERTS_FANOUT_BATCH
+        if left is not None:
+            size = min(size, left)
+        rows = list(rows_query.filter(**{f"{key}__gt": last})[:size])
         if not rows:
-            break
-        last_id = rows[-1].pk
-        groups: dict[str, list] = {}
-        for row in rows:
-            subscriber = row.subscriber
-            if subscriber.channel not in offered:
-                continue
-            language = second if second and subscriber.language == second else message.language
-            groups.setdefault(language, []).append(subscriber)
+            return
+        if left is not None:
+            left -= len(rows)
+        last = key_of(rows[-1])
+        yield rows
+
+
+class _FanOut:
+    """One run of a message's fan-out: writes batches of deliveries, each in its own short
+    transaction (so they are on their way while later batches are written), and remembers
+    whom it reached."""
+
+    def __init__(
+        self,
+        message: AlertMessage,
+        *,
+        contexts: dict[str, dict],
+        second: str,
+        broadcasts: list[tuple[str, str]],
+    ) -> None:
+        self.message = message
+        self.contexts = contexts
+        self.second = second
+        self.broadcasts = broadcasts
+        self.reached: set[tuple[str, int]] = set()
+
+    def _language(self, preferred: str) -> str:
+        if self.second and preferred == self.second:
+            return self.second
+        return self.message.language
+
+    def _write(self, groups: dict[str, dict], *, subscribers: bool) -> None:
         with transaction.atomic():
-            for language, members in groups.items():
+            for language, group in groups.items():
                 event_create(
                     kind=ALERT_TOPIC,
-                    recipients=[],
-                    channels_for=lambda user: [],
-                    subscribers=members,
-                    context=contexts[language],
-                    idempotency_key=event_key(message, language),
+                    recipients=[] if subscribers else group["members"],
+                    channels_for=group.get("channels_for", lambda user: []),
+                    subscribers=group["members"] if subscribers else (),
+                    context=self.contexts[language],
+                    idempotency_key=event_key(self.message, language),
                     urgent=True,
-                    source=message,
+                    source=self.message,
+                    # The council's accounts post with the first batch written.
+                    broadcasts=(
+                        self.broadcasts
+                        if language == self.message.language and not subscribers
+                        else ()
+                    ),
                 )
-        handled += len(rows)
-    return handled
+
+    def residents(self, subscriptions, *, channels: set[str], limit: int | None = None) -> None:
+        """Write ``channels``' deliveries for the residents of ``subscriptions``, in batches
+        of ``ALERTS_FANOUT_BATCH``; only the first ``limit`` of them if given."""
+        rows_query = subscriptions.values_list("user_id", "by_email", "by_push", "by_sms")
+        for rows in _pages(rows_query, key="user_id", key_of=lambda row: row[0], limit=limit):
+            ids = [row[0] for row in rows]
+            opted_out = set(
+                NotificationPreference.objects.filter(
+                    user_id__in=ids, topic=ALERT_TOPIC, enabled=False
+                ).values_list("user_id", "channel")
+            )
+            wanted = {
+                user_id: [
+                    channel
+                    for channel, on in (("email", email), ("push", push), ("sms", sms))
+                    if on and channel in channels and (user_id, channel) not in opted_out
+                ]
+                for user_id, email, push, sms in rows
+            }
+            groups: dict[str, dict] = {}
+            for user in User.objects.filter(pk__in=ids).order_by("pk"):
+                group = groups.setdefault(
+                    self._language(user.preferred_language),
+                    {
+                        "members": [],
+                        "channels_for": lambda user, wanted=wanted: wanted.get(user.pk, []),
+                    },
+                )
+                group["members"].append(user)
+            self._write(groups, subscribers=False)
+            self.reached.update(("resident", user_id) for user_id in ids)
+
+    def anonymous(self, subscriptions, *, channels: set[str], limit: int | None = None) -> None:
+        """Write the deliveries to confirmed subscribers without an account whose channel is
+        one of ``channels``: each on their own address, in the language they signed up in
+        when the message has text in it, else in its first language."""
+        subscriptions = subscriptions.filter(subscriber__channel__in=channels)
+        for rows in _pages(subscriptions, key="pk", key_of=lambda row: row.pk, limit=limit):
+            groups: dict[str, dict] = {}
+            for row in rows:
+                language = self._language(row.subscriber.language)
+                groups.setdefault(language, {"members": []})["members"].append(row.subscriber)
+            self._write(groups, subscribers=True)
+            self.reached.update(("subscriber", row.subscriber_id) for row in rows)
 
 
 def fan_out_enqueue(*, message_id: int) -> bool:

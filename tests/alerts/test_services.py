@@ -15,7 +15,7 @@ from alerts.models import Alert, AlertMessage, CapStatus, GroundReport
 from alerts.roles import ALERT_AUTHOR
 from alerts.services.lifecycle import ALL_CLEAR_INSTRUCTION
 from civicportal.accounts import roles
-from civicportal.notifications.models import Delivery, Event, NotificationPreference, PhoneNumber
+from civicportal.notifications.models import PhoneNumber
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.alerts.factories import (
     approver,
@@ -367,72 +367,6 @@ def test_update_reaches_earlier_audience_too():
         old.pk,
         new.pk,
     }
-
-
-# --- Fan-out (in-process; the worker tests run it for real) ------------------------------------
-
-
-def test_fan_out_creates_one_urgent_delivery_per_subscriber_and_channel_and_is_idempotent(
-    django_capture_on_commit_callbacks,
-):
-    where = area()
-    users = [subscriber(areas=[where]) for _ in range(3)]
-    subscriber(areas=[where], tests=True)  # a real alert reaches test opt-ins too
-    opted_out = subscriber(areas=[where])
-    NotificationPreference.objects.create(
-        user=opted_out, topic="alerts.alert", channel="email", enabled=False
-    )
-    with django_capture_on_commit_callbacks() as callbacks:
-        alert = published(areas=[where])
-    assert len(callbacks) >= 1  # the fan-out is enqueued on commit, not run in the request
-    message = alert.current_message
-    services.alert_message_fan_out(message_id=message.pk)
-    services.alert_message_fan_out(message_id=message.pk)
-    event = Event.objects.get(idempotency_key=f"alerts.message.{message.pk}.en")
-    assert event.urgent and event.kind == "alerts.alert"
-    email = Delivery.objects.filter(event=event, channel="email")
-    assert email.count() == 4
-    assert {d.recipient_id for d in email} >= {u.pk for u in users}
-    assert not email.filter(recipient=opted_out).exists()
-    assert Delivery.objects.filter(event=event, channel="social", recipient=None).count() == 1
-    message.refresh_from_db()
-    assert message.fanout_completed_at is not None
-
-
-def test_fan_out_of_exercise_has_exercise_subject_and_no_social_post():
-    where = area()
-    subscriber(areas=[where], tests=True)
-    alert = published(areas=[where], status=CapStatus.TEST)
-    services.alert_message_fan_out(message_id=alert.current_message.pk)
-    event = Event.objects.get()
-    assert event.context["subject"].startswith("EXERCISE")
-    assert not Delivery.objects.filter(channel="social").exists()
-
-
-def test_second_language_recipients_get_their_language_event():
-    where = area()
-    subscriber(areas=[where], preferred_language="is")
-    subscriber(areas=[where], preferred_language="en")
-    alert = published(
-        areas=[where],
-        second_language="is",
-        second_headline="Flóð",
-        second_description="Áin flæðir.",
-        second_instruction="Haldið ykkur frá ánni.",
-    )
-    services.alert_message_fan_out(message_id=alert.current_message.pk)
-    is_event = Event.objects.get(idempotency_key__endswith=".is")
-    assert is_event.context["params"]["headline"] == "Flóð"
-    assert is_event.deliveries.count() == 1
-
-
-def test_fan_outs_sweep_restarts_unfinished_fan_outs(django_capture_on_commit_callbacks, settings):
-    alert = published()
-    message = alert.current_message
-    AlertMessage.objects.filter(pk=message.pk).update(sent=timezone.now() - timedelta(minutes=5))
-    assert services.fan_outs_sweep() == 1
-    services.alert_message_fan_out(message_id=message.pk)
-    assert services.fan_outs_sweep() == 0
 
 
 # --- Ground reports ------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.db import connections, transaction
 
-from civicportal.notifications.channels import TransientSendError
-from civicportal.notifications.models import Event
+from civicportal.notifications.channels import SendResult, TransientSendError
+from civicportal.notifications.models import Delivery, Event
 from civicportal.notifications.rendering import message_id_for
-from civicportal.notifications.services import deliveries_send, event_create
+from civicportal.notifications.services import deliveries_send, event_create, sending
 from tests.notifications.factories import CONTEXT, users_create
 from tests.notifications.helpers import email_only
 
@@ -205,3 +205,59 @@ def test_inbox_items_appear_and_are_marked_read(broker):
     assert inbox_mark_read(user=reader) == 1
     assert inbox_unread_count(viewer=reader) == 0
     assert inbox_unread_count(viewer=other) == 1
+
+
+class _WatchingChannel:
+    """A channel whose far side accepts everything; before each result it notes which of the
+    batch's rows the database already shows as sent (what a crash would not repeat)."""
+
+    results_held = 1
+    seen: list[int] = []
+
+    def address_for(self, user):
+        return user.email
+
+    def send_batch(self, deliveries, *, pacer):
+        deliveries = list(deliveries)
+        ids = [d.pk for d in deliveries]
+        for delivery in deliveries:
+            type(self).seen.append(Delivery.objects.filter(id__in=ids, status="sent").count())
+            yield SendResult.sent(delivery.pk, f"<watch-{delivery.pk}@example.org>")
+
+
+class _HoldingChannel(_WatchingChannel):
+    results_held = 4
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("backend", "flush_after", "expected_seen"),
+    [
+        # Each result written before the next message goes: a crash repeats one at most.
+        (_WatchingChannel, 3600, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        # Four held, then written in one statement; the rest written at the batch's end.
+        (_HoldingChannel, 3600, [0, 0, 0, 0, 4, 4, 4, 4, 8, 8]),
+        # ... but none waits longer than the marker's time limit (here: none at all).
+        (_HoldingChannel, 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    ],
+    ids=["one-by-one", "four-held", "time-limit"],
+)
+def test_sent_results_are_written_as_the_channel_allows_and_all_by_the_batch_end(
+    settings, monkeypatch, broker, backend, flush_after, expected_seen
+):
+    settings.NOTIFICATIONS_CHANNELS = {
+        **settings.NOTIFICATIONS_CHANNELS,
+        "email": f"{__name__}.{backend.__name__}",
+    }
+    monkeypatch.setattr(sending._SentMarker, "FLUSH_AFTER", flush_after)
+    backend.seen = []
+    event = _create(users_create(10), key=f"held-{backend.__name__}")
+    ids = list(event.deliveries.order_by("id").values_list("id", flat=True))
+
+    summary = deliveries_send(delivery_ids=ids)
+
+    assert backend.seen == expected_seen
+    assert summary.sent == 10
+    rows = event.deliveries.order_by("id")
+    assert [row.message_id for row in rows] == [f"<watch-{pk}@example.org>" for pk in ids]
+    assert all(row.status == "sent" and row.sent_at is not None for row in rows)

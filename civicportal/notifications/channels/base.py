@@ -6,6 +6,10 @@ claimed (status ``sending``) and yields one ``SendResult`` per row *as each is d
 caller records each result before asking for the next, which is what bounds the repeats
 after a crash to the message that was in flight.
 
+A backend may let the caller hold up to ``results_held`` of its results (default 1) and
+record them in one write: worth it where a repeat is harmless and sending is cheaper than a
+database write per message (web push, whose repeat replaces the first on the phone).
+
 A backend reports:
 
 - success or a permanent failure of one row by yielding a ``SendResult``;

@@ -140,6 +140,10 @@ class _VapidSigner:
 class PushChannel:
     """Sends each delivery to each of the recipient's push subscriptions."""
 
+    # Results the worker may write at once (base.py): a push sent again after a crash
+    # carries the same Topic and tag, so it replaces the first instead of adding one.
+    results_held = 32
+
     def address_for(self, user: User) -> str | None:
         return self.addresses_for([user]).get(user.pk)
 

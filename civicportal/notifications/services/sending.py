@@ -2,9 +2,10 @@
 
 A delivery is sent only by the worker that moved it from ``pending`` to ``sending`` with a
 conditional UPDATE (``deliveries_claim``), so a duplicated or retried task never sends it
-twice. Each result is committed as soon as the far side answers, so a worker killed
-mid-batch leaves only the messages in flight to be sent again (with the same Message-ID or
-push Topic): one email, or up to ``NOTIFICATIONS_PUSH_CONCURRENCY`` pushes.
+twice. Each result is committed as soon as the far side answers (web push: a few at a time,
+within 50 ms), so a worker killed mid-batch leaves only the messages in flight to be sent
+again (with the same Message-ID or push Topic): one email, or up to
+``NOTIFICATIONS_PUSH_CONCURRENCY`` pushes and the results not yet written.
 """
 
 from __future__ import annotations
@@ -116,12 +117,13 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendSummary:
     """Claim the pending rows among ``delivery_ids`` and send them, channel by channel.
 
     Precondition: not inside a transaction (raises ``RuntimeError``): each claim, each
-    result and each release must be committed the moment it happens, or a crash would
-    forget that a message went out.
+    result and each release must be committed when it happens, or a crash would forget
+    that a message went out.
 
     Each channel's rows go through its backend in one batch (one SMTP connection for all
     the chunk's emails), paced by the channel's rate. A sent row is marked ``sent`` (with
-    its Message-ID) right after the far side accepted it; a permanent refusal marks it
+    its Message-ID) within moments of the far side accepting it (``_SentMarker``), and
+    always before anything is released; a permanent refusal marks it
     ``failed`` with the reason. A ``TransientSendError`` puts the rows not yet reported
     back to ``pending`` and is re-raised once the other channels are done, so the task
     retries with backoff; the sweeper takes over if the retries run out. While a batch is
@@ -179,16 +181,18 @@ def _deliveries_send(delivery_ids: Sequence[int]) -> SendSummary:
                     unreported.pop(row.pk)
                     summary.failed += _mark_failed(row.pk, token, str(exc))
                 continue
+            marker.held = max(getattr(backend, "results_held", 1), 1)
             try:
                 for result in backend.send_batch(channel_rows, pacer=pacer_for(channel)):
                     if unreported.pop(result.delivery_id, None) is None:
                         continue  # not one of this batch's rows: ignore a confused backend
                     if result.ok:
-                        summary.sent += marker.mark(result.delivery_id, result.message_id)
+                        summary.sent += marker.add(result.delivery_id, result.message_id)
                     else:
                         summary.failed += _mark_failed(result.delivery_id, token, result.error)
                     lease.renew_if_due()
             except TransientSendError as exc:
+                summary.sent += marker.flush()
                 if exc.retry_after:
                     channel_pause(channel, exc.retry_after)
                 left = [row.pk for row in channel_rows if row.pk in unreported]
@@ -200,10 +204,15 @@ def _deliveries_send(delivery_ids: Sequence[int]) -> SendSummary:
                 )
                 transient = exc
                 continue
+            summary.sent += marker.flush()
             for row in channel_rows:
                 if unreported.pop(row.pk, None) is not None:
                     summary.failed += _mark_failed(row.pk, token, "the channel gave no result")
     finally:
+        try:
+            summary.sent += marker.flush()  # before any release: these went out
+        except Exception:  # the database went away: the sweeper finds them still "sending"
+            logger.exception("Could not mark sent deliveries; the sweeper will send them again")
         marker.close()
         # An unexpected error (or a worker shutdown) must not leave claimed rows behind.
         if unreported:
@@ -236,36 +245,69 @@ _MARK_SENT_SQL = (
     "SET status = %s, sent_at = %s, message_id = %s, last_error = '', claim_token = NULL "
     "WHERE id = %s AND status <> %s"
 )
+# The same for many rows in one statement whatever their number (so it is prepared once):
+# the rows' ids, Message-IDs and times as three arrays.
+_MARK_MANY_SENT_SQL = (
+    f"UPDATE {Delivery._meta.db_table} AS d "  # noqa: S608 - the table name is ours
+    "SET status = %s, sent_at = v.sent_at, message_id = v.message_id, last_error = '', "
+    "claim_token = NULL "
+    "FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[]) AS v(id, message_id, sent_at) "
+    "WHERE d.id = v.id AND d.status <> %s"
+)
 
 
 class _SentMarker:
-    """Marks rows sent, one committed UPDATE per message, as cheaply as it can be done.
+    """Marks rows sent, a few at a time in one committed UPDATE, as cheaply as it can be done.
 
     Not conditional on the claim token: once the far side has the message, the row is
     sent, even if the sweeper meanwhile judged the claim stale. Never sent twice over.
-    It runs once per message and is committed before the next send (that bounds the
-    repeats after a crash to the messages in flight), so it skips the ORM's query building
-    (this is ``filter(id=...).exclude(status=SENT).update(...)`` written out once) and, on
-    PostgreSQL, sends the statement prepared with server-side parameters on the same
-    connection (still autocommit; Django's cursor would re-quote it on every call).
+    A channel's results are written one by one, unless its backend allows ``results_held``
+    of them to wait (web push: a statement per message would cost the database and the
+    worker more than the push itself); then for at most ``FLUSH_AFTER`` seconds, and
+    always before a release or the end of the channel's batch. On PostgreSQL one prepared
+    statement marks any number of rows on the worker's own connection (still autocommit);
+    elsewhere each row is marked on its own.
     """
 
+    FLUSH_AFTER = 0.05
+
     def __init__(self) -> None:
+        self.held = 1  # results that may wait: the current channel's ``results_held``
         self._cursor = None
+        self._pending: list[tuple[int, str, object]] = []
+        self._oldest = 0.0
         if connection.vendor == "postgresql":
             import psycopg
 
             connection.ensure_connection()
             self._cursor = psycopg.Cursor(connection.connection)
 
-    def mark(self, delivery_id: int, message_id: str) -> int:
+    def add(self, delivery_id: int, message_id: str) -> int:
+        """Hold one sent row; returns the rows marked if that filled the batch (else 0)."""
+        if not self._pending:
+            self._oldest = time.monotonic()
+        self._pending.append((delivery_id, message_id[:255], timezone.now()))
+        if len(self._pending) >= self.held or time.monotonic() - self._oldest >= (self.FLUSH_AFTER):
+            return self.flush()
+        return 0
+
+    def flush(self) -> int:
+        """Mark every held row sent; returns how many rows changed."""
+        if not self._pending:
+            return 0
+        pending, self._pending = self._pending, []  # a failed write is not tried twice
         sent = Delivery.Status.SENT
-        params = [sent, timezone.now(), message_id[:255], delivery_id, sent]
         if self._cursor is None:
+            marked = 0
             with connection.cursor() as cursor:
-                cursor.execute(_MARK_SENT_SQL, params)
-                return cursor.rowcount
-        self._cursor.execute(_MARK_SENT_SQL, params, prepare=True)
+                for delivery_id, message_id, sent_at in pending:
+                    cursor.execute(_MARK_SENT_SQL, [sent, sent_at, message_id, delivery_id, sent])
+                    marked += cursor.rowcount
+            return marked
+        ids, message_ids, times = (list(column) for column in zip(*pending, strict=True))
+        self._cursor.execute(
+            _MARK_MANY_SENT_SQL, [sent, ids, message_ids, times, sent], prepare=True
+        )
         return self._cursor.rowcount
 
     def close(self) -> None:

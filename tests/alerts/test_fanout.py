@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts import services
@@ -134,3 +136,27 @@ def test_fan_outs_sweep_restarts_unfinished_fan_outs(django_capture_on_commit_ca
     assert services.fan_outs_sweep() == 1
     services.alert_message_fan_out(message_id=message.pk)
     assert services.fan_outs_sweep() == 0
+
+
+def test_fan_out_queries_grow_with_batches_not_with_subscribers(
+    settings, django_assert_max_num_queries
+):
+    """Reading a subscriber's address, language or state never costs a query of its own."""
+    settings.ALERTS_FANOUT_BATCH = 1000
+    where = area()
+    for _ in range(3):
+        subscriber(areas=[where])
+    few = published(areas=[where]).current_message
+    with CaptureQueriesContext(connection) as baseline:
+        services.alert_message_fan_out(message_id=few.pk)
+    for _ in range(30):
+        subscriber(areas=[where])
+    many = published(areas=[where], headline="A second one").current_message
+    with django_assert_max_num_queries(len(baseline)):
+        assert services.alert_message_fan_out(message_id=many.pk) == 33
+    assert (
+        Delivery.objects.filter(event__idempotency_key__startswith=f"alerts.message.{many.pk}.")
+        .exclude(channel="social")
+        .count()
+        == 33
+    )

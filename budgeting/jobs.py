@@ -1,4 +1,4 @@
-"""Budget officers' long work as background jobs (``civicportal.core.jobs``): importing a
+"""Budget officers' long work as background jobs (``civicportal.kernel.jobs``): importing a
 Pabulib file and counting the votes. Registered when the app loads (``apps.py``).
 
 Each runs the service it replaces a request for, as the officer who started it (so the
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from budgeting import services
 from budgeting.models import BudgetProcess
-from civicportal.core.jobs import JobContext, job_kind
+from civicportal.kernel.jobs import JobContext, job_kind
 
 PABULIB_IMPORT = "budgeting.pabulib_import"
 RESULTS_COMPUTE = "budgeting.results_compute"

@@ -390,8 +390,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     # Staff jobs whose worker stopped go back to the queue (or fail after their last try);
     # jobs whose broker message was lost are sent again. Safe to run twice.
-    "core-jobs-sweep": {
-        "task": "civicportal.core.tasks.jobs_sweep_task",
+    "kernel-jobs-sweep": {
+        "task": "civicportal.kernel.tasks.jobs_sweep_task",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -896,8 +896,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated request then gets 401 with WWW-Authenticate.
         # Both mark whether the request passed a second factor (staff powers need it).
-        "civicportal.core.api.authentication.ApiTokenAuthentication",
-        "civicportal.core.api.authentication.SessionAuthentication",
+        "civicportal.kernel.api.authentication.ApiTokenAuthentication",
+        "civicportal.kernel.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "civicportal.core.api.pagination.PageNumberPagination",

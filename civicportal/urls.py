@@ -20,6 +20,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    # Background jobs under /staff/jobs/ (staff pages, MFA enforced).
+    path("", include("civicportal.kernel.urls")),
     # Comments, reports, follows, sharing; /profile/data/ and /profile/delete/.
     path("", include("civicportal.core.urls")),
     path("profile/", include("civicportal.accounts.urls")),

@@ -1,5 +1,5 @@
 """The staff export of a consultation's responses as a background job
-(``civicportal.core.jobs``), registered when the app loads (``apps.py``).
+(``civicportal.kernel.jobs``), registered when the app loads (``apps.py``).
 
 The staff results page's button starts the job and goes to its progress page; a worker
 writes the anonymised CSV (one row per response, counted as it goes) to a file the job
@@ -20,8 +20,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from civicportal.core.jobs import JobContext, job_kind
 from civicportal.kernel.csv_export import csv_writer
+from civicportal.kernel.jobs import JobContext, job_kind
 from civicportal.kernel.progress import NO_PROGRESS, Progress
 from consultations import selectors
 from consultations.models import Consultation

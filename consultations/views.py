@@ -25,8 +25,8 @@ from django.views.generic import ListView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from civicportal.accounts.models import Area
-from civicportal.core.services import job_start
 from civicportal.kernel.client import client_address
+from civicportal.kernel.services import job_start
 from consultations import selectors, services
 from consultations.forms import QuestionnaireForm
 from consultations.jobs import RESPONSES_EXPORT

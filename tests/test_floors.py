@@ -3,11 +3,7 @@
     kernel (1)  <  accounts (2)  <  notifications (3)  <  core, the participation pieces (4)
 
 Every import in these packages is read, also those inside functions, under TYPE_CHECKING and
-in migrations. ``KNOWN_UPWARD`` lists the imports that still go up a floor today, because
-kernel code (background jobs, API tokens and their authentication) still lives in
-``civicportal/core``; each one is removed from the list in the commit that moves its target
-down. The test asks for equality, so the list can only shrink: a new upward import fails,
-and so does an entry that no longer exists.
+in migrations. No import goes up a floor: code a lower floor needs moves down to it.
 """
 
 from __future__ import annotations
@@ -17,15 +13,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS = {"kernel": 1, "accounts": 2, "notifications": 3, "core": 4}
-
-KNOWN_UPWARD = {
-    ("civicportal/accounts/admin.py", "civicportal.core.services"),
-    ("civicportal/accounts/api/views.py", "civicportal.core.api.authentication"),
-    ("civicportal/accounts/api/views.py", "civicportal.core.models"),
-    ("civicportal/accounts/api/views.py", "civicportal.core.services"),
-    ("civicportal/accounts/jobs.py", "civicportal.core.jobs"),
-    ("civicportal/accounts/personal_data.py", "civicportal.core.services"),
-}
 
 
 def _imported(node: ast.AST) -> list[str]:
@@ -57,12 +44,9 @@ def upward_imports(root: Path = ROOT) -> set[tuple[str, str]]:
     return found
 
 
-def test_no_import_goes_up_a_floor_beyond_the_known_ones():
+def test_no_import_goes_up_a_floor():
     found = upward_imports()
-    new = sorted(found - KNOWN_UPWARD)
-    gone = sorted(KNOWN_UPWARD - found)
-    assert not new, f"imports going up a floor (move the code down instead): {new}"
-    assert not gone, f"no longer there, remove from KNOWN_UPWARD: {gone}"
+    assert found == set(), f"imports going up a floor (move the code down instead): {sorted(found)}"
 
 
 def test_the_scan_sees_imports_inside_functions_and_from_the_package(tmp_path):

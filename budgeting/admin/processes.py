@@ -22,8 +22,8 @@ from budgeting.forms import PabulibImportForm, PaperBallotForm
 from budgeting.jobs import PABULIB_IMPORT, RESULTS_COMPUTE
 from budgeting.models import Ballot, BallotSubmission, BudgetProcess, ProcessTransition, Project
 from budgeting.rules import is_budget_staff
-from civicportal.core.services import job_start
 from civicportal.kernel.admin import ChoicesOnceInlineMixin, RulesAdminMixin
+from civicportal.kernel.services import job_start
 
 
 class BallotInline(ChoicesOnceInlineMixin, admin.TabularInline):

@@ -17,8 +17,8 @@ from civicportal.accounts import selectors, services
 from civicportal.accounts.forms import CensusImportForm, ResidencyRejectForm
 from civicportal.accounts.jobs import CENSUS_IMPORT
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
-from civicportal.core.services import job_start
 from civicportal.kernel.admin import RulesAdminMixin
+from civicportal.kernel.services import job_start
 
 # --- Users ---------------------------------------------------------------------------------
 

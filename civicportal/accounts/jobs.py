@@ -1,4 +1,4 @@
-"""The census import as a background job (``civicportal.core.jobs``), registered when the app
+"""The census import as a background job (``civicportal.kernel.jobs``), registered when the app
 loads (``apps.py``).
 
 The admin's upload page stores the file with the job and goes to the job's progress page;
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicportal.accounts import services
-from civicportal.core.jobs import JobContext, job_kind
+from civicportal.kernel.jobs import JobContext, job_kind
 
 CENSUS_IMPORT = "accounts.census_import"
 

@@ -19,8 +19,8 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
 from civicportal.accounts.models import ResidencyRequest, User
-from civicportal.core.services import api_token_get
 from civicportal.kernel import personal_data
+from civicportal.kernel.services import api_token_get
 
 
 def accounts_personal_data_export(user: User) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Who may do what: the platform's role predicates, and the accounts app's permissions.
+"""Who may do what: the platform's role predicates, the accounts app's permissions, and the
+kernel's (the kernel knows no roles: it asks for its permissions by name, granted here).
 
 Roles are Django groups registered in ``accounts.roles``. A role only counts for an active
 staff account (a group membership left on a former staff member grants nothing) whose
@@ -18,6 +19,12 @@ import rules
 
 from civicportal.accounts import roles
 from civicportal.kernel.second_factor import lacks_second_factor
+
+
+@rules.predicate
+def is_active_resident(user) -> bool:
+    """A signed-in, active account (a resident acting on their own behalf)."""
+    return bool(user and user.is_authenticated and user.is_active)
 
 
 @rules.predicate
@@ -94,3 +101,31 @@ for _verb in ("view", "add", "change"):
 rules.add_perm("mfa", is_administrator)
 rules.add_perm("mfa.view_authenticator", is_administrator)
 rules.add_perm("mfa.delete_authenticator", is_administrator)
+
+# --- The kernel: background jobs ---------------------------------------------------------
+
+
+@rules.predicate
+def may_see_job(user, job) -> bool:
+    """A background job is seen (and cancelled, and its result downloaded) by its starter, or
+    by staff, either holding the permission its kind asks for; a private kind's (a resident's
+    own data) by its starter only. A job whose kind is gone: administrators."""
+    if job is None or not is_active_resident.test(user):
+        return False
+    spec = job.kind_spec
+    if spec is None:
+        return bool(is_administrator.test(user))
+    if not user.has_perm(spec.permission):
+        return False
+    if job.started_by_id == user.pk:
+        return True
+    return not spec.private and bool(is_staff_with_second_factor.test(user))
+
+
+rules.add_perm("kernel.view_job", may_see_job)
+rules.add_perm("kernel.cancel_job", may_see_job)
+# Starting the platform's own "background jobs check" (civicportal.kernel.services.jobs).
+rules.add_perm("kernel.check_jobs", is_administrator)
+# Asking for a download of one's own data (a private background job:
+# civicportal.kernel.personal_data_jobs).
+rules.add_perm("kernel.export_personal_data", is_active_resident)

@@ -11,9 +11,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civicportal.core import (  # noqa: F401  (system checks, a job kind)
+        from civicportal.core import (  # noqa: F401  (system checks)
             checks,
-            personal_data_jobs,
             selectors,
             services,
             staff_screens,
@@ -35,13 +34,14 @@ class CoreConfig(AppConfig):
         targets.register(
             Comment, comments=False, follows=False, flags=True, can_view=selectors.comment_visible
         )
-        # Imports, exports and tallies run as background jobs; staff follow theirs here.
+        # Imports, exports and tallies run as the kernel's background jobs; staff follow
+        # theirs here (the kernel knows no staff screens: they are a registry of this floor).
         staff_screens.register(
-            app_label="core",
-            key="core.jobs",
+            app_label="kernel",
+            key="kernel.jobs",
             label=_("Your background jobs"),
             description=_("Imports, exports and tallies you started: progress, results, cancel."),
-            url_name="core:job-list",
+            url_name="kernel:job-list",
             permission="accounts.view_admin",
         )
         personal_data.register(

@@ -10,15 +10,10 @@ from __future__ import annotations
 import rules
 
 from civicportal.accounts.rules import (
+    is_active_resident,
     is_administrator,
     is_moderator,
-    is_staff_with_second_factor,
 )
-
-
-@rules.predicate
-def is_active_resident(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 @rules.predicate
@@ -41,32 +36,7 @@ rules.add_perm(
 )
 rules.add_perm("core.add_flag", is_active_resident)
 rules.add_perm("core.add_follow", is_active_resident)
-# Asking for a download of one's own data (a private background job: personal_data_jobs).
-rules.add_perm("core.export_personal_data", is_active_resident)
 rules.add_perm("core.moderate_content", can_moderate)
-
-
-@rules.predicate
-def may_see_job(user, job) -> bool:
-    """A background job is seen (and cancelled, and its result downloaded) by its starter, or
-    by staff, either holding the permission its kind asks for; a private kind's (a resident's
-    own data) by its starter only. A job whose kind is gone: administrators."""
-    if job is None or not is_active_resident.test(user):
-        return False
-    spec = job.kind_spec
-    if spec is None:
-        return bool(is_administrator.test(user))
-    if not user.has_perm(spec.permission):
-        return False
-    if job.started_by_id == user.pk:
-        return True
-    return not spec.private and bool(is_staff_with_second_factor.test(user))
-
-
-rules.add_perm("core.view_job", may_see_job)
-rules.add_perm("core.cancel_job", may_see_job)
-# Starting the platform's own "background jobs check" (civicportal.core.services.jobs).
-rules.add_perm("core.check_jobs", is_administrator)
 
 # --- The admin ---------------------------------------------------------------------------
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
 from civicportal.core import targets
@@ -22,13 +19,10 @@ from civicportal.core.models import (
     Comment,
     Flag,
     Follow,
-    Job,
     ModerationCase,
     ModerationDecision,
     ModerationState,
 )
-from civicportal.kernel import personal_data
-from civicportal.kernel.progress import NO_PROGRESS, Progress
 
 # --- Comments ----------------------------------------------------------------------------
 
@@ -245,37 +239,3 @@ def core_personal_data_export(user: User) -> dict[str, Any]:
             {"action": d.action, "reason": d.reason, "decided_at": d.created_at} for d in decisions
         ],
     }
-
-
-def personal_data_export(*, user: User, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
-    """Everything the portal holds about ``user``, one entry per registered part.
-
-    ``progress`` (``civicportal.kernel.progress``) counts the parts as they are collected.
-    """
-    data = {
-        "site": settings.SITE_NAME,
-        "council": settings.COUNCIL_NAME,
-        "generated_at": timezone.now(),
-        "account": {"id": user.pk, "email": user.email},
-        "parts": {},
-    }
-    parts = personal_data.parts()
-    progress.total(len(parts))
-    for part in parts:
-        progress.advance(0, message=_("Collecting: %(part)s") % {"part": part.name})
-        data["parts"][part.name] = part.export(user)
-        progress.advance(1)
-    return data
-
-
-# --- Background jobs ---------------------------------------------------------------------
-
-
-def job_list(*, viewer, limit: int = 50) -> models.QuerySet[Job]:
-    """The jobs ``viewer`` started, newest first (the staff member's recent jobs)."""
-    return Job.objects.filter(started_by=viewer).order_by("-created_at", "-id")[:limit]
-
-
-def job_get(*, pk: int) -> Job:
-    """One job with its starter; raises Job.DoesNotExist. Who may see it: ``core.view_job``."""
-    return Job.objects.select_related("started_by").get(pk=pk)

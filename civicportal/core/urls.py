@@ -1,12 +1,10 @@
-"""Pages of the participation pieces and the background jobs (namespace ``core``), included
-at the site's root."""
+"""Pages of the participation pieces (namespace ``core``), included at the site's root."""
 
 from django.urls import path
 
 from civicportal.core.views import (
     comments,
     follows,
-    jobs,
     maps,
     moderation,
     personal_data,
@@ -56,10 +54,4 @@ urlpatterns = [
         name="personal-data-export",
     ),
     path("profile/delete/", personal_data.AccountDeleteView.as_view(), name="account-delete"),
-    # Background jobs: staff pages live under /staff/, where the second factor is enforced.
-    path("staff/jobs/", jobs.JobListView.as_view(), name="job-list"),
-    path("staff/jobs/check/", jobs.JobCheckStartView.as_view(), name="job-check"),
-    path("staff/jobs/<int:pk>/", jobs.JobDetailView.as_view(), name="job-detail"),
-    path("staff/jobs/<int:pk>/cancel/", jobs.JobCancelView.as_view(), name="job-cancel"),
-    path("staff/jobs/<int:pk>/download/", jobs.JobDownloadView.as_view(), name="job-download"),
 ]

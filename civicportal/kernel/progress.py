@@ -8,7 +8,7 @@ through it::
         ...
         progress.advance(1, message=_("Row %(line)s") % {"line": n})   # message: optional
 
-- in a background job, the ``JobContext`` (``civicportal.core.jobs``) is the Progress: it
+- in a background job, the ``JobContext`` (``civicportal.kernel.jobs``) is the Progress: it
   shows on the job's page and raises ``JobCancelled`` from ``advance`` when staff cancel;
 - in a management command, ``CommandProgress``: a bar on a terminal, plain lines otherwise;
 - anywhere else, ``NO_PROGRESS``, which does nothing.

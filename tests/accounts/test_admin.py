@@ -12,8 +12,8 @@ from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import Area, CensusEntry, CensusImport, ResidencyRequest, User
-from civicportal.core.models import Job
-from civicportal.core.services import job_run
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_run
 from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import (
     ResidencyRequestFactory,

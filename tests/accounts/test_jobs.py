@@ -14,8 +14,8 @@ from django.urls import reverse
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import CensusEntry, CensusImport
 from civicportal.celery import app
-from civicportal.core.models import Job
-from civicportal.core.services import job_cancel, job_run
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_cancel, job_run
 from tests import job_workers
 from tests.accounts.factories import ResidencyRequestFactory, UserFactory
 from tests.processes import wait_for

@@ -67,6 +67,8 @@ def _with_group(user, name):
 
 
 ADMINISTRATORS = {"administrator", "superuser"}
+# Signed in and active, staff or not.
+ACTIVE_ACCOUNTS = set(ACTORS) - {"anonymous", "inactive_administrator"}
 STAFF = {
     "staff_without_role",
     "moderator",
@@ -100,6 +102,10 @@ PERMISSIONS = {
     "accounts.delete_user": {"superuser"},
     "mfa.view_authenticator": ADMINISTRATORS,
     "mfa.delete_authenticator": ADMINISTRATORS,
+    # The kernel's, granted in accounts/rules.py (the kernel knows no roles); those asked
+    # about one job (kernel.view_job, kernel.cancel_job) are tested in tests/core/test_jobs.py.
+    "kernel.check_jobs": ADMINISTRATORS,
+    "kernel.export_personal_data": ACTIVE_ACCOUNTS,
 }
 
 PREDICATES = {
@@ -111,6 +117,7 @@ PREDICATES = {
     "civicportal.accounts.rules.is_administrator": ADMINISTRATORS,
     "civicportal.accounts.rules.is_active_staff": STAFF,
     "civicportal.accounts.rules.is_verified_resident": {"verified_resident"},
+    "civicportal.accounts.rules.is_active_resident": ACTIVE_ACCOUNTS,
 }
 
 

@@ -15,8 +15,8 @@ from budgeting import services
 from budgeting.models import BallotSubmission, BudgetProcess, TallyResult
 from budgeting.tallies import RULES
 from civicportal.celery import app
-from civicportal.core.models import Job
-from civicportal.core.services import job_run
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_run
 from tests import job_workers
 from tests.budgeting.conftest import pb_file
 
@@ -60,7 +60,7 @@ def test_import_request_returns_at_once_and_leaves_the_work_to_a_worker(
     elapsed = time.monotonic() - started
     job = Job.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert response["Location"] == reverse("kernel:job-detail", args=[job.pk])
     assert elapsed < 1.0, f"starting the import took {elapsed:.2f} s"
     assert job.state == Job.State.QUEUED and job.kind == "budgeting.pabulib_import"
     assert job.params == {"title": "Wrocław 2020"}
@@ -89,7 +89,7 @@ def test_import_job_on_the_worker_creates_the_process_and_links_to_it(client, of
     assert (job.progress_done, job.progress_total) == (201, 201)
     assert BallotSubmission.objects.filter(ballot__process=process).count() == 201
     assert not job.result_file  # nothing to download: the outcome is the process
-    from civicportal.core.models import private_storage
+    from civicportal.kernel.models import private_storage
 
     assert not private_storage.exists(stored_upload)  # the upload went with the job
     page = client.get(job.get_absolute_url()).content.decode()

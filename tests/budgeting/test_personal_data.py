@@ -34,9 +34,9 @@ from budgeting.selectors import ballot_tally_input, results_for_process, results
 from budgeting.tallies import RULES, tally
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import ResidencyRequest
-from civicportal.core.selectors import personal_data_export
 from civicportal.core.services import account_delete
 from civicportal.kernel import personal_data
+from civicportal.kernel.selectors import personal_data_export
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from budgeting import services
 from budgeting.models import Ballot, BallotSubmission, BudgetProcess, TallyResult
-from civicportal.core.models import Job
-from civicportal.core.services import job_run
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_run
 from tests.accounts.factories import AreaFactory, UserFactory
 from tests.budgeting.factories import BallotFactory, ProcessFactory, ProjectFactory
 
@@ -303,7 +303,7 @@ def test_admin_actions_close_compute_and_publish(client, officer, knapsack):
     # Counting is a background job: the action starts it and goes to its progress page.
     response = client.post(url, {"action": "compute_results", ACTION_CHECKBOX_NAME: pk})
     job = Job.objects.get(kind="budgeting.results_compute")
-    assert response["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert response["Location"] == reverse("kernel:job-detail", args=[job.pk])
     assert job.params == {"process_id": ballot.process.pk} and job.state == "queued"
     job_run(job.pk)  # what the worker does with the task
     job.refresh_from_db()

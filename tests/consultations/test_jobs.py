@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from budgeting.roles import BUDGET_OFFICER
-from civicportal.core.models import Job
-from civicportal.core.services import job_run
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_run
 from consultations import services
 from consultations.roles import CONSULTATION_MANAGER
 from tests import job_workers
@@ -91,7 +91,7 @@ def test_the_file_is_for_consultation_staff_only(client, manager):
     client.post(export_url(q))
     job = Job.objects.get()
     job_run(job.pk)
-    download = reverse("core:job-download", args=[job.pk])
+    download = reverse("kernel:job-download", args=[job.pk])
     client.force_login(StaffFactory(role=CONSULTATION_MANAGER, mfa=True))
     assert client.get(download).status_code == 200  # a colleague in the same role
     for outsider in (UserFactory(), StaffFactory(role=BUDGET_OFFICER, mfa=True)):
@@ -120,7 +120,7 @@ def test_export_job_on_the_worker_offers_the_csv_on_its_page(client, manager, wo
     page = client.get(job.get_absolute_url()).content.decode()
     name = f"{q.consultation.slug}-responses.csv"
     assert "25 of 25 done (100%)" in page and f"Download {name}" in page
-    download = client.get(reverse("core:job-download", args=[job.pk]))
+    download = client.get(reverse("kernel:job-download", args=[job.pk]))
     assert download["Content-Disposition"] == f'attachment; filename="{name}"'
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
-from civicportal.core.models import Comment, Job
-from civicportal.core.services import job_run
+from civicportal.core.models import Comment
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_run
 from consultations.models import Audience, Response
 from consultations.roles import CONSULTATION_MANAGER
 from consultations.views import ANON_COOKIE
@@ -240,7 +241,7 @@ def export_through_the_job(client, consultation) -> tuple:
     job_run(job.pk)
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED, job.message
-    download = client.get(reverse("core:job-download", args=[job.pk]))
+    download = client.get(reverse("kernel:job-download", args=[job.pk]))
     assert download.status_code == 200
     return job, download
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from civicportal.accounts.models import Area
-from civicportal.core.models import ApiToken
+from civicportal.kernel.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

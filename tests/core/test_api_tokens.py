@@ -1,4 +1,4 @@
-"""The personal API token services (``civicportal.core.services.api_tokens``): the only
+"""The personal API token services (``civicportal.kernel.services.api_tokens``): the only
 place token rows are written; the API's views and authentication call them."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from civicportal.accounts import roles
-from civicportal.core.models import ApiToken
-from civicportal.core.services import (
+from civicportal.kernel.models import ApiToken
+from civicportal.kernel.services import (
     ApiTokenRefused,
     api_token_authenticate,
     api_token_get,

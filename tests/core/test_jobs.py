@@ -1,7 +1,7 @@
 """Background jobs: starting, running, progress, cancel, failure, the sweeper, the pages,
 and the same jobs on a real Celery worker (one that is killed half-way, too).
 
-The worker tests run the platform's own kind, ``core.check`` (steps of a set length, a
+The worker tests run the platform's own kind, ``kernel.check`` (steps of a set length, a
 failure on request, a small result file), so their timing is in the test's hands.
 """
 
@@ -25,7 +25,7 @@ from django.utils import timezone
 from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.celery import app
-from civicportal.core.jobs import (
+from civicportal.kernel.jobs import (
     JobCancelled,
     JobContext,
     JobError,
@@ -33,14 +33,14 @@ from civicportal.core.jobs import (
     kind_get,
     safe_file_name,
 )
-from civicportal.core.models import Job, private_storage
-from civicportal.core.services import job_cancel, job_run, job_start, job_sweep
+from civicportal.kernel.models import Job, private_storage
 from civicportal.kernel.progress import NO_PROGRESS, CommandProgress, Progress
+from civicportal.kernel.services import job_cancel, job_run, job_start, job_sweep
 from tests import job_workers
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.processes import wait_for
 
-# --- Kinds that only these tests register (in this process; the worker runs core.check) ---
+# --- Kinds that only these tests register (in this process; the worker runs kernel.check) ---
 
 
 @job_kind(
@@ -50,7 +50,7 @@ def _private_job(job: JobContext) -> None:
     job.save_result("mine.txt", "yours only")
 
 
-@job_kind("tests.upload", title="Read an upload", permission="core.check_jobs")
+@job_kind("tests.upload", title="Read an upload", permission="kernel.check_jobs")
 def _upload_job(job: JobContext, *, expect: str) -> None:
     with job.open_input("file") as handle:
         text = handle.read().decode()
@@ -68,7 +68,7 @@ _english_and_private_files = pytest.fixture(autouse=True)(job_workers.english_an
 
 
 def check_job(user, **params) -> Job:
-    return job_start("core.check", user=user, params=params)
+    return job_start("kernel.check", user=user, params=params)
 
 
 # --- The shared progress interface --------------------------------------------------------
@@ -272,20 +272,20 @@ def test_a_job_is_seen_by_its_starter_and_by_staff_with_the_kinds_permission(adm
     other_admin = StaffFactory(role=roles.ADMINISTRATOR, mfa=True)
     officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     resident = UserFactory()
-    assert administrator.has_perm("core.view_job", job)
-    assert other_admin.has_perm("core.view_job", job)
-    assert other_admin.has_perm("core.cancel_job", job)
-    assert not officer.has_perm("core.view_job", job)
-    assert not resident.has_perm("core.view_job", job)
+    assert administrator.has_perm("kernel.view_job", job)
+    assert other_admin.has_perm("kernel.view_job", job)
+    assert other_admin.has_perm("kernel.cancel_job", job)
+    assert not officer.has_perm("kernel.view_job", job)
+    assert not resident.has_perm("kernel.view_job", job)
 
 
 @pytest.mark.django_db
 def test_a_private_kind_is_seen_by_its_starter_only():
     resident = UserFactory()
     job = job_start("tests.private", user=resident)
-    assert resident.has_perm("core.view_job", job)
-    assert not StaffFactory(role=roles.ADMINISTRATOR, mfa=True).has_perm("core.view_job", job)
-    assert not UserFactory().has_perm("core.view_job", job)
+    assert resident.has_perm("kernel.view_job", job)
+    assert not StaffFactory(role=roles.ADMINISTRATOR, mfa=True).has_perm("kernel.view_job", job)
+    assert not UserFactory().has_perm("kernel.view_job", job)
 
 
 # --- The sweeper -------------------------------------------------------------------------
@@ -353,7 +353,7 @@ def test_progress_page_polls_while_running_and_stops_when_finished(client, admin
         message="Step 4 of 10",
     )
     client.force_login(administrator)
-    url = reverse("core:job-detail", args=[job.pk])
+    url = reverse("kernel:job-detail", args=[job.pk])
     assert url == f"/staff/jobs/{job.pk}/"
     page = client.get(url).content.decode()
     assert '<noscript><meta http-equiv="refresh"' in page
@@ -388,7 +388,7 @@ def test_failed_job_page_shows_the_message(client, administrator):
     job = check_job(administrator, steps=5, step_seconds=0, fail_at=2)
     job_run(job.pk)
     client.force_login(administrator)
-    page = client.get(reverse("core:job-detail", args=[job.pk])).content.decode()
+    page = client.get(reverse("kernel:job-detail", args=[job.pk])).content.decode()
     assert "The job failed:" in page
     assert "Step 2: failed on purpose, as asked." in page
     assert "Download" not in page
@@ -401,9 +401,9 @@ def test_cancel_button_posts_with_csrf_and_works_with_htmx(administrator):
     client = Client(enforce_csrf_checks=True)
     client.force_login(administrator)
     job = check_job(administrator, steps=1)
-    url = reverse("core:job-cancel", args=[job.pk])
+    url = reverse("kernel:job-cancel", args=[job.pk])
     assert client.post(url).status_code == 403  # no CSRF token
-    page = client.get(reverse("core:job-detail", args=[job.pk]))
+    page = client.get(reverse("kernel:job-detail", args=[job.pk]))
     token = page.context["csrf_token"]
     response = client.post(url, {"csrfmiddlewaretoken": str(token)})
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
@@ -419,7 +419,7 @@ def test_cancel_button_posts_with_csrf_and_works_with_htmx(administrator):
 def test_download_goes_through_the_permission_check(client, administrator):
     job = check_job(administrator, steps=1, step_seconds=0)
     job_run(job.pk)
-    url = reverse("core:job-download", args=[job.pk])
+    url = reverse("kernel:job-download", args=[job.pk])
     client.force_login(administrator)
     response = client.get(url)
     assert response.status_code == 200
@@ -429,11 +429,11 @@ def test_download_goes_through_the_permission_check(client, administrator):
 
     client.force_login(UserFactory())
     assert client.get(url).status_code == 403
-    assert client.get(reverse("core:job-detail", args=[job.pk])).status_code == 403
+    assert client.get(reverse("kernel:job-detail", args=[job.pk])).status_code == 403
     client.logout()
     assert client.get(url).status_code == 302  # to sign in
     client.force_login(administrator)
-    assert client.get(reverse("core:job-download", args=[424242])).status_code == 404
+    assert client.get(reverse("kernel:job-download", args=[424242])).status_code == 404
 
 
 @pytest.mark.django_db
@@ -441,7 +441,7 @@ def test_staff_without_a_second_factor_are_sent_to_set_one_up(client):
     admin_without_mfa = StaffFactory(role=roles.ADMINISTRATOR)
     job = check_job(StaffFactory(role=roles.ADMINISTRATOR, mfa=True), steps=1)
     client.force_login(admin_without_mfa)
-    response = client.get(reverse("core:job-detail", args=[job.pk]))
+    response = client.get(reverse("kernel:job-detail", args=[job.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
 
@@ -451,17 +451,18 @@ def test_job_list_shows_ones_own_recent_jobs_and_the_check_button(client, admini
     mine = check_job(administrator, steps=1)
     others = check_job(StaffFactory(role=roles.ADMINISTRATOR, mfa=True), steps=1)
     client.force_login(administrator)
-    page = client.get(reverse("core:job-list")).content.decode()
+    page = client.get(reverse("kernel:job-list")).content.decode()
     assert f'data-job="{mine.pk}"' in page and f'data-job="{others.pk}"' not in page
     assert "Background jobs check" in page
-    response = client.post(reverse("core:job-check"))
+    response = client.post(reverse("kernel:job-check"))
     started = Job.objects.filter(started_by=administrator).latest("id")
     assert response["Location"] == started.get_absolute_url()
 
     officer = StaffFactory(role=BUDGET_OFFICER, mfa=True)
     client.force_login(officer)
-    assert "Check the background jobs" not in client.get(reverse("core:job-list")).content.decode()
-    assert client.post(reverse("core:job-check")).status_code == 403
+    page = client.get(reverse("kernel:job-list")).content.decode()
+    assert "Check the background jobs" not in page
+    assert client.post(reverse("kernel:job-check")).status_code == 403
 
 
 # --- On a real worker --------------------------------------------------------------------
@@ -513,9 +514,9 @@ def test_worker_reports_progress_while_running_then_hands_out_the_result(
     wait_state(job, Job.State.SUCCEEDED, Job.State.FAILED, worker=worker)
     assert job.state == Job.State.SUCCEEDED, job.message
     assert (job.progress_done, job.attempts) == (30, 1)
-    download = client.get(reverse("core:job-download", args=[job.pk]))
+    download = client.get(reverse("kernel:job-download", args=[job.pk]))
     assert b"".join(download.streaming_content).startswith(f"Job {job.pk}: 30 steps".encode())
-    assert f"Job {job.pk} (core.check) succeeded" in worker.output()
+    assert f"Job {job.pk} (kernel.check) succeeded" in worker.output()
 
 
 @pytest.mark.slow
@@ -606,9 +607,9 @@ def test_starting_returns_at_once_and_the_job_waits_for_a_worker(
     broker = redis.Redis.from_url(app.conf.broker_url)
     before = broker.llen("celery")
     client.force_login(administrator)
-    assert client.get(reverse("core:job-list")).status_code == 200  # where the button is
+    assert client.get(reverse("kernel:job-list")).status_code == 200  # where the button is
     started = time.monotonic()
-    response = client.post(reverse("core:job-check"))
+    response = client.post(reverse("kernel:job-check"))
     elapsed = time.monotonic() - started
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
@@ -623,8 +624,8 @@ def test_a_kind_name_cannot_be_taken_twice():
         pass
 
     with pytest.raises(ValueError, match="already registered"):
-        job_kind("core.check", title="Another", permission="core.check_jobs")(other)
-    job_kind("tests.upload", title="Read an upload", permission="core.check_jobs")(_upload_job)
+        job_kind("kernel.check", title="Another", permission="kernel.check_jobs")(other)
+    job_kind("tests.upload", title="Read an upload", permission="kernel.check_jobs")(_upload_job)
 
 
 def test_stored_file_names_keep_no_folders_or_odd_characters():
@@ -635,15 +636,15 @@ def test_stored_file_names_keep_no_folders_or_odd_characters():
 
 
 def test_the_platform_registers_its_check_kind():
-    spec = kind_get("core.check")
-    assert spec is not None and spec.permission == "core.check_jobs" and not spec.private
+    spec = kind_get("kernel.check")
+    assert spec is not None and spec.permission == "kernel.check_jobs" and not spec.private
 
 
 @pytest.mark.django_db
 def test_staff_reach_their_jobs_from_the_account_menu_and_residents_do_not(client):
     from tests.accounts.factories import StaffFactory, UserFactory
 
-    link = f'href="{reverse("core:job-list")}"'
+    link = f'href="{reverse("kernel:job-list")}"'
     client.force_login(UserFactory())
     assert link not in client.get("/").content.decode()
     client.force_login(StaffFactory())

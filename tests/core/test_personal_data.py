@@ -15,9 +15,11 @@ from django.urls import reverse
 from civicportal.accounts import roles
 from civicportal.accounts.models import ResidencyRequest, User
 from civicportal.core import selectors, services
-from civicportal.core.models import Comment, Flag, Follow, Job, ModerationCase
-from civicportal.core.services import job_run
+from civicportal.core.models import Comment, Flag, Follow, ModerationCase
 from civicportal.kernel import personal_data
+from civicportal.kernel.models import Job
+from civicportal.kernel.selectors import personal_data_export
+from civicportal.kernel.services import job_run
 from civicportal.notifications.models import (
     Delivery,
     NotificationPreference,
@@ -76,7 +78,7 @@ def export_through_the_job(client) -> tuple[Job, dict]:
     job_run(job.pk)
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED, job.message
-    download = client.get(reverse("core:job-download", args=[job.pk]))
+    download = client.get(reverse("kernel:job-download", args=[job.pk]))
     assert download.status_code == 200
     return job, download
 
@@ -99,7 +101,7 @@ def test_export_is_one_json_attachment_with_every_part(client, footprint, reside
     parts = data["parts"]
     assert {"participation", "account", "notifications"} <= set(parts)
     assert (job.progress_done, job.progress_total) == (len(parts), len(parts))
-    assert job.kind == "core.personal_data_export" and job.started_by == resident
+    assert job.kind == "kernel.personal_data_export" and job.started_by == resident
 
     participation = parts["participation"]
     assert [c["text"] for c in participation["comments"]] == ["My own **comment**"]
@@ -130,7 +132,7 @@ def test_the_file_is_the_selectors_export_as_indented_json(client, footprint, re
     _job, response = export_through_the_job(client)
     text = b"".join(response.streaming_content).decode("utf-8")
     data = json.loads(text)
-    expected = selectors.personal_data_export(user=resident)
+    expected = personal_data_export(user=resident)
     expected["generated_at"] = data["generated_at"]  # the only part that moves
     assert text == json.dumps(expected, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     assert list(data) == ["site", "council", "generated_at", "account", "parts"]
@@ -152,7 +154,7 @@ def test_asking_does_no_work_in_the_request_and_asking_twice_starts_one_job(
 def test_only_the_resident_sees_or_downloads_their_data(client, footprint, resident):
     client.force_login(resident)
     job, _response = export_through_the_job(client)
-    page, download = job.get_absolute_url(), reverse("core:job-download", args=[job.pk])
+    page, download = job.get_absolute_url(), reverse("kernel:job-download", args=[job.pk])
     assert "/staff/" in page  # the job pages: a resident reaches their own without staff MFA
     assert client.get(page).status_code == 200
     for someone_else in (
@@ -163,7 +165,7 @@ def test_only_the_resident_sees_or_downloads_their_data(client, footprint, resid
         client.force_login(someone_else)
         assert client.get(page).status_code == 403
         assert client.get(download).status_code == 403
-        assert client.post(reverse("core:job-cancel", args=[job.pk])).status_code == 403
+        assert client.post(reverse("kernel:job-cancel", args=[job.pk])).status_code == 403
     client.logout()
     assert client.get(download).status_code == 302  # to sign in
     assert reverse("account_login") in client.get(download)["Location"]
@@ -184,7 +186,7 @@ def test_export_page_lists_earlier_downloads(client, resident):
     job, _response = export_through_the_job(client)
     page = client.get(EXPORT).content.decode()
     assert job.get_absolute_url() in page
-    assert reverse("core:job-download", args=[job.pk]) in page
+    assert reverse("kernel:job-download", args=[job.pk]) in page
     client.force_login(UserFactory())
     assert job.get_absolute_url() not in client.get(EXPORT).content.decode()
 
@@ -192,14 +194,14 @@ def test_export_page_lists_earlier_downloads(client, resident):
 def test_asking_for_ones_data_is_for_active_signed_in_accounts():
     from django.contrib.auth.models import AnonymousUser
 
-    assert UserFactory().has_perm("core.export_personal_data")
-    assert StaffFactory(role=roles.MODERATOR, mfa=True).has_perm("core.export_personal_data")
-    assert not UserFactory(is_active=False).has_perm("core.export_personal_data")
-    assert not AnonymousUser().has_perm("core.export_personal_data")
+    assert UserFactory().has_perm("kernel.export_personal_data")
+    assert StaffFactory(role=roles.MODERATOR, mfa=True).has_perm("kernel.export_personal_data")
+    assert not UserFactory(is_active=False).has_perm("kernel.export_personal_data")
+    assert not AnonymousUser().has_perm("kernel.export_personal_data")
 
 
 def test_export_holds_nothing_of_other_residents(footprint, resident):
-    data = selectors.personal_data_export(user=UserFactory())
+    data = personal_data_export(user=UserFactory())
     assert data["parts"]["participation"]["comments"] == []
     assert data["parts"]["notifications"]["messages"] == []
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from civicportal.accounts import roles
-from civicportal.core.models import Job
 from civicportal.kernel import personal_data
+from civicportal.kernel.models import Job
 from tests import job_workers
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.core.factories import comment_post
@@ -45,7 +45,7 @@ def test_the_worker_prepares_the_file_only_its_resident_downloads(
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Your data (JSON)" in page and "Your data is ready: download it below." in page
     assert f"{parts} of {parts} done (100%)" in page
-    download = reverse("core:job-download", args=[job.pk])
+    download = reverse("kernel:job-download", args=[job.pk])
     data = json.loads(b"".join(client.get(download).streaming_content))
     assert data["account"] == {"id": resident.pk, "email": resident.email}
     comments = data["parts"]["participation"]["comments"]
@@ -55,14 +55,14 @@ def test_the_worker_prepares_the_file_only_its_resident_downloads(
         client.force_login(someone_else)
         assert client.get(download).status_code == 403
         assert client.get(job.get_absolute_url()).status_code == 403
-    assert f"Job {job.pk} (core.personal_data_export) succeeded" in worker.output()
+    assert f"Job {job.pk} (kernel.personal_data_export) succeeded" in worker.output()
 
 
 def _finished_export(user) -> Job:
     """A resident's data export, run in this process as a worker runs it."""
-    from civicportal.core.services import job_run
+    from civicportal.kernel.services import job_run
 
-    job = Job.objects.create(kind="core.personal_data_export", started_by=user)
+    job = Job.objects.create(kind="kernel.personal_data_export", started_by=user)
     job_run(job.pk)
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED, job.message
@@ -71,13 +71,13 @@ def _finished_export(user) -> Job:
 
 @pytest.mark.django_db(transaction=True)
 def test_deleting_the_account_deletes_its_data_exports_and_their_files(resident):
-    from civicportal.core.models import private_storage
     from civicportal.core.services.personal_data import account_delete
+    from civicportal.kernel.models import private_storage
     from tests.accounts.factories import DEFAULT_PASSWORD
 
     export = _finished_export(resident)
     other = _finished_export(UserFactory())
-    staff_work = Job.objects.create(kind="core.check", started_by=resident)
+    staff_work = Job.objects.create(kind="kernel.check", started_by=resident)
     assert private_storage.exists(export.result_file.name)
 
     account_delete(user=resident, confirmation=DEFAULT_PASSWORD)
@@ -96,15 +96,15 @@ def test_the_sweeper_deletes_data_exports_a_week_after_they_finished(resident):
 
     from django.utils import timezone
 
-    from civicportal.core.models import private_storage
-    from civicportal.core.services import job_sweep
-    from civicportal.core.services.jobs import PRIVATE_KEEP_DAYS
+    from civicportal.kernel.models import private_storage
+    from civicportal.kernel.services import job_sweep
+    from civicportal.kernel.services.jobs import PRIVATE_KEEP_DAYS
 
     old, recent = _finished_export(resident), _finished_export(resident)
     Job.objects.filter(pk=old.pk).update(
         finished_at=timezone.now() - timedelta(days=PRIVATE_KEEP_DAYS, minutes=1)
     )
-    check = Job.objects.create(kind="core.check", started_by=resident)
+    check = Job.objects.create(kind="kernel.check", started_by=resident)
     Job.objects.filter(pk=check.pk).update(
         state=Job.State.SUCCEEDED, finished_at=timezone.now() - timedelta(days=30)
     )
@@ -114,3 +114,23 @@ def test_the_sweeper_deletes_data_exports_a_week_after_they_finished(resident):
     assert not private_storage.exists(old.result_file.name)
     assert private_storage.exists(recent.result_file.name)
     assert Job.objects.filter(pk=check.pk).exists()  # staff work is not a private copy
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_download_lists_the_jobs_one_started_but_not_the_downloads(resident):
+    from civicportal.kernel.selectors import personal_data_export
+
+    _finished_export(resident)
+    check = Job.objects.create(kind="kernel.check", started_by=resident)
+    Job.objects.create(kind="kernel.check", started_by=UserFactory())  # someone else's
+
+    data = personal_data_export(user=resident)
+
+    assert data["parts"]["background_jobs"] == [
+        {
+            "kind": "kernel.check",
+            "state": Job.State.QUEUED,
+            "started_at": check.created_at,
+            "finished_at": None,
+        }
+    ]

@@ -45,7 +45,7 @@ SETTINGS_MODULE = PLATFORM / "settings.py"
 # nothing may be lost in the move (the platform's stay there; the modules' register).
 PLATFORM_JOBS = {
     "core-clear-expired-sessions",
-    "core-jobs-sweep",
+    "kernel-jobs-sweep",
     "notifications-deliveries-sweep",
     "notifications-subscribers-purge",
     "notifications-digests-daily",
@@ -346,9 +346,10 @@ def test_a_modules_job_is_on_the_schedule_only_while_registered():
 
 
 def test_a_module_job_may_not_take_a_platform_jobs_name():
-    with pytest.raises(ValueError, match="core-jobs-sweep"):
-        periodic.register("core-jobs-sweep", task="trees.tasks.trees_water_task", schedule=60.0)
-    assert _beat_schedule()["core-jobs-sweep"] == settings.CELERY_BEAT_SCHEDULE["core-jobs-sweep"]
+    with pytest.raises(ValueError, match="kernel-jobs-sweep"):
+        periodic.register("kernel-jobs-sweep", task="trees.tasks.trees_water_task", schedule=60.0)
+    platform_entry = settings.CELERY_BEAT_SCHEDULE["kernel-jobs-sweep"]
+    assert _beat_schedule()["kernel-jobs-sweep"] == platform_entry
 
 
 # --- Shared choice sets are named in the schema by the modules that own them --------------

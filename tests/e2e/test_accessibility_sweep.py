@@ -45,7 +45,8 @@ from budgeting.models import Ballot, BudgetProcess, Project
 from budgeting.roles import BUDGET_OFFICER
 from civicportal.accounts import roles
 from civicportal.core import demo
-from civicportal.core.models import Comment, Job
+from civicportal.core.models import Comment
+from civicportal.kernel.models import Job
 from civicportal.notifications.services import subscriber_start
 from civicportal.notifications.tokens import (
     subscriber_confirm_token_make,
@@ -438,8 +439,8 @@ SWEPT: dict[str, Sweep] = {
     "consultations:paragraph-detail": Sweep(PUBLIC, _one(pk=lambda c: c.paragraph.pk)),
     "consultations:results": Sweep(PUBLIC, _one(slug=lambda c: c.library.slug)),
     # Staff screens outside the admin (under /staff/, behind the second factor).
-    "core:job-list": Sweep(frozenset({STAFF})),
-    "core:job-detail": Sweep(
+    "kernel:job-list": Sweep(frozenset({STAFF})),
+    "kernel:job-detail": Sweep(
         frozenset({STAFF}),
         lambda city: [
             Variant("running", {"pk": city.running_job.pk}),
@@ -518,9 +519,9 @@ EXCLUDED: dict[str, str] = {
     "core:follow": "POST only (the follow button on each item's page)",
     "core:map-areas": "GeoJSON for the maps",
     "core:map-geocode": "JSON for the maps' address search",
-    "core:job-check": "POST only (a button on the jobs list)",
-    "core:job-cancel": "POST only (a button on a job's page)",
-    "core:job-download": "a file download",
+    "kernel:job-check": "POST only (a button on the jobs list)",
+    "kernel:job-cancel": "POST only (a button on a job's page)",
+    "kernel:job-download": "a file download",
     "proposals:idea-similar": "an htmx partial of the idea form (the form page is swept)",
     "proposals:idea-vote": "POST only (buttons on the idea's page)",
     "proposals:point-create": "POST only (a form on the idea's page)",

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from budgeting import services
 from budgeting.roles import BUDGET_OFFICER
-from civicportal.core.models import Job
+from civicportal.kernel.models import Job
 from tests import job_workers
 from tests.accounts.factories import StaffFactory
 from tests.budgeting.conftest import pb_file

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from civicportal.accounts import roles
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import CensusEntry
-from civicportal.core.models import Job
+from civicportal.kernel.models import Job
 from consultations import services as consultation_services
 from consultations.roles import CONSULTATION_MANAGER
 from tests import job_workers

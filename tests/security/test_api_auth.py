@@ -84,7 +84,7 @@ def approved(alert) -> bool:
 
 
 def api_token_model():
-    from civicportal.core.models import ApiToken
+    from civicportal.kernel.models import ApiToken
 
     return ApiToken
 

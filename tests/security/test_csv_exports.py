@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from civicportal.accounts.census import hash_census_file
-from civicportal.core.models import Job
-from civicportal.core.services import job_run
 from civicportal.kernel.csv_export import csv_cell, csv_writer
+from civicportal.kernel.models import Job
+from civicportal.kernel.services import job_run
 from consultations import services as consultations_services
 from consultations.roles import CONSULTATION_MANAGER
 from tests.accounts.factories import StaffFactory, UserFactory

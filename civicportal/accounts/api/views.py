@@ -11,9 +11,9 @@ from civicportal.accounts.api.serializers import (
     ProfileSerializer,
 )
 from civicportal.accounts.models import Area
-from civicportal.core.api.authentication import request_second_factor
-from civicportal.core.models import ApiToken
-from civicportal.core.services import api_token_get, api_token_revoke, api_token_rotate
+from civicportal.kernel.api.authentication import request_second_factor
+from civicportal.kernel.models import ApiToken
+from civicportal.kernel.services import api_token_get, api_token_revoke, api_token_rotate
 
 
 @extend_schema(tags=["areas"])

@@ -4,26 +4,15 @@
 - ``comments``: posting, editing and deleting comments (with the posting rate limit);
 - ``moderation``: reports, automatic hiding at the threshold, moderators' decisions;
 - ``follows``: following and unfollowing items;
-- ``personal_data``: the core's part of a resident's data, and deleting an account;
-- ``api_tokens``: personal API tokens: rotate, revoke, and check a key when it is used;
-- ``jobs``: background jobs: start, cancel, run (the worker's side), sweep
-  (the API modules use: ``civicportal.core.jobs``).
+- ``personal_data``: the core's part of a resident's data, and deleting an account.
 """
 
-from civicportal.core.services.api_tokens import (
-    ApiTokenRefused,
-    api_token_authenticate,
-    api_token_get,
-    api_token_revoke,
-    api_token_rotate,
-)
 from civicportal.core.services.comments import (
     comment_create,
     comment_delete,
     comment_update,
 )
 from civicportal.core.services.follows import follow_set
-from civicportal.core.services.jobs import job_cancel, job_run, job_start, job_sweep
 from civicportal.core.services.moderation import flag_create, moderation_decide
 from civicportal.core.services.personal_data import account_delete, core_personal_data_erase
 from civicportal.core.services.platform import (
@@ -37,22 +26,13 @@ from civicportal.core.services.platform import (
 __all__ = [
     "PING_CACHE_PREFIX",
     "PING_CACHE_TIMEOUT",
-    "ApiTokenRefused",
     "account_delete",
-    "api_token_authenticate",
-    "api_token_get",
-    "api_token_revoke",
-    "api_token_rotate",
     "comment_create",
     "comment_delete",
     "comment_update",
     "core_personal_data_erase",
     "flag_create",
     "follow_set",
-    "job_cancel",
-    "job_run",
-    "job_start",
-    "job_sweep",
     "moderation_decide",
     "ping_answer",
     "ping_record",

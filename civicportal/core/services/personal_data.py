@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
 from civicportal.core.models import Comment, Flag, Follow, ModerationCase, ModerationDecision
-from civicportal.core.services.jobs import jobs_of_user_delete
 from civicportal.kernel import personal_data
 
 
@@ -56,8 +55,6 @@ def account_delete(*, user: User, confirmation: str) -> None:
         )
     for part in personal_data.parts():
         part.erase(user)
-    # The files of their data exports are a copy of what was just erased.
-    jobs_of_user_delete(user)
     # The deletion itself is not logged: the log entry would keep the personal data that
     # the erasers just removed.
     with disable_auditlog():

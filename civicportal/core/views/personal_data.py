@@ -15,12 +15,13 @@ from django.views.decorators.cache import never_cache
 
 from civicportal.core import services
 from civicportal.core.forms import AccountDeleteForm
-from civicportal.core.personal_data_jobs import (
+from civicportal.core.views.base import add_service_errors
+from civicportal.kernel.personal_data_jobs import (
     PERSONAL_DATA_EXPORT,
     personal_data_export_list,
     personal_data_export_pending,
 )
-from civicportal.core.views.base import add_service_errors
+from civicportal.kernel.services import job_start
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -28,7 +29,7 @@ class PersonalDataExportView(LoginRequiredMixin, View):
     """``/profile/data/``: a resident asks for everything the portal holds about them.
 
     GET shows the button (and their latest downloads); POST starts a private background
-    job (``civicportal.core.personal_data_jobs``) and goes to its page, where the file is
+    job (``civicportal.kernel.personal_data_jobs``) and goes to its page, where the file is
     offered once written. Asking again while one is being prepared goes to that one.
     """
 
@@ -44,7 +45,7 @@ class PersonalDataExportView(LoginRequiredMixin, View):
     def post(self, request):
         job = personal_data_export_pending(user=request.user)
         if job is None:
-            job = services.job_start(PERSONAL_DATA_EXPORT, user=request.user)
+            job = job_start(PERSONAL_DATA_EXPORT, user=request.user)
         return redirect(job)
 
 

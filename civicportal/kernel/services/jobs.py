@@ -1,6 +1,6 @@
 """Background jobs: start, cancel, run (the worker's side) and sweep.
 
-The API modules use is described in ``civicportal.core.jobs``; this module is the engine.
+The API modules use is described in ``civicportal.kernel.jobs``; this module is the engine.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civicportal.core.jobs import (
+from civicportal.kernel.jobs import (
     MAX_ATTEMPTS,
     MESSAGE_MAX,
     QUEUED_RESEND_AFTER,
@@ -35,7 +35,7 @@ from civicportal.core.jobs import (
     kind_get,
     safe_file_name,
 )
-from civicportal.core.models import Job, private_storage
+from civicportal.kernel.models import Job, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def job_start(kind: str, *, user, params: dict | None = None, files: dict | None
 def _enqueue(job_id: int) -> None:
     """Hand a job to the workers (call after commit). Never raises: a job the broker did not
     take stays queued, and the sweeper sends it again."""
-    from civicportal.core.tasks import job_run_task
+    from civicportal.kernel.tasks import job_run_task
 
     try:
         job_run_task.delay(job_id)
@@ -100,7 +100,7 @@ def job_cancel(job: Job, user) -> Job:
 
     Locks the job's row. ValidationError for a job that has already finished.
     """
-    if user is None or not user.has_perm("core.cancel_job", job):
+    if user is None or not user.has_perm("kernel.cancel_job", job):
         raise PermissionDenied(_("You may not cancel this job."))
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
@@ -248,7 +248,7 @@ class JobSweepSummary:
 
 
 def _private_kinds() -> list[str]:
-    from civicportal.core.jobs import kinds
+    from civicportal.kernel.jobs import kinds
 
     return [kind.name for kind in kinds() if kind.private]
 
@@ -368,7 +368,9 @@ CHECK_STEPS_MAX = 600
 CHECK_STEP_SECONDS_MAX = 2.0
 
 
-@job_kind("core.check", title=gettext_lazy("Background jobs check"), permission="core.check_jobs")
+@job_kind(
+    "kernel.check", title=gettext_lazy("Background jobs check"), permission="kernel.check_jobs"
+)
 def job_check(
     job: JobContext, *, steps: int = 10, step_seconds: float = 0.2, fail_at: int | None = None
 ) -> None:

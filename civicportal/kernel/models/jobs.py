@@ -1,6 +1,6 @@
 """Background jobs: long staff work (imports, counts, exports) run by a worker.
 
-A row per job: what kind of work (a name modules register in ``civicportal.core.jobs``),
+A row per job: what kind of work (a name modules register in ``civicportal.kernel.jobs``),
 where it is (``state``, ``progress_done`` of ``progress_total``, ``message``), who started
 it, and what came out (a private result file and/or a link). The worker renews
 ``heartbeat_at`` while it runs; ``attempts`` counts the runs a worker claimed, so the
@@ -41,7 +41,7 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("Private files have no public address; use a permission-checked view.")
 
     def deconstruct(self):
-        return ("civicportal.core.models.jobs.PrivateStorage", (), {})
+        return ("civicportal.kernel.models.jobs.PrivateStorage", (), {})
 
 
 private_storage = PrivateStorage()
@@ -104,11 +104,11 @@ class Job(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # A staff member's recent jobs.
-            models.Index(fields=["started_by", "-created_at"], name="core_job_starter_idx"),
+            models.Index(fields=["started_by", "-created_at"], name="kernel_job_starter_idx"),
             # The sweeper: unfinished jobs only (a small part of the table).
             models.Index(
                 fields=["state", "heartbeat_at"],
-                name="core_job_active_idx",
+                name="kernel_job_active_idx",
                 condition=Q(state__in=["queued", "running"]),
             ),
         ]
@@ -117,7 +117,7 @@ class Job(models.Model):
         return f"{self.kind} #{self.pk} ({self.state})"
 
     def get_absolute_url(self) -> str:
-        return reverse("core:job-detail", args=[self.pk])
+        return reverse("kernel:job-detail", args=[self.pk])
 
     @property
     def is_finished(self) -> bool:
@@ -125,7 +125,7 @@ class Job(models.Model):
 
     @cached_property
     def kind_spec(self):
-        from civicportal.core.jobs import kind_get
+        from civicportal.kernel.jobs import kind_get
 
         return kind_get(self.kind)
 

@@ -2,7 +2,7 @@
 download of the result, the list of one's recent jobs.
 
 Staff pages live under /staff/, where the second factor is enforced for staff accounts
-(``StaffMfaRequiredMiddleware``); who may see a job is the rule ``core.view_job``.
+(``StaffMfaRequiredMiddleware``); who may see a job is the rule ``kernel.view_job``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from civicportal.core import selectors, services
-from civicportal.core.models import Job
+from civicportal.kernel import selectors, services
+from civicportal.kernel.models import Job
 
 REFRESH_SECONDS = 3  # the page without JavaScript reloads itself this often
 
@@ -49,14 +49,14 @@ def job_context(job: Job, user) -> dict:
     return {
         "job": job,
         "time_left": duration_text(left) if left is not None else "",
-        "can_cancel": not job.is_finished and user.has_perm("core.cancel_job", job),
+        "can_cancel": not job.is_finished and user.has_perm("kernel.cancel_job", job),
         "refresh_seconds": REFRESH_SECONDS,
     }
 
 
 @method_decorator(never_cache, name="dispatch")
 class JobMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    permission_required = "core.view_job"
+    permission_required = "kernel.view_job"
     raise_exception = True
 
     @cached_property
@@ -85,8 +85,8 @@ class JobDetailView(JobMixin, TemplateView):
 
     def get_template_names(self):
         if _partial(self.request):
-            return ["core/jobs/_job_status.html"]
-        return ["core/jobs/job_detail.html"]
+            return ["kernel/jobs/_job_status.html"]
+        return ["kernel/jobs/job_detail.html"]
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **job_context(self.job, self.request.user)}
@@ -96,7 +96,7 @@ class JobCancelView(JobMixin, View):
     """``POST /staff/jobs/<id>/cancel/``: a queued job stops at once, a running one soon."""
 
     http_method_names = ["post"]
-    permission_required = "core.cancel_job"
+    permission_required = "kernel.cancel_job"
 
     def post(self, request, pk: int):
         error = ""
@@ -106,7 +106,7 @@ class JobCancelView(JobMixin, View):
             job, error = self.job, " ".join(exc.messages)
         if _partial(request):
             context = job_context(job, request.user)
-            return render(request, "core/jobs/_job_status.html", {**context, "error": error})
+            return render(request, "kernel/jobs/_job_status.html", {**context, "error": error})
         if error:
             messages.error(request, error)
         elif job.state == Job.State.CANCELLED:
@@ -137,14 +137,14 @@ class JobDownloadView(JobMixin, View):
 class JobListView(LoginRequiredMixin, TemplateView):
     """``/staff/jobs/``: the jobs the signed-in person started, newest first."""
 
-    template_name = "core/jobs/job_list.html"
+    template_name = "kernel/jobs/job_list.html"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         return {
             **super().get_context_data(**kwargs),
             "jobs": selectors.job_list(viewer=user),
-            "can_check": user.has_perm("core.check_jobs"),
+            "can_check": user.has_perm("kernel.check_jobs"),
         }
 
 
@@ -154,9 +154,9 @@ class JobCheckStartView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        if not request.user.has_perm("core.check_jobs"):
+        if not request.user.has_perm("kernel.check_jobs"):
             raise PermissionDenied(_("Only administrators can check the background jobs."))
         job = services.job_start(
-            "core.check", user=request.user, params={"steps": 20, "step_seconds": 0.25}
+            "kernel.check", user=request.user, params={"steps": 20, "step_seconds": 0.25}
         )
         return redirect(job)

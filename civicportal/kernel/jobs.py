@@ -6,7 +6,7 @@ The platform knows no module: each module registers its kinds of job, from its
 
 Registering a kind::
 
-    from civicportal.core.jobs import JobContext, job_kind
+    from civicportal.kernel.jobs import JobContext, job_kind
 
     @job_kind(
         "budgeting.pabulib_import",               # unique; "<app>.<what>"
@@ -24,8 +24,10 @@ Registering a kind::
 the starter's request, so a staff power needs the second factor). Who sees a job (its
 page, cancel, download): its starter, or any staff account that has ``permission``, both
 while they still have it; a ``private=True`` kind (a resident's own data) only its starter.
+These are the rules ``kernel.view_job`` and ``kernel.cancel_job``; the kernel knows no roles,
+so they are granted in ``civicportal.accounts.rules``, beside the role predicates.
 
-Starting one, from a view (``civicportal.core.services``; fast: the work runs later)::
+Starting one, from a view (``civicportal.kernel.services``; fast: the work runs later)::
 
     job = job_start("budgeting.pabulib_import", user=request.user,
                     params={"title": title}, files={"file": request.FILES["file"]})
@@ -250,7 +252,7 @@ class JobContext:
         raise JobError(message)
 
     def save_result(self, name: str, content) -> None:
-        from civicportal.core.models import private_storage
+        from civicportal.kernel.models import private_storage
 
         if isinstance(content, str):
             content = ContentFile(content.encode("utf-8"))
@@ -270,7 +272,7 @@ class JobContext:
         self.result_url = str(url)[:500]
 
     def open_input(self, name: str):
-        from civicportal.core.models import private_storage
+        from civicportal.kernel.models import private_storage
 
         try:
             path = self._inputs[name]["path"]
@@ -314,7 +316,7 @@ class JobContext:
 
     def _flush(self) -> None:
         """Write progress and the heartbeat; learn whether the job was cancelled or lost."""
-        from civicportal.core.models import Job
+        from civicportal.kernel.models import Job
 
         with self._lock:
             done, count, message = self.done, self.count, self.message

@@ -1,7 +1,7 @@
 """Personal API tokens: one per account, shown once when created, rotated or revoked at will.
 
-Written here only: the API's views and its authentication class (``civicportal.core.api``)
-call these services.
+Written here only: the API's views (``civicportal.accounts.api``) and its authentication class
+(``civicportal.kernel.api.authentication``) call these services.
 
 docs/specification.md §10: tokens expire (``API_TOKEN_TTL_RESIDENT_DAYS``,
 ``API_TOKEN_TTL_STAFF_HOURS``), are stored hashed (the SHA-256 digest of a 256-bit random
@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicportal.core.models import ApiToken
+from civicportal.kernel.models import ApiToken
 from civicportal.kernel.second_factor import is_staff_account
 
 # Where a signed-in user creates a token (civicportal/accounts/api/urls.py).

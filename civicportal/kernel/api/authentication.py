@@ -10,8 +10,8 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from civicportal.core import services
-from civicportal.core.models import ApiToken
+from civicportal.kernel import services
+from civicportal.kernel.models import ApiToken
 from civicportal.kernel.second_factor import (
     is_marked,
     is_staff_account,

@@ -4,7 +4,7 @@ Only the SHA-256 digest of the key is stored (the key is 256 random bits, so a f
 suffices). Each token records whether it was created from a sign-in that passed a second
 factor, and carries a fingerprint of what it was issued for (password, authenticators,
 staff status and roles, active flag): a token whose fingerprint no longer matches the
-account is refused and deleted (``civicportal.core.services.api_token_authenticate``).
+account is refused and deleted (``civicportal.kernel.services.api_token_authenticate``).
 """
 
 from __future__ import annotations

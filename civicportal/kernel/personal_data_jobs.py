@@ -1,5 +1,5 @@
 """A resident's download of their own data, as a private background job
-(``civicportal.core.jobs``), registered when the core app loads (``apps.py``).
+(``civicportal.kernel.jobs``), registered when the kernel app loads (``apps.py``).
 
 The resident asks on ``/profile/data/`` (a POST); a worker collects every registered part
 (``civicportal.kernel.personal_data``), counting them, into one JSON file the job keeps; the
@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civicportal.core import selectors
-from civicportal.core.jobs import JobContext, job_kind
-from civicportal.core.models import Job
+from civicportal.kernel import selectors
+from civicportal.kernel.jobs import JobContext, job_kind
+from civicportal.kernel.models import Job
 
-PERSONAL_DATA_EXPORT = "core.personal_data_export"
+PERSONAL_DATA_EXPORT = "kernel.personal_data_export"
 # Earlier downloads listed on the page where residents ask for a new one.
 RECENT_EXPORTS = 5
 
@@ -37,7 +37,7 @@ def personal_data_file_name() -> str:
 @job_kind(
     PERSONAL_DATA_EXPORT,
     title=gettext_lazy("Your data (JSON)"),
-    permission="core.export_personal_data",
+    permission="kernel.export_personal_data",
     private=True,
 )
 def personal_data_export_job(job: JobContext) -> None:

@@ -19,10 +19,16 @@ SEED_DEMO ?=
 # Tests run against the real services: PostgreSQL, Redis, a Celery worker (docs/specification.md §6).
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/civicportal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
-TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	SECRET_KEY=test-secret-key-not-for-production CENSUS_HASH_KEY=test-census-key DEBUG=0 \
-	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend INSECURE_HTTP=1 \
+# The browser journeys run beside the other tests (see `test`), on a database and a Redis
+# database of their own.
+TEST_E2E_DATABASE_URL ?= postgres://root@127.0.0.1:5432/civicportal_e2e
+TEST_E2E_REDIS_URL ?= redis://127.0.0.1:6379/3
+TEST_SETTINGS := SECRET_KEY=test-secret-key-not-for-production CENSUS_HASH_KEY=test-census-key \
+	DEBUG=0 EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend INSECURE_HTTP=1 \
 	FAST_PASSWORD_HASHER=1 ALLOWED_HOSTS=127.0.0.1,localhost,testserver
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(TEST_SETTINGS)
+TEST_E2E_ENV := DATABASE_URL=$(TEST_E2E_DATABASE_URL) REDIS_URL=$(TEST_E2E_REDIS_URL) \
+	$(TEST_SETTINGS)
 # What `check --deploy` sees: a production-like configuration (not used to serve anything).
 DEPLOY_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
@@ -35,7 +41,7 @@ BUILD_ENV := DEBUG=0 SECRET_KEY=build-only-not-a-secret CENSUS_HASH_KEY=build-on
 	EMAIL_URL=smtp://localhost
 
 .PHONY: help install assets static run worker beat migrate seed test lint format smoke \
-	test-py test-e2e-embedded messages clean
+	test-py test-unit test-browser test-e2e-embedded messages clean
 
 help:
 	@echo "make run      install, migrate, seed demo data, build assets, serve on $(HOST):$(PORT)"
@@ -107,12 +113,21 @@ smoke: assets
 		EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
 		$(PY) -m civicportal.core.smoke
 
+# Two streams side by side, so that neither core of a small machine waits: the unit and
+# worker tests on PostgreSQL, and the browser journeys (on PostgreSQL, then again on the
+# embedded default). Each stream's output is printed whole when it ends.
 test: lint assets
 	env -u DATABASE_URL SQLITE_PATH=$(CURDIR)/var/migrations-check.sqlite3 $(BUILD_ENV) \
 		$(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory smoke
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-unit test-browser
+
+test-unit: assets
+	$(TEST_ENV) $(VENV)/bin/pytest --ignore=tests/e2e $(PYTEST_ARGS)
+
+test-browser: assets
+	$(TEST_E2E_ENV) $(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-e2e-embedded
 
 # The browser journeys again on the embedded default, as `make run` serves it: SQLite (the

@@ -69,7 +69,17 @@ MAKE_VARIABLES = {
         "PostgreSQL server `make test` uses (default postgres://root@127.0.0.1:5432/civicportal)."
     ),
     "TEST_REDIS_URL": "Redis database `make test` uses (default redis://127.0.0.1:6379/1).",
-    "PYTEST_ARGS": "Extra arguments for pytest in `make test`, e.g. `-k alerts -x`.",
+    "TEST_E2E_DATABASE_URL": (
+        "PostgreSQL database of the browser journeys in `make test`, which run beside the other "
+        "tests (default postgres://root@127.0.0.1:5432/civicportal_e2e)."
+    ),
+    "TEST_E2E_REDIS_URL": (
+        "Redis database of the browser journeys in `make test` (default redis://127.0.0.1:6379/3)."
+    ),
+    "PYTEST_ARGS": (
+        "Extra arguments for both pytest runs on PostgreSQL in `make test` (the other tests and "
+        "the browser journeys), e.g. `-k alerts -x`."
+    ),
     "E2E_EMBEDDED_ARGS": (
         "Extra arguments for the browser journeys' second pass on the embedded default "
         "(SQLite) in `make test`, e.g. `-k ballot`."

@@ -32,7 +32,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -60,23 +59,29 @@ HEADLINE = "River flooding in Riverside"
 
 
 def _http_main(port: int, status: int, count, first, last, peak, ready) -> None:
-    """A push service or SMS gateway on loopback: answers ``status``, stamps the first and
-    the last request and keeps the most requests seen in one calendar second."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    """A push service or SMS gateway on loopback: answers ``status`` to every POST on a
+    keep-alive connection, stamps the first and the last request and keeps the most
+    requests seen in one calendar second. Plain asyncio streams, as lean as the SMTP sink
+    (bench/support.py says why)."""
+    import asyncio
 
-    lock = threading.Lock()
+    body = b'{"id": "ok"}' if status == 200 else b""
+    reason = {200: b"OK", 201: b"Created"}.get(status, b"Status")
+    answer = b"HTTP/1.1 %d %s\r\nContent-Length: %d\r\n\r\n" % (status, reason, len(body)) + body
     second = {"at": 0, "count": 0}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body leave in two writes: without this, Nagle's algorithm holds the
-        # body until the client's delayed ACK (40 ms a request), as no real gateway does.
-        disable_nagle_algorithm = True
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            now = time.time()
-            with lock:
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _sep, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                if length:
+                    await reader.readexactly(length)
+                now = time.time()
                 if count.value == 0:
                     first.value = now
                 count.value += 1
@@ -85,19 +90,19 @@ def _http_main(port: int, status: int, count, first, last, peak, ready) -> None:
                     second["at"], second["count"] = int(now), 0
                 second["count"] += 1
                 peak.value = max(peak.value, second["count"])
-            body = b'{"id": "ok"}' if status == 200 else b""
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                writer.write(answer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
 
-        def log_message(self, format, *args) -> None:
-            return
+    async def serve() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", port)
+        ready.set()
+        async with server:
+            await server.serve_forever()
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    ready.set()
-    server.serve_forever()
+    asyncio.run(serve())
 
 
 class HttpSink:
@@ -153,6 +158,28 @@ def workers_start(log_dir: Path) -> dict[str, tuple[subprocess.Popen, Path]]:
     for process, log in started.values():
         worker_wait_ready(process, log)
     return started
+
+
+def _timeline(deliveries, *, since: float) -> dict[str, dict[str, list[float]]]:
+    """Per channel, seconds from ``since`` at which a quarter, half, three quarters and all
+    of its deliveries were written by the fan-out and marked sent: where the time went."""
+    quarters = (0.25, 0.5, 0.75, 1.0)
+    found: dict[str, dict[str, list[float]]] = {}
+    for channel in ("email", "push", "sms"):
+        rows = deliveries.filter(channel=channel)
+        found[channel] = {}
+        for field in ("created_at", "sent_at"):
+            stamps = sorted(
+                stamp.timestamp() - since
+                for stamp in rows.exclude(**{f"{field}__isnull": True}).values_list(
+                    field, flat=True
+                )
+            )
+            found[channel][field] = [
+                stamps[max(0, round(q * len(stamps)) - 1)] if stamps else float("nan")
+                for q in quarters
+            ]
+    return found
 
 
 def main() -> None:
@@ -400,6 +427,7 @@ def main() -> None:
         duplicates = per_recipient + sum(
             sink.count.value - want for sink, want in expected.values()
         )
+        timeline = _timeline(alert_deliveries, since=marks["approved"])
     finally:
         for process, _log in workers.values():
             worker_stop(process)
@@ -436,6 +464,10 @@ def main() -> None:
     )
     print(f"{'workers peak RSS (MB)':<38} {peak_mb:>10.1f}  (idle {idle_kb / 1024:.1f})")
     print(f"{'deliveries not sent':<38} {unsent or 'none'}")
+    for channel, fields in timeline.items():
+        for field, label in (("created_at", "written"), ("sent_at", "sent")):
+            figures = " / ".join(f"{value:.1f}" for value in fields[field])
+            print(f"{channel + ' ' + label + ' 25/50/75/100 % (s)':<38} {figures}")
     print(f"{'messages beyond one per subscriber':<38} {duplicates:>10}")
     print(f"load average at end: {loadavg()}")
     print(

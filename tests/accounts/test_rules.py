@@ -103,7 +103,7 @@ PERMISSIONS = {
     "mfa.view_authenticator": ADMINISTRATORS,
     "mfa.delete_authenticator": ADMINISTRATORS,
     # The kernel's, granted in accounts/rules.py (the kernel knows no roles); those asked
-    # about one job (kernel.view_job, kernel.cancel_job) are tested in tests/core/test_jobs.py.
+    # about one job (kernel.view_job, kernel.cancel_job) are tested in tests/kernel/test_jobs.py.
     "kernel.check_jobs": ADMINISTRATORS,
     "kernel.export_personal_data": ACTIVE_ACCOUNTS,
 }

@@ -34,6 +34,10 @@ pytestmark = [
 ]
 
 SUBSCRIBERS = 5000
+# The two-message test: enough for several fan-out batches and delivery chunks per message
+# and channel, with the worker's batches made small to match.
+TWO_MESSAGES_SUBSCRIBERS = 2000
+SMALL_BATCHES = {"ALERTS_FANOUT_BATCH": "500", "NOTIFICATIONS_CHUNK_SIZE": "100"}
 WORKER_PROCESSES = 2  # the notifications conftest's Worker
 
 
@@ -99,8 +103,8 @@ def test_every_subscriber_gets_exactly_one_message_per_alert_message_and_channel
 ):
     sink = SmtpSink().start()
     try:
-        worker = celery_worker(EMAIL_URL=sink.url, **push_settings)
-        by_email, by_push = subscribers_create(SUBSCRIBERS, http_sink.url)
+        worker = celery_worker(EMAIL_URL=sink.url, **push_settings, **SMALL_BATCHES)
+        by_email, by_push = subscribers_create(TWO_MESSAGES_SUBSCRIBERS, http_sink.url)
         by, second = author(), approver()
         first = publish(by=by, second=second)
         update = services.alert_update(
@@ -111,9 +115,11 @@ def test_every_subscriber_gets_exactly_one_message_per_alert_message_and_channel
         )
         messages = [first, update]
         wait_until(
-            lambda: Delivery.objects.filter(status="sent").count() == 2 * SUBSCRIBERS + 2,
+            lambda: (
+                Delivery.objects.filter(status="sent").count() == 2 * TWO_MESSAGES_SUBSCRIBERS + 2
+            ),
             timeout=600,
-            what=f"{2 * SUBSCRIBERS} sent deliveries\n{worker.output()}",
+            what=f"{2 * TWO_MESSAGES_SUBSCRIBERS} sent deliveries\n{worker.output()}",
         )
     finally:
         sink.stop()
@@ -132,9 +138,8 @@ def test_worker_killed_mid_fan_out_loses_nobody_and_repeats_only_what_was_in_fli
     settings, celery_worker, http_sink, push_settings
 ):
     sink = SmtpSink(delay=0.002).start()
-    small_batches = {"ALERTS_FANOUT_BATCH": "500", "NOTIFICATIONS_CHUNK_SIZE": "100"}
     try:
-        first = celery_worker(EMAIL_URL=sink.url, **push_settings, **small_batches)
+        first = celery_worker(EMAIL_URL=sink.url, **push_settings, **SMALL_BATCHES)
         by_email, by_push = subscribers_create(SUBSCRIBERS, http_sink.url)
         message = publish(by=author(), second=approver())
         wait_until(
@@ -153,7 +158,7 @@ def test_worker_killed_mid_fan_out_loses_nobody_and_repeats_only_what_was_in_fli
         second = celery_worker(
             EMAIL_URL=sink.url,
             **push_settings,
-            **small_batches,
+            **SMALL_BATCHES,
             NOTIFICATIONS_SENDING_STALE_AFTER="5",
             NOTIFICATIONS_PENDING_STALE_AFTER="20",
             ALERTS_FANOUT_STALE_AFTER="5",

@@ -15,7 +15,7 @@ from itertools import islice
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -116,7 +116,8 @@ def event_create(
         # ids of *this call's* rows are found again (bulk inserts that ignore conflicts do
         # not return ids).
         now = timezone.now()
-        rows: list[Delivery] = []
+        rows: list[tuple[int | None, int | None, str, str]] = []
+        inserted: list[tuple[int, str]] = []
         digest_items: list[DigestItem] = []
         for batch in _batches(_iterate(recipients), _INSERT_BATCH):
             wanted: list[tuple[User, str]] = []
@@ -140,17 +141,8 @@ def event_create(
                 address = addresses[channel].get(user.pk)
                 if address is None:
                     continue
-                rows.append(
-                    Delivery(
-                        event=event,
-                        recipient=user,
-                        channel=channel,
-                        address=address,
-                        created_at=now,
-                        queued_at=now,
-                    )
-                )
-            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
+                rows.append((user.pk, None, channel, address))
+            inserted += _pending_insert(event, rows, now=now)
             rows = []
             if digest_items:
                 DigestItem.objects.bulk_create(digest_items, ignore_conflicts=True)
@@ -160,36 +152,21 @@ def event_create(
                 if subscriber.confirmed_at is None:
                     continue
                 backend(subscriber.channel)
-                rows.append(
-                    Delivery(
-                        event=event,
-                        subscriber=subscriber,
-                        channel=subscriber.channel,
-                        address=subscriber.address,
-                        created_at=now,
-                        queued_at=now,
-                    )
-                )
-            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
+                rows.append((None, subscriber.pk, subscriber.channel, subscriber.address))
+            inserted += _pending_insert(event, rows, now=now)
             rows = []
         for channel, address in broadcasts:
             backend(channel)
-            rows.append(
-                Delivery(
-                    event=event,
-                    recipient=None,
-                    channel=channel,
-                    address=address,
-                    created_at=now,
-                    queued_at=now,
-                )
+            rows.append((None, None, channel, address))
+        inserted += _pending_insert(event, rows, now=now)
+        if connection.vendor == "postgresql":
+            new_rows = sorted(inserted)
+        else:
+            new_rows = list(
+                Delivery.objects.filter(event=event, status=Delivery.Status.PENDING, queued_at=now)
+                .order_by("id")
+                .values_list("id", "channel")
             )
-        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_INSERT_BATCH)
-        new_rows = list(
-            Delivery.objects.filter(event=event, status=Delivery.Status.PENDING, queued_at=now)
-            .order_by("id")
-            .values_list("id", "channel")
-        )
         deliveries_enqueue_on_commit(rows=new_rows, urgent=event.urgent)
     return event
 
@@ -227,6 +204,59 @@ def topic_notice_create(
         idempotency_key=idempotency_key,
         source=source,
     )
+
+
+# Pending rows in one statement per batch, with the ids of those inserted (a conflict with
+# an existing row inserts nothing): no model instance per row, no second query to find them.
+_PENDING_INSERT_SQL = (
+    f"INSERT INTO {Delivery._meta.db_table} "  # noqa: S608 - the table name is ours
+    "(event_id, recipient_id, subscriber_id, channel, address, status, attempts, last_error, "
+    "created_at, queued_at, message_id) "
+    "SELECT %s, v.recipient_id, v.subscriber_id, v.channel, v.address, %s, 0, '', %s, %s, '' "
+    "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[]) "
+    "AS v(recipient_id, subscriber_id, channel, address) "
+    "ON CONFLICT DO NOTHING RETURNING id, channel"
+)
+
+
+def _pending_insert(
+    event: Event, rows: list[tuple[int | None, int | None, str, str]], *, now
+) -> list[tuple[int, str]]:
+    """Insert ``(recipient id, subscriber id, channel, address)`` rows as pending deliveries
+    queued ``now``, skipping any that would repeat one; returns the inserted ``(id,
+    channel)`` on PostgreSQL (elsewhere nothing: the caller finds them by ``queued_at``)."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    event=event,
+                    recipient_id=recipient_id,
+                    subscriber_id=subscriber_id,
+                    channel=channel,
+                    address=address,
+                    created_at=now,
+                    queued_at=now,
+                )
+                for recipient_id, subscriber_id, channel, address in rows
+            ],
+            ignore_conflicts=True,
+            batch_size=_INSERT_BATCH,
+        )
+        return []
+    inserted: list[tuple[int, str]] = []
+    for start in range(0, len(rows), _INSERT_BATCH):
+        columns = [
+            list(column) for column in zip(*rows[start : start + _INSERT_BATCH], strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _PENDING_INSERT_SQL,
+                [event.pk, Delivery.Status.PENDING.value, now, now, *columns],
+            )
+            inserted += cursor.fetchall()
+    return inserted
 
 
 def _iterate(recipients: Iterable[User]) -> Iterable[User]:

@@ -339,6 +339,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Without it, Celery's Django fixup closes a prefork worker's database connection pool before
+# and after every task: each task opened a pool of its own (new PostgreSQL connections and
+# pool threads) and lost the statements prepared on them. With it the pool stays, each task
+# hands its connection back to it (civicportal/celery.py), and Celery closes the pool only
+# every 2 x this many tasks.
+CELERY_DB_REUSE_MAX = 500
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker takes from its queues in the order they are listed (CELERY_TASK_QUEUES, or its
@@ -592,9 +598,9 @@ if NOTIFICATIONS_VAPID_PRIVATE_KEY:
 NOTIFICATIONS_PUSH_TTL = env_int("NOTIFICATIONS_PUSH_TTL", 86400)
 # Seconds to wait for a push service's answer.
 NOTIFICATIONS_PUSH_TIMEOUT = env_int("NOTIFICATIONS_PUSH_TIMEOUT", 10)
-# Push requests each worker process keeps in flight at once: a push service answers in tens
-# of milliseconds, and waiting for each answer before the next request would leave the worker
-# idle for most of an alert (1: one at a time).
+# Push requests each worker process keeps in flight at once (on one event loop): a push
+# service answers in tens of milliseconds, and waiting for each answer before the next request
+# would leave the worker idle for most of an alert (1: one at a time).
 NOTIFICATIONS_PUSH_CONCURRENCY = env_int("NOTIFICATIONS_PUSH_CONCURRENCY", 8)
 if NOTIFICATIONS_PUSH_CONCURRENCY < 1:
     raise ImproperlyConfigured("NOTIFICATIONS_PUSH_CONCURRENCY must be at least 1.")

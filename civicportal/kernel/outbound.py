@@ -110,7 +110,7 @@ def address_allowed(address: IPAddress, *, allow_loopback: bool = False) -> bool
     )
 
 
-def _literal(host: str) -> IPAddress | None:
+def address_literal(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host)
     except ValueError:
@@ -144,7 +144,7 @@ def resolve(host: str, port: int) -> list[str]:
     return addresses
 
 
-def _check_all(host: str, addresses: list[str], *, allow_loopback: bool) -> None:
+def check_addresses(host: str, addresses: list[str], *, allow_loopback: bool) -> None:
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not address_allowed(address, allow_loopback=allow_loopback):
@@ -156,9 +156,9 @@ def checked_address(host: str, port: int, *, allow_loopback: bool) -> str:
     """The address to connect to for ``host``: the first it resolves to, once every one
     of them has passed ``address_allowed``. Raises ``OutboundRefused``, or
     ``requests.ConnectionError`` when the name does not resolve (DNS may come back)."""
-    literal = _literal(host)
+    literal = address_literal(host)
     if literal is not None:
-        _check_all(host, [str(literal)], allow_loopback=allow_loopback)
+        check_addresses(host, [str(literal)], allow_loopback=allow_loopback)
         return str(literal)
     try:
         addresses = resolve(host, port)
@@ -166,8 +166,21 @@ def checked_address(host: str, port: int, *, allow_loopback: bool) -> str:
         raise requests.ConnectionError(f"cannot resolve {host}: {exc}") from exc
     if not addresses:
         raise requests.ConnectionError(f"{host} has no address")
-    _check_all(host, addresses, allow_loopback=allow_loopback)
+    check_addresses(host, addresses, allow_loopback=allow_loopback)
     return addresses[0]
+
+
+def check_through_proxy(host: str, port: int, *, allow_loopback: bool) -> None:
+    """Refuse what we can see is not public; a name we cannot resolve is the proxy's."""
+    literal = address_literal(host)
+    if literal is not None:
+        check_addresses(host, [str(literal)], allow_loopback=allow_loopback)
+        return
+    try:
+        addresses = resolve(host, port)
+    except (socket.gaierror, UnicodeError):
+        return
+    check_addresses(host, addresses, allow_loopback=allow_loopback)
 
 
 class _GuardedAdapter(HTTPAdapter):
@@ -188,18 +201,6 @@ class _GuardedAdapter(HTTPAdapter):
         self._resolved[(host, port)] = (now, address)
         return address
 
-    def _check_through_proxy(self, host: str, port: int) -> None:
-        """Refuse what we can see is not public; a name we cannot resolve is the proxy's."""
-        literal = _literal(host)
-        if literal is not None:
-            _check_all(host, [str(literal)], allow_loopback=self.allow_loopback)
-            return
-        try:
-            addresses = resolve(host, port)
-        except (socket.gaierror, UnicodeError):
-            return
-        _check_all(host, addresses, allow_loopback=self.allow_loopback)
-
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         try:
             host_params, pool_kwargs = self.build_connection_pool_key_attributes(
@@ -215,7 +216,7 @@ class _GuardedAdapter(HTTPAdapter):
         if self.allowed_hosts is not None and not host_allowed(host, self.allowed_hosts):
             raise OutboundRefused(f"{host} is not one of the hosts allowed here: refused")
         if select_proxy(request.url, proxies):
-            self._check_through_proxy(host, port)
+            check_through_proxy(host, port, allow_loopback=self.allow_loopback)
             return super().get_connection_with_tls_context(request, verify, proxies, cert)
 
         address = self._address(host, port)

@@ -14,9 +14,11 @@ request here is ever sent to a private-range address: those are refused before c
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import json
+import socket
 import ssl
 
 import pytest
@@ -443,3 +445,135 @@ def test_https_to_the_checked_address_still_verifies_the_certificate_for_the_nam
                 )
     finally:
         sink.stop()
+
+
+# --- The same guard for many requests in flight (civicportal/kernel/outbound_async.py) --
+
+
+def _post_async(url: str, *, allowed_hosts=None, **client_options):
+    """One POST through a fresh ``OutboundClient`` on a loop of its own."""
+    import asyncio
+
+    from civicportal.kernel.outbound_async import OutboundClient
+
+    async def main():
+        async with OutboundClient(
+            urls=[url], allowed_hosts=allowed_hosts, **client_options
+        ) as client:
+            return await client.post(url, data=b"x", headers={}, timeout=5)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:10.1.2.3]/hook",
+        "http://127.0.0.1:9/hook",  # loopback, with OUTBOUND_ALLOW_LOOPBACK off
+    ],
+)
+def test_async_client_refuses_private_address_literals_before_connecting(settings, url):
+    from civicportal.kernel.outbound import OutboundRefused
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    with pytest.raises(OutboundRefused, match="not a public address"):
+        _post_async(url)
+
+
+def test_async_client_refuses_a_name_with_any_private_address(monkeypatch, settings):
+    from civicportal.kernel import outbound
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    answers = {"mixed.example.test": ["93.184.215.14", "10.1.2.3"]}
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: answers[host])
+
+    with pytest.raises(outbound.OutboundRefused) as refused:
+        _post_async("http://mixed.example.test/hook")
+    assert "10.1.2.3" in str(refused.value)
+
+
+def test_async_client_refuses_a_host_off_the_allowed_list(settings, http_sink):
+    from civicportal.kernel.outbound import OutboundRefused
+
+    with pytest.raises(OutboundRefused, match="not one of the hosts allowed"):
+        _post_async(f"{http_sink.url}/hook", allowed_hosts=["fcm.googleapis.com"])
+    assert http_sink.received() == []
+
+
+def test_async_client_connects_to_the_address_it_checked_with_the_name_kept(
+    monkeypatch, settings, http_sink
+):
+    """The connection goes where the guard's resolver said, the Host header keeps the name."""
+    from civicportal.kernel import outbound
+
+    port = http_sink.server.server_address[1]
+    asked: list[str] = []
+
+    def resolve(host, port):
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(outbound, "resolve", resolve)
+
+    answer = _post_async(
+        f"http://push.example.test:{port}/pinned", allowed_hosts=["*.example.test"]
+    )
+
+    assert answer.status_code == 201
+    assert asked == ["push.example.test"]
+    [request] = http_sink.received()
+    assert (request.path, request.headers["host"]) == ("/pinned", f"push.example.test:{port}")
+
+
+def test_async_client_never_follows_a_redirect(settings, http_sink, second_sink):
+    http_sink.answer_next(_redirect(307, second_sink))
+
+    answer = _post_async(f"{http_sink.url}/a")
+
+    assert answer.status_code == 307
+    assert answer.headers["Location"] == f"{second_sink.url}/stolen"
+    assert second_sink.received() == []
+
+
+def test_async_client_reports_a_closed_port_as_unreachable_not_refused(settings):
+    from civicportal.kernel.outbound_async import OutboundUnreachable
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    with socket_closed_port() as port, pytest.raises(OutboundUnreachable):
+        _post_async(f"http://127.0.0.1:{port}/nobody")
+
+
+def test_async_client_https_verifies_the_certificate_for_the_name(monkeypatch, settings, tmp_path):
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    cert_path, key_path = _tls_files(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
+    sink = HttpSink()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    sink.server.socket = context.wrap_socket(sink.server.socket, server_side=True)
+    sink.start()
+    try:
+        port = sink.server.server_address[1]
+        answer = _post_async(f"https://localhost:{port}/tls")
+        assert answer.status_code == 201
+        [request] = sink.received()
+        assert request.headers["host"] == f"localhost:{port}"
+        # The same address under a name the certificate does not carry is refused.
+        from civicportal.kernel.outbound_async import OutboundUnreachable
+
+        with pytest.raises(OutboundUnreachable, match=r"(?i)certificate|hostname|match"):
+            _post_async(f"https://127.0.0.1:{port}/tls")
+        assert len(sink.received()) == 1
+    finally:
+        sink.stop()
+
+
+@contextlib.contextmanager
+def socket_closed_port():
+    """A loopback port nobody listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield port

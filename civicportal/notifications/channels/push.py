@@ -13,39 +13,35 @@ retried with backoff, never dropped; a redirect (never followed) or any other 4x
 that subscription.
 
 Requests go only to push services on ``NOTIFICATIONS_PUSH_HOSTS``, through the outbound
-guard (civicportal/kernel/outbound.py): an endpoint off the list, or whose host resolves to
-a private address, fails that subscription without a byte sent.
+guard (civicportal/kernel/outbound_async.py): an endpoint off the list, or whose host
+resolves to a private address, fails that subscription without a byte sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Coroutine, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
 
-from civicportal.kernel.outbound import OutboundRefused, OutboundSession, outbound_session
+from civicportal.kernel.outbound import OutboundRefused
+from civicportal.kernel.outbound_async import OutboundClient, OutboundUnreachable
 from civicportal.notifications.channels.base import Pacer, SendResult, TransientSendError
-from civicportal.notifications.channels.http import (
-    FarSide,
-    FarSideRefused,
-    answer_check,
-    environment_settings_once,
-)
+from civicportal.notifications.channels.http import FarSide, FarSideRefused, answer_check
 from civicportal.notifications.channels.push_endpoints import push_endpoint_problem
 from civicportal.notifications.rendering import (
     MessageTexts,
@@ -166,10 +162,11 @@ class PushChannel:
         A push service answers in tens of milliseconds over the internet, and a worker that
         waited for each answer before the next request would spend most of an alert
         waiting. So the requests (encrypting the payload, sending it and reading the answer,
-        which touch no database) run on a few threads, each with a guarded session of its
-        own (civicportal/kernel/outbound.py). Everything else stays on the worker's thread:
-        the texts, the pacing, the VAPID signature, each result as it comes back, and the
-        database writes.
+        which touch no database) run on an event loop of the batch's own thread, through
+        one guarded client (civicportal/kernel/outbound_async.py): many in flight, little
+        CPU each, no threads taking turns at the GIL. Everything else stays on the worker's
+        thread: the texts, the pacing, the VAPID signature, each result as it comes back,
+        and the database writes.
 
         Raises ``TransientSendError`` on 429/5xx or when a push service cannot be reached,
         once the requests already in flight have answered and their results are yielded
@@ -188,11 +185,14 @@ class PushChannel:
             subscriptions.setdefault(subscription.user_id, []).append(subscription)
         # Each (event, language)'s texts once per batch: a fan-out's chunk is one event.
         texts: dict[tuple[int, str], MessageTexts] = {}
-        sessions = _ThreadSessions(subscriptions.values())
+        limit = max(settings.NOTIFICATIONS_PUSH_CONCURRENCY, 1)
+        loop = _BatchLoop(
+            [browser.endpoint for browsers in subscriptions.values() for browser in browsers],
+            limit=limit,
+        )
         delivered: list[int] = []
         gone: list[int] = []
         in_flight: deque[Future[_Outcome]] = deque()
-        limit = max(settings.NOTIFICATIONS_PUSH_CONCURRENCY, 1)
         stopped: BaseException | None = None
 
         def collect(future: Future[_Outcome]) -> SendResult | None:
@@ -206,7 +206,6 @@ class PushChannel:
             gone.extend(outcome.gone)
             return outcome.result
 
-        pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="push")
         try:
             for delivery in deliveries:
                 if stopped is not None:
@@ -219,7 +218,7 @@ class PushChannel:
                     result = collect(in_flight.popleft())
                     if result is not None:
                         yield result
-                in_flight.append(pool.submit(job.send, sessions))
+                in_flight.append(loop.submit(job.send(loop.client)))
             while in_flight:
                 result = collect(in_flight.popleft())
                 if result is not None:
@@ -227,8 +226,7 @@ class PushChannel:
         finally:
             for future in in_flight:  # the caller stopped early: let nothing run on
                 future.cancel()
-            pool.shutdown(wait=True)
-            sessions.close()
+            loop.close()
             # Bookkeeping, not a delivery record: one write per batch, not per message.
             if gone:
                 PushSubscription.objects.filter(pk__in=gone).delete()
@@ -296,31 +294,34 @@ class _PushJob:
     requests: list[tuple[PushSubscription, dict[str, str]]]
     errors: list[str]
 
-    def send(self, sessions: _ThreadSessions) -> _Outcome:
-        session = sessions.get()
+    async def send(self, client: OutboundClient) -> _Outcome:
         delivered: list[int] = []
         gone: list[int] = []
         errors = list(self.errors)
         for subscription, headers in self.requests:
             try:
-                response = WebPusher(
-                    subscription.subscription_info(), requests_session=session
-                ).send(
-                    data=self.payload,
-                    headers=dict(headers),
-                    ttl=settings.NOTIFICATIONS_PUSH_TTL,
-                    timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT,
-                )
-            except OutboundRefused as exc:
-                errors.append(f"{PUSH_SERVICE.guard_refused}: {exc}")
-                continue
-            except requests.RequestException as exc:
-                raise TransientSendError(f"{PUSH_SERVICE.unreachable}: {exc!r}") from exc
+                encrypted = WebPusher(subscription.subscription_info()).encode(self.payload)
             except (WebPushException, ValueError, TypeError) as exc:
                 # The subscription's keys cannot encrypt a message: it will never work.
                 gone.append(subscription.pk)
                 errors.append(f"unusable subscription keys: {exc}")
                 continue
+            try:
+                response = await client.post(
+                    subscription.endpoint,
+                    data=encrypted["body"],
+                    headers={
+                        **headers,
+                        "Content-Encoding": "aes128gcm",
+                        "TTL": str(settings.NOTIFICATIONS_PUSH_TTL),
+                    },
+                    timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT,
+                )
+            except OutboundRefused as exc:
+                errors.append(f"{PUSH_SERVICE.guard_refused}: {exc}")
+                continue
+            except OutboundUnreachable as exc:
+                raise TransientSendError(f"{PUSH_SERVICE.unreachable}: {exc}") from exc
             status = response.status_code
             if status in (404, 410):
                 gone.append(subscription.pk)
@@ -341,31 +342,37 @@ class _PushJob:
         return _Outcome(result=result, delivered=delivered, gone=gone)
 
 
-class _ThreadSessions:
-    """A guarded session per pool thread (requests' sessions are not made to be shared
-    between threads), each reading the environment's proxy settings once."""
+_T = TypeVar("_T")
 
-    def __init__(self, subscriptions: Iterable[list[PushSubscription]]) -> None:
-        self.subscriptions = list(subscriptions)
-        self.local = threading.local()
-        self.lock = threading.Lock()
-        self.opened: list[OutboundSession] = []
 
-    def get(self) -> OutboundSession:
-        session = getattr(self.local, "session", None)
-        if session is None:
-            session = outbound_session(allowed_hosts=settings.NOTIFICATIONS_PUSH_HOSTS)
-            environment_settings_once(
-                session,
-                (browser.endpoint for browsers in self.subscriptions for browser in browsers),
-            )
-            self.local.session = session
-            with self.lock:
-                self.opened.append(session)
-        return session
+class _BatchLoop:
+    """An event loop on a thread of its own for one batch, with the batch's guarded client:
+    the worker's thread hands it requests and reads their outcomes as futures."""
+
+    def __init__(self, urls: list[str], *, limit: int) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="push", daemon=True)
+        self.thread.start()
+        self.client = OutboundClient(
+            urls=urls, allowed_hosts=settings.NOTIFICATIONS_PUSH_HOSTS, limit=limit
+        )
+        self.submit(self.client.__aenter__()).result()
+
+    def submit(self, coroutine: Coroutine[Any, Any, _T]) -> Future[_T]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    async def _shut(self) -> None:
+        """Requests still running (the caller stopped early) end before the client."""
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self.client.__aexit__(None, None, None)
 
     def close(self) -> None:
-        with self.lock:
-            for session in self.opened:
-                session.close()
-            self.opened.clear()
+        try:
+            self.submit(self._shut()).result()
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join()
+            self.loop.close()

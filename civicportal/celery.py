@@ -12,6 +12,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def database_connections_returned(**kwargs) -> None:
+    """Around each task, what Django does around each request: connections that are broken
+    or past ``CONN_MAX_AGE`` are closed, which with the pool hands them back to it.
+
+    (``CELERY_DB_REUSE_MAX`` keeps Celery from closing the whole pool instead; settings.py.)
+    """
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 @signals.import_modules.connect(sender=app)
 def beat_schedule_from_registry(**kwargs) -> None:
     """Give beat the platform's jobs and those the modules registered.

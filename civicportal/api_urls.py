@@ -12,6 +12,7 @@ v1_patterns = [
     path("", include("alerts.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("proposals.api.urls")),
+    path("", include("community.api.urls")),
 ]
 
 urlpatterns = [

@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "consultations",
     "budgeting",
     "alerts",
+    "community",
 ]
 
 # Social login providers are switched on by settings: each one whose client id is set.

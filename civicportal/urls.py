@@ -33,6 +33,8 @@ urlpatterns = [
     path("", include("alerts.urls")),
     # /consultations/... and the staff results under /staff/consultations/...
     path("", include("consultations.urls")),
+    # /events/, /stories/ and their staff screens.
+    path("", include("community.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("civicportal.api_urls")),
 ]

@@ -1,0 +1,1 @@
+"""Community life's models, one module per part."""

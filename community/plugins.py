@@ -1,0 +1,5 @@
+"""What community life plugs into the platform, part by part (events, stories)."""
+
+
+def register() -> None:
+    """Called once from ``CommunityConfig.ready()``."""

@@ -415,13 +415,9 @@ def _tls_files(tmp_path):
     return cert_path, key_path
 
 
-def test_https_to_the_checked_address_still_verifies_the_certificate_for_the_name(
-    settings, tmp_path
-):
-    """Connecting to the address the guard checked keeps SNI, the certificate check and
-    the Host header on the name."""
-    from civicportal.kernel.outbound import outbound_session
-
+@pytest.fixture
+def tls_sink(settings, tmp_path):
+    """An HTTPS sink on loopback whose certificate names localhost; and the certificate."""
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     cert_path, key_path = _tls_files(tmp_path)
     sink = HttpSink()
@@ -429,22 +425,29 @@ def test_https_to_the_checked_address_still_verifies_the_certificate_for_the_nam
     context.load_cert_chain(cert_path, key_path)
     sink.server.socket = context.wrap_socket(sink.server.socket, server_side=True)
     sink.start()
-    try:
-        port = sink.server.server_address[1]
-        with outbound_session() as session:
-            response = session.post(
-                f"https://localhost:{port}/tls", data=b"x", verify=str(cert_path), timeout=5
+    yield sink, cert_path
+    sink.stop()
+
+
+def test_https_to_the_checked_address_still_verifies_the_certificate_for_the_name(tls_sink):
+    """Connecting to the address the guard checked keeps SNI, the certificate check and
+    the Host header on the name."""
+    from civicportal.kernel.outbound import outbound_session
+
+    sink, cert_path = tls_sink
+    port = sink.server.server_address[1]
+    with outbound_session() as session:
+        response = session.post(
+            f"https://localhost:{port}/tls", data=b"x", verify=str(cert_path), timeout=5
+        )
+        assert response.status_code == 201
+        [request] = sink.received()
+        assert request.headers["host"] == f"localhost:{port}"
+        # The same address under a name the certificate does not carry is refused.
+        with pytest.raises(Exception, match=r"certificate|hostname|match"):
+            session.post(
+                f"https://127.0.0.1:{port}/tls", data=b"x", verify=str(cert_path), timeout=5
             )
-            assert response.status_code == 201
-            [request] = sink.received()
-            assert request.headers["host"] == f"localhost:{port}"
-            # The same address under a name the certificate does not carry is refused.
-            with pytest.raises(Exception, match=r"certificate|hostname|match"):
-                session.post(
-                    f"https://127.0.0.1:{port}/tls", data=b"x", verify=str(cert_path), timeout=5
-                )
-    finally:
-        sink.stop()
 
 
 # --- The same guard for many requests in flight (civicportal/kernel/outbound_async.py) --
@@ -545,29 +548,20 @@ def test_async_client_reports_a_closed_port_as_unreachable_not_refused(settings)
         _post_async(f"http://127.0.0.1:{port}/nobody")
 
 
-def test_async_client_https_verifies_the_certificate_for_the_name(monkeypatch, settings, tmp_path):
-    settings.OUTBOUND_ALLOW_LOOPBACK = True
-    cert_path, key_path = _tls_files(tmp_path)
+def test_async_client_https_verifies_the_certificate_for_the_name(monkeypatch, tls_sink):
+    sink, cert_path = tls_sink
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
-    sink = HttpSink()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    sink.server.socket = context.wrap_socket(sink.server.socket, server_side=True)
-    sink.start()
-    try:
-        port = sink.server.server_address[1]
-        answer = _post_async(f"https://localhost:{port}/tls")
-        assert answer.status_code == 201
-        [request] = sink.received()
-        assert request.headers["host"] == f"localhost:{port}"
-        # The same address under a name the certificate does not carry is refused.
-        from civicportal.kernel.outbound_async import OutboundUnreachable
+    port = sink.server.server_address[1]
+    answer = _post_async(f"https://localhost:{port}/tls")
+    assert answer.status_code == 201
+    [request] = sink.received()
+    assert request.headers["host"] == f"localhost:{port}"
+    # The same address under a name the certificate does not carry is refused.
+    from civicportal.kernel.outbound_async import OutboundUnreachable
 
-        with pytest.raises(OutboundUnreachable, match=r"(?i)certificate|hostname|match"):
-            _post_async(f"https://127.0.0.1:{port}/tls")
-        assert len(sink.received()) == 1
-    finally:
-        sink.stop()
+    with pytest.raises(OutboundUnreachable, match=r"(?i)certificate|hostname|match"):
+        _post_async(f"https://127.0.0.1:{port}/tls")
+    assert len(sink.received()) == 1
 
 
 @contextlib.contextmanager

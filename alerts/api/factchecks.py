@@ -68,7 +68,7 @@ class QuestionCreatedSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "link", "incident", "state", "created_at"]
 
 
-class ApproveSerializer(serializers.Serializer):
+class FactCheckApproveSerializer(serializers.Serializer):
     version = serializers.CharField(help_text="The version shown by GET on this address.")
 
 
@@ -165,9 +165,11 @@ class FactCheckApproveApi(APIView):
         serializer = StaffFactCheckSerializer(self._fact_check(pk), context={"request": request})
         return Response(serializer.data)
 
-    @extend_schema(tags=["rumours"], request=ApproveSerializer, responses=StaffFactCheckSerializer)
+    @extend_schema(
+        tags=["rumours"], request=FactCheckApproveSerializer, responses=StaffFactCheckSerializer
+    )
     def post(self, request, pk: int):
-        serializer = ApproveSerializer(data=request.data)
+        serializer = FactCheckApproveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fact_check = services.factcheck_approve(
             actor=request.user,

@@ -9,8 +9,6 @@ seed_demo finds the fact checks by their claims and changes nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from alerts.models import Alert, CapStatus, FactCheck, FactCheckQuestion, Severity
 from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR, FACTCHECK_EDITOR
 from alerts.services import factchecks as services
@@ -34,8 +32,6 @@ def exercise_incident(ctx: demo.DemoContext) -> Alert:
         defaults={
             "severity": Severity.SEVERE,
             "created_by": ctx.staff.get(ALERT_AUTHOR),
-            "created_at": ctx.now - timedelta(days=1),
-            "updated_at": ctx.now - timedelta(days=1),
         },
     )
     return alert

@@ -22,13 +22,13 @@ class QuestionForm(TextGuardMixin, forms.Form):
         help_text=_("Quote the claim as you saw it, and say where."),
     )
     link = forms.CharField(
-        label=_("Link (optional)"),
+        label=_("Link"),
         max_length=500,
         required=False,
         help_text=_("A web address starting with http:// or https://."),
     )
     screenshot = forms.ImageField(
-        label=_("Screenshot (optional)"),
+        label=_("Screenshot"),
         required=False,
         help_text=_(
             "We remove the picture's hidden data (such as where it was taken) before storing it."
@@ -64,7 +64,7 @@ class FactCheckForm(TextGuardMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     claim_url = forms.CharField(
-        label=_("Where the claim appeared (optional)"),
+        label=_("Where the claim appeared"),
         max_length=500,
         required=False,
         help_text=_("A link to a post or page that spreads it: http:// or https:// only."),
@@ -86,7 +86,7 @@ class FactCheckForm(TextGuardMixin, forms.Form):
         ),
     )
     alert = forms.ModelChoiceField(
-        label=_("Incident (optional)"),
+        label=_("Incident"),
         queryset=Alert.objects.none(),
         required=False,
         empty_label=_("None: a standalone fact check"),

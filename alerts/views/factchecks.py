@@ -44,7 +44,9 @@ def claim_review(fact_check: FactCheck, *, base_url: str) -> dict:
     as a ``Rating`` on a 1 (false) to 5 (true) scale with its word, the council as author."""
     url = urljoin(base_url, fact_check.get_absolute_url())
     council = {"@type": "Organization", "name": settings.COUNCIL_NAME, "url": base_url}
-    claim: dict = {"@type": "Claim", "author": {"@type": "Organization", "name": _("Unknown")}}
+    # Who first made the claim is rarely known (and naming a resident would be wrong): no
+    # author; where it appeared is given when staff know it.
+    claim: dict = {"@type": "Claim"}
     if fact_check.claim_url:
         appearance = {"@type": "CreativeWork", "url": fact_check.claim_url}
         claim["appearance"] = [appearance]

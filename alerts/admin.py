@@ -139,3 +139,6 @@ class AlertSubscriptionAdmin(RulesAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from alerts import admin_factchecks  # noqa: E402,F401  (rumour control registers its own)

@@ -9,15 +9,19 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Emergency alerts")
 
     def ready(self) -> None:
-        from alerts.models import Alert, AlertMessage, CapStatus
+        from alerts.models import Alert, AlertMessage, CapStatus, Verdict
         from alerts.roles import register_roles
-        from alerts.services import alerts_personal_data_erase, alerts_personal_data_export
+        from alerts.services import (
+            alerts_personal_data_erase,
+            alerts_personal_data_export,
+            factchecks,
+        )
         from alerts.services.anonymous import (
             anonymous_choices_describe,
             anonymous_subscription_apply,
             anonymous_subscription_current,
         )
-        from alerts.staff_screens import register_staff_screens
+        from alerts.staff_screens import register_factcheck_staff_screens, register_staff_screens
         from civicportal.core import navigation, periodic
         from civicportal.core.api import schema
         from civicportal.kernel import personal_data
@@ -34,6 +38,7 @@ class AlertsConfig(AppConfig):
         navigation.register_banner("alerts/_banner.html")
         register_roles()
         register_staff_screens()
+        register_factcheck_staff_screens()
         # Urgent (never batched) and internal: residents choose alert channels on their
         # alert subscription page, not among the other topics; a one-click unsubscribe
         # from an alert email still switches that channel off. People without an account
@@ -58,6 +63,23 @@ class AlertsConfig(AppConfig):
         personal_data.register(
             "alerts", export=alerts_personal_data_export, erase=alerts_personal_data_erase
         )
+        # Rumour control: a resident's "is this true?" questions, and their answers.
+        personal_data.register(
+            "alerts.rumours",
+            export=factchecks.factchecks_personal_data_export,
+            erase=factchecks.factchecks_personal_data_erase,
+        )
+        topic_register(
+            Topic(
+                key=factchecks.ANSWER_TOPIC,
+                label=_("Answers to my questions to rumour control"),
+                description=_(
+                    "When the council answers your “is this true?” question, privately or "
+                    "with a fact check."
+                ),
+            )
+        )
+        schema.enum_name_register("VerdictEnum", Verdict)
         # Alerts past their expiry become expired; unfinished alert fan-outs restart.
         periodic.register(
             "alerts-expire",

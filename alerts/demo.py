@@ -173,3 +173,6 @@ def seed_alerts(ctx: demo.DemoContext) -> None:
         "Alerts: an active flood alert with an update, an expired storm alert, "
         f"{AlertSubscription.objects.count()} subscriptions."
     )
+
+
+from alerts import demo_factchecks  # noqa: E402,F401  (rumour control seeds its own)

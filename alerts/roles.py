@@ -10,6 +10,8 @@ from civicportal.accounts import roles
 
 ALERT_AUTHOR = "Alert author"
 ALERT_APPROVER = "Alert approver"
+# Rumour control: writes fact checks, publishes standalone ones, answers residents.
+FACTCHECK_EDITOR = "Fact-check editor"
 
 
 def register_roles() -> None:
@@ -21,5 +23,13 @@ def register_roles() -> None:
     roles.register(
         ALERT_APPROVER,
         description=_("Approves alerts drafted by someone else (two-person rule)."),
+        app_label="alerts",
+    )
+    roles.register(
+        FACTCHECK_EDITOR,
+        description=_(
+            "Writes fact checks and answers residents' questions; publishes fact checks "
+            "not tied to an incident (those tied to one need an Alert approver)."
+        ),
         app_label="alerts",
     )

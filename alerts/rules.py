@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import rules
 
-from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR
+from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR, FACTCHECK_EDITOR
 from civicportal.accounts.rules import has_role, is_administrator
 
 is_alert_author = has_role(ALERT_AUTHOR)
 is_alert_approver = has_role(ALERT_APPROVER)
 is_alert_staff = is_alert_author | is_alert_approver
+is_factcheck_editor = has_role(FACTCHECK_EDITOR)
 
 
 @rules.predicate
@@ -54,10 +55,21 @@ rules.add_perm("alerts.subscribe_alerts", is_signed_in)
 rules.add_perm("alerts.report_groundreport", alert_is_in_force)
 
 # The admin: alert staff see the screens; nobody edits published history there.
-rules.add_perm("alerts", is_alert_staff | is_administrator)
+rules.add_perm("alerts", is_alert_staff | is_factcheck_editor | is_administrator)
 for _model in ("alert", "alertmessage", "groundreport"):
     rules.add_perm(f"alerts.view_{_model}", is_alert_staff)
 rules.add_perm("alerts.add_alert", is_alert_author)
 rules.add_perm("alerts.change_alertmessage", is_alert_author)
 rules.add_perm("alerts.change_groundreport", is_alert_staff)
 rules.add_perm("alerts.view_alertsubscription", is_administrator)
+
+# Rumour control (alerts.services.factchecks): the incident's fact checks follow the
+# two-person rule of alert text; standalone ones are published by a Fact-check editor.
+is_factcheck_staff = is_factcheck_editor | is_alert_staff
+rules.add_perm("alerts.draft_factcheck", is_factcheck_editor | is_alert_author)
+rules.add_perm("alerts.publish_factcheck", is_factcheck_editor)
+rules.add_perm("alerts.approve_factcheck", is_alert_approver & is_not_author)
+rules.add_perm("alerts.answer_factcheckquestion", is_factcheck_staff)
+rules.add_perm("alerts.ask_factcheckquestion", is_signed_in)
+rules.add_perm("alerts.view_factcheck", is_factcheck_staff)
+rules.add_perm("alerts.view_factcheckquestion", is_factcheck_staff)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from alerts.models import Alert, AlertMessage
+from alerts.models import Alert, AlertMessage, FactCheck
 from civicportal.core import staff_screens
 
 
@@ -85,4 +85,25 @@ def register_staff_screens() -> None:
         url=lambda message: reverse("alerts:staff-alert", args=[message.alert_id]),
         permission="alerts.view_alert",
         order=30,
+    )
+
+
+def register_factcheck_staff_screens() -> None:
+    """Rumour control (``alerts.views.factchecks``): the desk with its queues."""
+    staff_screens.register(
+        app_label="alerts",
+        key="alerts.rumours",
+        label=_("Rumour control desk"),
+        description=_("Residents' questions waiting, fact checks waiting for approval, drafts."),
+        url_name="alerts:staff-rumours",
+        permission="alerts.view_factcheck",
+        models=("alerts.factcheck", "alerts.factcheckquestion"),
+        order=40,
+    )
+    staff_screens.register_for_object(
+        model="alerts.factcheck",
+        key="alerts.factcheck-desk",
+        label=_("Open on the rumour control desk"),
+        url=FactCheck.get_staff_url,
+        permission="alerts.view_factcheck",
     )

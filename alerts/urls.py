@@ -1,6 +1,7 @@
 from django.urls import path
 
 from alerts import feeds, views
+from alerts.views import factchecks as rumours
 
 app_name = "alerts"
 
@@ -50,5 +51,53 @@ urlpatterns = [
         "staff/alerts/reports/<int:pk>/triage/",
         views.StaffReportTriageView.as_view(),
         name="staff-report-triage",
+    ),
+    # Rumour control (alerts.views.factchecks).
+    path("rumours/", rumours.RumourControlView.as_view(), name="factcheck-list"),
+    path("rumours/feed/", rumours.FactCheckFeed(), name="factcheck-feed"),
+    path("rumours/ask/", rumours.QuestionAskView.as_view(), name="factcheck-ask"),
+    path("rumours/mine/", rumours.MyQuestionsView.as_view(), name="factcheck-my-questions"),
+    path("rumours/<int:pk>/", rumours.FactCheckDetailView.as_view(), name="factcheck-detail"),
+    path(
+        "alerts/<int:pk>/rumours/",
+        rumours.IncidentRumourControlView.as_view(),
+        name="factcheck-incident",
+    ),
+    path("staff/rumours/", rumours.StaffRumourDeskView.as_view(), name="staff-rumours"),
+    path(
+        "staff/rumours/new/",
+        rumours.StaffFactCheckCreateView.as_view(),
+        name="staff-factcheck-create",
+    ),
+    path("staff/rumours/<int:pk>/", rumours.StaffFactCheckView.as_view(), name="staff-factcheck"),
+    path(
+        "staff/rumours/<int:pk>/edit/",
+        rumours.StaffFactCheckUpdateView.as_view(),
+        name="staff-factcheck-update",
+    ),
+    path(
+        "staff/rumours/<int:pk>/submit/",
+        rumours.StaffFactCheckSubmitView.as_view(),
+        name="staff-factcheck-submit",
+    ),
+    path(
+        "staff/rumours/<int:pk>/publish/",
+        rumours.StaffFactCheckPublishView.as_view(),
+        name="staff-factcheck-publish",
+    ),
+    path(
+        "staff/rumours/<int:pk>/approve/",
+        rumours.StaffFactCheckApproveView.as_view(),
+        name="staff-factcheck-approve",
+    ),
+    path(
+        "staff/rumours/<int:pk>/return/",
+        rumours.StaffFactCheckReturnView.as_view(),
+        name="staff-factcheck-return",
+    ),
+    path(
+        "staff/rumours/questions/<int:pk>/answer/",
+        rumours.StaffQuestionAnswerView.as_view(),
+        name="staff-question-answer",
     ),
 ]

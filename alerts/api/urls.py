@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts.api import views
+from alerts.api import factchecks, views
 
 app_name = "alerts"
 
@@ -13,4 +13,12 @@ urlpatterns = [
     path("alerts/messages/<int:pk>/approve/", views.MessageApproveApi.as_view(), name="approve"),
     path("alerts/<int:pk>/update/", views.AlertUpdateApi.as_view(), name="update"),
     path("alerts/<int:pk>/cancel/", views.AlertCancelApi.as_view(), name="cancel"),
+    path("rumours/", factchecks.FactCheckListApi.as_view(), name="factcheck-list"),
+    path("rumours/<int:pk>/", factchecks.FactCheckDetailApi.as_view(), name="factcheck-detail"),
+    path("rumours/questions/", factchecks.QuestionAskApi.as_view(), name="factcheck-ask"),
+    path(
+        "rumours/<int:pk>/approve/",
+        factchecks.FactCheckApproveApi.as_view(),
+        name="factcheck-approve",
+    ),
 ]

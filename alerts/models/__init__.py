@@ -12,7 +12,8 @@ By subdomain; import them from here:
 
 - ``codes``: the CAP 1.2 code lists and the severity ranks;
 - ``incidents``: ``Alert`` and ``AlertMessage``;
-- ``residents``: ``AlertSubscription`` and ``GroundReport``.
+- ``residents``: ``AlertSubscription`` and ``GroundReport``;
+- ``factchecks``: rumour control, ``FactCheck`` and ``FactCheckQuestion``.
 """
 
 # The import order is the models' registration order (Alert, AlertMessage,
@@ -31,6 +32,10 @@ from alerts.models.codes import (
 from alerts.models.incidents import Alert, AlertMessage, AlertQuerySet
 from alerts.models.residents import AlertSubscription, GroundReport
 
+# isort: split
+# Rumour control's models come after the alerts' own (their registration order).
+from alerts.models.factchecks import FactCheck, FactCheckQuestion, Verdict
+
 __all__ = [
     "SEVERITY_RANK",
     "Alert",
@@ -40,10 +45,13 @@ __all__ = [
     "CapStatus",
     "Category",
     "Certainty",
+    "FactCheck",
+    "FactCheckQuestion",
     "GroundReport",
     "MsgType",
     "ResponseType",
     "Severity",
     "SeverityRank",
     "Urgency",
+    "Verdict",
 ]

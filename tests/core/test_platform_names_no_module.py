@@ -234,6 +234,7 @@ def test_each_domain_role_is_registered_by_its_own_module():
         "Consultation manager": "consultations",
         "Alert author": "alerts",
         "Alert approver": "alerts",
+        "Fact-check editor": "alerts",
     }
 
 
@@ -364,6 +365,7 @@ def test_the_schema_names_the_choice_sets_the_modules_registered():
         "CapStatusEnum",
         "AlertStateEnum",
         "AlertMessageStateEnum",
+        "VerdictEnum",
     }
     components = SchemaGenerator().get_schema(request=None, public=True)["components"]
     assert module_names | platform_names <= set(components["schemas"])

@@ -36,7 +36,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from alerts import services as alert_services
-from alerts.models import Alert
+from alerts.models import Alert, FactCheck, FactCheckQuestion
 from alerts.roles import ALERT_AUTHOR
 from alerts.selectors import ALERT_TOPIC
 from alerts.services.anonymous import anonymous_choices
@@ -424,6 +424,14 @@ SWEPT: dict[str, Sweep] = {
     ),
     "alerts:subscription": Sweep(frozenset({RESIDENT})),
     "alerts:subscribe": Sweep(frozenset({ANONYMOUS})),
+    # Rumour control (the demo's fact checks and questions).
+    "alerts:factcheck-list": Sweep(PUBLIC),
+    "alerts:factcheck-detail": Sweep(
+        PUBLIC, _one(pk=lambda c: FactCheck.objects.public().order_by("pk")[0].pk)
+    ),
+    "alerts:factcheck-incident": Sweep(PUBLIC, _one(pk=lambda c: c.flood.pk)),
+    "alerts:factcheck-ask": Sweep(frozenset({RESIDENT})),
+    "alerts:factcheck-my-questions": Sweep(frozenset({RESIDENT})),
     "consultations:consultation-list": Sweep(PUBLIC),
     "consultations:consultation-detail": Sweep(
         PUBLIC,
@@ -472,6 +480,21 @@ SWEPT: dict[str, Sweep] = {
     "alerts:staff-update": Sweep(frozenset({STAFF}), _one(pk=lambda c: c.flood.pk)),
     "alerts:staff-cancel": Sweep(frozenset({STAFF}), _one(pk=lambda c: c.flood.pk)),
     "alerts:staff-reports": Sweep(frozenset({STAFF})),
+    "alerts:staff-rumours": Sweep(frozenset({STAFF})),
+    "alerts:staff-factcheck-create": Sweep(frozenset({STAFF})),
+    "alerts:staff-factcheck": Sweep(
+        frozenset({STAFF}),
+        lambda city: [
+            Variant("awaiting approval", {"pk": FactCheck.objects.get(state="pending").pk}),
+            Variant("published", {"pk": FactCheck.objects.public().order_by("pk")[0].pk}),
+        ],
+    ),
+    "alerts:staff-factcheck-update": Sweep(
+        frozenset({STAFF}), _one(pk=lambda c: FactCheck.objects.get(state="pending").pk)
+    ),
+    "alerts:staff-question-answer": Sweep(
+        frozenset({STAFF}), _one(pk=lambda c: FactCheckQuestion.objects.get(state="new").pk)
+    ),
     "consultations:staff-results": Sweep(
         frozenset({STAFF}),
         lambda city: [
@@ -534,6 +557,11 @@ EXCLUDED: dict[str, str] = {
     "alerts:cap-message": "a CAP XML message",
     "alerts:staff-submit": "POST only (a button on the staff alert page)",
     "alerts:staff-report-triage": "POST only (buttons in the report queue)",
+    "alerts:factcheck-feed": "an Atom feed (checked with feedparser in tests/alerts)",
+    "alerts:staff-factcheck-submit": "POST only (a button on the staff fact-check page)",
+    "alerts:staff-factcheck-publish": "POST only (a button on the staff fact-check page)",
+    "alerts:staff-factcheck-approve": "POST only (a button on the staff fact-check page)",
+    "alerts:staff-factcheck-return": "POST only (a button on the staff fact-check page)",
     "consultations:staff-export": "POST only (starts an export job; the job's page is swept)",
     "consultations:staff-publish": "POST only (a form on the staff results page)",
     "mfa_download_recovery_codes": "a text file download",

@@ -728,6 +728,10 @@ ALERTS_FANOUT_STALE_AFTER = env_int("ALERTS_FANOUT_STALE_AFTER", 60)
 ALERTS_REPORT_RATE_LIMIT = env_int("ALERTS_REPORT_RATE_LIMIT", 10)
 # The ground reports limit's window, in seconds.
 ALERTS_REPORT_RATE_WINDOW = env_int("ALERTS_REPORT_RATE_WINDOW", 3600)
+# "Is this true?" questions to rumour control one account may send per window.
+ALERTS_FACTCHECK_QUESTION_RATE_LIMIT = env_int("ALERTS_FACTCHECK_QUESTION_RATE_LIMIT", 5)
+# The questions limit's window, in seconds.
+ALERTS_FACTCHECK_QUESTION_RATE_WINDOW = env_int("ALERTS_FACTCHECK_QUESTION_RATE_WINDOW", 3600)
 # Seconds between an open alert page's checks for updates, the all-clear and confirmed
 # reports from the ground (shown without reloading the page).
 ALERTS_LIVE_POLL_SECONDS = env_int("ALERTS_LIVE_POLL_SECONDS", 15)

@@ -503,8 +503,8 @@ def _question_rate_limit_take(*, actor: User) -> None:
     """Count one question per account. Raises ``RateLimited`` past
     ``ALERTS_FACTCHECK_QUESTION_RATE_LIMIT`` questions (default 5) within
     ``ALERTS_FACTCHECK_QUESTION_RATE_WINDOW`` seconds (default 3600)."""
-    window = getattr(settings, "ALERTS_FACTCHECK_QUESTION_RATE_WINDOW", 3600)
-    limit = getattr(settings, "ALERTS_FACTCHECK_QUESTION_RATE_LIMIT", 5)
+    window = settings.ALERTS_FACTCHECK_QUESTION_RATE_WINDOW
+    limit = settings.ALERTS_FACTCHECK_QUESTION_RATE_LIMIT
     if rate_limit_take(scope=QUESTION_RATE_SCOPE, subject=actor.pk, limit=limit, window=window):
         return
     minutes = max(round(seconds_to_next_window(window) / 60), 1)

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from community.api import stories
 
 app_name = "community"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("stories/", stories.StoryListApi.as_view(), name="story-list"),
+    path("stories/<int:pk>/", stories.StoryDetailApi.as_view(), name="story-detail"),
+    path("stories/<int:pk>/thank/", stories.StoryThankApi.as_view(), name="story-thank"),
+    path("stories/campaigns/", stories.CampaignListApi.as_view(), name="campaign-list"),
+    path(
+        "stories/campaigns/<slug:slug>/",
+        stories.CampaignDetailApi.as_view(),
+        name="campaign-detail",
+    ),
+]

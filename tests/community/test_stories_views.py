@@ -133,10 +133,10 @@ def test_thanks_for_a_pending_story_is_not_found(client, resident, other, area):
     assert StoryThanks.objects.count() == 0
 
 
-def test_story_page_has_share_card_and_links(client, resident, area, settings):
+def test_story_page_has_share_card_and_links(client, moderator, area, settings):
     settings.SITE_URL = "https://portal.example.org"
     story = services.story_publish_from(
-        actor=__import__("tests.accounts.factories", fromlist=["x"]).StaffFactory(),
+        actor=moderator,
         title="Clean-up day",
         body="Forty volunteers.",
         area=area,

@@ -331,6 +331,15 @@ def story_thank(*, actor: User, story: Story | int) -> tuple[Story, bool]:
         raise PermissionDenied(_("Only published stories can be thanked."))
     if StoryThanks.objects.filter(story=locked, user=actor).exists():
         return locked, False
+    limit = getattr(settings, "COMMUNITY_THANKS_PER_HOUR", 120)
+    if not rate_limit_take(scope="community.thanks", subject=actor.pk, limit=limit, window=3600):
+        raise RateLimited(
+            _(
+                "You have said thanks %(count)s times in the last hour, the most allowed. "
+                "Try again later."
+            )
+            % {"count": limit}
+        )
     try:
         with transaction.atomic():
             StoryThanks.objects.create(story=locked, user=actor)

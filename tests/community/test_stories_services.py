@@ -280,3 +280,16 @@ def test_personal_data_erase_removes_stories_and_thanks(resident, other, area):
     theirs.refresh_from_db()
     assert theirs.thanks_count == 0
     assert Story.objects.filter(pk=theirs.pk).exists()
+
+
+def test_story_thank_is_rate_limited_per_hour(resident, other, area, settings):
+    settings.COMMUNITY_THANKS_PER_HOUR = 2
+    stories = [StoryFactory(author=resident, area=area, published=True) for _ in range(3)]
+    services.story_thank(actor=other, story=stories[0])
+    services.story_thank(actor=other, story=stories[1])
+    with pytest.raises(ValidationError) as error:
+        services.story_thank(actor=other, story=stories[2])
+    assert error.value.code == "rate_limited"
+    stories[2].refresh_from_db()
+    assert stories[2].thanks_count == 0
+    assert not StoryThanks.objects.filter(story=stories[2]).exists()

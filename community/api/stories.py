@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -190,3 +190,80 @@ class CampaignDetailApi(APIView):
         except Campaign.DoesNotExist:
             raise Http404 from None
         return Response(CampaignSerializer(campaign).data)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class FeatureSerializer(serializers.Serializer):
+    featured = serializers.BooleanField(default=True)
+
+
+def _any_story(pk: int) -> Story:
+    story = Story.objects.select_related("area", "campaign", "author").filter(pk=pk).first()
+    if story is None:
+        raise Http404
+    return story
+
+
+@extend_schema(tags=["stories"])
+class StoryPendingListApi(generics.ListAPIView):
+    """Moderators: the stories awaiting moderation, oldest first."""
+
+    serializer_class = StorySerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Story.objects.none()
+        if not self.request.user.has_perm("community.moderate_story"):
+            raise exceptions.PermissionDenied
+        return selectors.story_list_pending()
+
+
+@extend_schema(tags=["stories"])
+class StoryPublishApi(APIView):
+    """Moderators: publish a story awaiting moderation (its author is told)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: StorySerializer}, summary="Publish a story")
+    def post(self, request, pk: int):
+        story = services.story_publish(actor=request.user, story=_any_story(pk))
+        return Response(StorySerializer(story).data)
+
+
+@extend_schema(tags=["stories"])
+class StoryRejectApi(APIView):
+    """Moderators: reject a story awaiting moderation, with the reason its author reads."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=RejectSerializer, responses={200: StorySerializer}, summary="Reject")
+    def post(self, request, pk: int):
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        story = services.story_reject(
+            actor=request.user, story=_any_story(pk), reason=serializer.validated_data["reason"]
+        )
+        return Response(StorySerializer(story).data)
+
+
+@extend_schema(tags=["stories"])
+class StoryFeatureApi(APIView):
+    """Moderators: feature a published story on the home page (``featured: false`` ends it)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=FeatureSerializer, responses={200: StorySerializer}, summary="Feature")
+    def post(self, request, pk: int):
+        serializer = FeatureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        story = services.story_feature(
+            actor=request.user,
+            story=_any_story(pk),
+            featured=serializer.validated_data["featured"],
+        )
+        return Response(StorySerializer(story).data)

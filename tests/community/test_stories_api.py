@@ -115,3 +115,22 @@ def test_schema_documents_the_stories_api(api):
     ):
         assert path in schema["paths"], path
     assert "post" in schema["paths"]["/api/v1/stories/"]
+
+
+def test_moderator_decides_through_the_api(api, moderator, resident, area):
+    first = StoryFactory(author=resident, area=area, title="First")
+    second = StoryFactory(author=resident, area=area, title="Second")
+    api.force_authenticate(resident)
+    assert api.get("/api/v1/stories/pending/").status_code == 403
+    assert api.post(f"/api/v1/stories/{first.pk}/publish/").status_code == 403
+    api.force_authenticate(moderator)
+    pending = api.get("/api/v1/stories/pending/").json()["results"]
+    assert [row["title"] for row in pending] == ["First", "Second"]
+    assert api.post(f"/api/v1/stories/{first.pk}/publish/").json()["state"] == "published"
+    assert api.post(f"/api/v1/stories/{second.pk}/reject/", {"reason": ""}).status_code == 400
+    response = api.post(f"/api/v1/stories/{second.pk}/reject/", {"reason": "Off topic."})
+    assert response.json()["state"] == "rejected"
+    assert api.post(f"/api/v1/stories/{second.pk}/feature/").status_code == 400
+    assert api.post(f"/api/v1/stories/{first.pk}/feature/").status_code == 200
+    first.refresh_from_db()
+    assert first.is_featured

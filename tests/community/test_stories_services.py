@@ -12,6 +12,7 @@ from PIL import Image
 
 from civicportal.kernel import personal_data
 from civicportal.notifications.models import Delivery, Event
+from civicportal.notifications.rendering import message_texts
 from community.models.stories import Campaign, Story, StoryState, StoryThanks
 from community.services import stories as services
 from tests.community.stories_fixtures import (
@@ -168,7 +169,10 @@ def test_story_reject_needs_a_reason_which_the_author_is_sent(resident, moderato
         .exists()
     )
     event = Event.objects.get(kind=services.TOPIC_STORY_MODERATED)
-    assert event.context["params"]["reason"] == "Names a private person."
+    texts = message_texts(event=event, language="en")
+    assert texts.subject == "Your story “The library garden” was not published"
+    assert texts.body == "The moderator's reason: Names a private person."
+    assert texts.url.endswith(story.get_absolute_url())
     with pytest.raises(ValidationError):
         services.story_publish(actor=moderator, story=story)
 

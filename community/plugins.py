@@ -3,3 +3,6 @@
 
 def register() -> None:
     """Called once from ``CommunityConfig.ready()``."""
+    from community import stories_plugins
+
+    stories_plugins.register()

@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from community.api import stories
 
 app_name = "community"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("stories/", stories.StoryListApi.as_view(), name="story-list"),
+    path("stories/<int:pk>/", stories.StoryDetailApi.as_view(), name="story-detail"),
+    path("stories/<int:pk>/thank/", stories.StoryThankApi.as_view(), name="story-thank"),
+    path("stories/pending/", stories.StoryPendingListApi.as_view(), name="story-pending"),
+    path("stories/<int:pk>/publish/", stories.StoryPublishApi.as_view(), name="story-publish"),
+    path("stories/<int:pk>/reject/", stories.StoryRejectApi.as_view(), name="story-reject"),
+    path("stories/<int:pk>/feature/", stories.StoryFeatureApi.as_view(), name="story-feature"),
+    path("stories/campaigns/", stories.CampaignListApi.as_view(), name="campaign-list"),
+    path(
+        "stories/campaigns/<slug:slug>/",
+        stories.CampaignDetailApi.as_view(),
+        name="campaign-detail",
+    ),
+]

@@ -52,6 +52,7 @@ from civicportal.notifications.tokens import (
     subscriber_confirm_token_make,
     unsubscribe_token_make,
 )
+from community.models.stories import Story
 from consultations.jobs import RESPONSES_EXPORT
 from consultations.models import Consultation, DraftDocument, Paragraph, Question
 from proposals.models import Idea
@@ -368,6 +369,16 @@ SWEPT: dict[str, Sweep] = {
     "notifications:subscriber": Sweep(
         frozenset({ANONYMOUS}), _one(token=lambda c: c.subscriber_token)
     ),
+    "community:story-list": Sweep(PUBLIC),
+    "community:story-create": Sweep(frozenset({RESIDENT})),
+    "community:story-mine": Sweep(frozenset({RESIDENT})),
+    # The demo's featured story; staff see the home-page control on it.
+    "community:story-detail": Sweep(
+        frozenset({ANONYMOUS, RESIDENT, STAFF}),
+        _one(pk=lambda c: Story.objects.filter(featured_at__isnull=False).first().pk),
+    ),
+    "community:campaign-detail": Sweep(PUBLIC, _one(slug=lambda c: "we-are-riverside")),
+    "community:staff-story-queue": Sweep(frozenset({STAFF})),
     "proposals:idea-list": Sweep(PUBLIC),
     "proposals:idea-create": Sweep(frozenset({RESIDENT})),
     "proposals:forwarded": Sweep(PUBLIC),
@@ -545,6 +556,10 @@ EXCLUDED: dict[str, str] = {
     "kernel:job-check": "POST only (a button on the jobs list)",
     "kernel:job-cancel": "POST only (a button on a job's page)",
     "kernel:job-download": "a file download",
+    "community:story-feed": "an Atom feed",
+    "community:story-thank": "POST only (the thanks button on a story's page, swept)",
+    "community:staff-story-moderate": "POST only (buttons in the moderation queue, swept)",
+    "community:staff-story-feature": "POST only (a button on a story's page, swept)",
     "proposals:idea-similar": "an htmx partial of the idea form (the form page is swept)",
     "proposals:idea-vote": "POST only (buttons on the idea's page)",
     "proposals:point-create": "POST only (a form on the idea's page)",

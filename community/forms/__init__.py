@@ -1,0 +1,1 @@
+"""Community life's forms, one module per part."""

@@ -1,0 +1,1 @@
+"""Community life's reads, one module per part."""

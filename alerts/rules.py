@@ -61,3 +61,18 @@ rules.add_perm("alerts.add_alert", is_alert_author)
 rules.add_perm("alerts.change_alertmessage", is_alert_author)
 rules.add_perm("alerts.change_groundreport", is_alert_staff)
 rules.add_perm("alerts.view_alertsubscription", is_administrator)
+
+# Volunteer call-outs: authors post and stand down, alert staff see rosters and check
+# people in and out; residents keep their own register entry and answer call-outs
+# (alerts.services.volunteers checks they are among the volunteers it reaches).
+rules.add_perm("alerts.post_callout", is_alert_author)
+rules.add_perm("alerts.standdown_callout", is_alert_author)
+rules.add_perm("alerts.view_callout", is_alert_staff)
+rules.add_perm("alerts.checkin_callout", is_alert_staff)
+rules.add_perm("alerts.register_volunteer", is_signed_in)
+rules.add_perm("alerts.respond_callout", is_signed_in)
+# The admin: call-outs and answers are read there; skills are kept there.
+rules.add_perm("alerts.view_calloutresponse", is_alert_staff)
+rules.add_perm("alerts.view_volunteerregistration", is_administrator)
+for _verb in ("view", "add", "change"):
+    rules.add_perm(f"alerts.{_verb}_skill", is_alert_staff)

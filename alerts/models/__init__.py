@@ -12,7 +12,8 @@ By subdomain; import them from here:
 
 - ``codes``: the CAP 1.2 code lists and the severity ranks;
 - ``incidents``: ``Alert`` and ``AlertMessage``;
-- ``residents``: ``AlertSubscription`` and ``GroundReport``.
+- ``residents``: ``AlertSubscription`` and ``GroundReport``;
+- ``volunteers``: ``Skill``, ``VolunteerRegistration``, ``CallOut``, ``CallOutResponse``.
 """
 
 # The import order is the models' registration order (Alert, AlertMessage,
@@ -30,6 +31,7 @@ from alerts.models.codes import (
 )
 from alerts.models.incidents import Alert, AlertMessage, AlertQuerySet
 from alerts.models.residents import AlertSubscription, GroundReport
+from alerts.models.volunteers import CallOut, CallOutResponse, Skill, VolunteerRegistration
 
 __all__ = [
     "SEVERITY_RANK",
@@ -37,6 +39,8 @@ __all__ = [
     "AlertMessage",
     "AlertQuerySet",
     "AlertSubscription",
+    "CallOut",
+    "CallOutResponse",
     "CapStatus",
     "Category",
     "Certainty",
@@ -45,5 +49,7 @@ __all__ = [
     "ResponseType",
     "Severity",
     "SeverityRank",
+    "Skill",
     "Urgency",
+    "VolunteerRegistration",
 ]

@@ -208,7 +208,7 @@ class CallOutResponse(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.get_answer_display()}"
+        return f"{self.user}: {self.get_answer_display()}"
 
 
 auditlog.register(CallOut, exclude_fields=["accepted_count", "fanout_completed_at"])

@@ -432,7 +432,7 @@ def roster_csv_write(file, *, responses: Iterable[CallOutResponse]) -> None:
     for response in responses:
         writer.writerow(
             [
-                response.user.get_full_name() or response.user.get_username(),
+                str(response.user),
                 response.user.email,
                 response.get_answer_display(),
                 response.answered_at.isoformat(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts.api import views
+from alerts.api import views, volunteers
 
 app_name = "alerts"
 
@@ -13,4 +13,26 @@ urlpatterns = [
     path("alerts/messages/<int:pk>/approve/", views.MessageApproveApi.as_view(), name="approve"),
     path("alerts/<int:pk>/update/", views.AlertUpdateApi.as_view(), name="update"),
     path("alerts/<int:pk>/cancel/", views.AlertCancelApi.as_view(), name="cancel"),
+    # Volunteer call-outs (alerts/api/volunteers.py).
+    path(
+        "alerts/volunteer/",
+        volunteers.VolunteerRegistrationApi.as_view(),
+        name="volunteer-registration",
+    ),
+    path(
+        "alerts/volunteer/callouts/",
+        volunteers.MyCallOutListApi.as_view(),
+        name="volunteer-callouts",
+    ),
+    path(
+        "alerts/volunteer/callouts/<int:pk>/answer/",
+        volunteers.CallOutAnswerApi.as_view(),
+        name="volunteer-answer",
+    ),
+    path("alerts/callouts/", volunteers.StaffCallOutListApi.as_view(), name="callout-list"),
+    path(
+        "alerts/callouts/<int:pk>/roster/",
+        volunteers.StaffRosterApi.as_view(),
+        name="callout-roster",
+    ),
 ]

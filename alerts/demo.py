@@ -173,3 +173,8 @@ def seed_alerts(ctx: demo.DemoContext) -> None:
         "Alerts: an active flood alert with an update, an expired storm alert, "
         f"{AlertSubscription.objects.count()} subscriptions."
     )
+
+
+# Volunteer call-outs seed after the alerts (their own module; imported so that the demo
+# registry's autodiscovery of ``alerts.demo`` finds them).
+from alerts import demo_volunteers  # noqa: E402, F401

@@ -94,8 +94,9 @@ def seed_volunteers(ctx: demo.DemoContext) -> None:
         content=volunteers.CallOutContent(
             task=CALLOUT_TASK,
             place="Harbourside community centre, Quay Street",
-            starts_at=ctx.now + timedelta(hours=1),
-            ends_at=ctx.now + timedelta(hours=5),
+            # Needed now: the first volunteer to answer is already checked in.
+            starts_at=ctx.now,
+            ends_at=ctx.now + timedelta(hours=4),
             needed=6,
             details="Greet evacuees, take names and needs, hand out blankets. Training given.",
             skills=tuple(s for s in skills if s.name in ("Admin and reception", "First aid")),

@@ -124,7 +124,12 @@ def test_modules_point_object_screens_to_their_admin_list_unless_a_screen_covers
         ("consultations.results", reverse("admin:consultations_consultation_changelist"))
     ]
     # The alert desk is linked from the alert lists: no second way to each alert's page.
-    assert [link.key for link in alerts.links] == ["alerts.desk", "alerts.draft", "alerts.reports"]
+    assert [link.key for link in alerts.links] == [
+        "alerts.desk",
+        "alerts.draft",
+        "alerts.reports",
+        "alerts.callouts",
+    ]
 
 
 # --- The admin's pages ---------------------------------------------------------------------

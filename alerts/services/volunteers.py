@@ -11,7 +11,7 @@ adds only what is missing."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -234,6 +234,11 @@ def callout_event_key(callout: CallOut) -> str:
 _USER_FIELDS = ("id", "email", "is_active", "preferred_language")
 
 
+# The channels that wake a phone: written for every volunteer before email and the inbox,
+# as the alert fan-out does (alerts.services.fanout.PHONE_CHANNELS).
+PHONE_CHANNELS = ("push", "sms")
+
+
 def callout_fan_out(*, callout_id: int) -> int:
     """Write the call-out's deliveries to every matching volunteer; returns how many.
 
@@ -241,37 +246,56 @@ def callout_fan_out(*, callout_id: int) -> int:
     Idempotent: the event key is fixed per call-out and ``event_create`` skips deliveries
     already written, so a retried task or the sweeper adds only the missing ones.
     Each volunteer gets the channels they keep on for the topic (urgent: never a digest).
+
+    Three passes in user-id order, as the alert fan-out: the first chunk of volunteers on
+    all their channels (so every channel has a first message queued at once), then the
+    phone channels for everyone, then email and the inbox for everyone.
     """
     callout = CallOut.objects.select_related("alert").get(pk=callout_id)
     if not callout.is_open:
         return 0
     context = callout_context(callout)
     user_ids = volunteers_for(callout).values_list("user_id", flat=True).order_by("user_id")
-    reached = 0
-    last = 0
-    while True:
-        ids = list(user_ids.filter(user_id__gt=last)[: settings.ALERTS_FANOUT_BATCH])
-        if not ids:
-            break
-        last = ids[-1]
-        users = list(User.objects.filter(pk__in=ids).only(*_USER_FIELDS).order_by("pk"))
-        plan = channels_for_recipients(CALLOUT_TOPIC, users, urgent=True)
-        with transaction.atomic():
-            event_create(
-                kind=CALLOUT_TOPIC,
-                recipients=users,
-                channels_for=plan.channels_for,
-                context=context,
-                idempotency_key=callout_event_key(callout),
-                urgent=True,
-                source=callout,
+    reached: set[int] = set()
+
+    def write(channels: Callable[[str], bool], limit: int | None = None) -> None:
+        last, left = 0, limit
+        while left is None or left > 0:
+            size = (
+                settings.ALERTS_FANOUT_BATCH
+                if left is None
+                else min(left, settings.ALERTS_FANOUT_BATCH)
             )
-        reached += len(ids)
+            ids = list(user_ids.filter(user_id__gt=last)[:size])
+            if not ids:
+                return
+            last = ids[-1]
+            if left is not None:
+                left -= len(ids)
+            users = list(User.objects.filter(pk__in=ids).only(*_USER_FIELDS).order_by("pk"))
+            plan = channels_for_recipients(CALLOUT_TOPIC, users, urgent=True)
+            with transaction.atomic():
+                event_create(
+                    kind=CALLOUT_TOPIC,
+                    recipients=users,
+                    channels_for=lambda user, plan=plan: [
+                        channel for channel in plan.channels_for(user) if channels(channel)
+                    ],
+                    context=context,
+                    idempotency_key=callout_event_key(callout),
+                    urgent=True,
+                    source=callout,
+                )
+            reached.update(ids)
+
+    write(lambda channel: True, limit=settings.NOTIFICATIONS_CHUNK_SIZE)
+    write(lambda channel: channel in PHONE_CHANNELS)
+    write(lambda channel: channel not in PHONE_CHANNELS)
     CallOut.objects.filter(pk=callout.pk, fanout_completed_at__isnull=True).update(
         fanout_completed_at=timezone.now()
     )
-    logger.info("Call-out %s sent to %d volunteers", callout.pk, reached)
-    return reached
+    logger.info("Call-out %s sent to %d volunteers", callout.pk, len(reached))
+    return len(reached)
 
 
 def callout_fan_out_enqueue(*, callout_id: int) -> bool:

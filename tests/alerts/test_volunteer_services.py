@@ -116,7 +116,10 @@ def test_callout_create_enqueues_its_fan_out_on_commit(django_capture_on_commit_
     assert len(callbacks) >= 1
 
 
-def test_callout_fan_out_writes_one_urgent_delivery_per_volunteer_and_channel():
+def test_callout_fan_out_writes_one_urgent_delivery_per_volunteer_and_channel(settings):
+    # Small pages and first chunk: several pages per pass, passes overlapping.
+    settings.ALERTS_FANOUT_BATCH = 2
+    settings.NOTIFICATIONS_CHUNK_SIZE = 3
     volunteers = [volunteer() for _ in range(5)]
     posted = callout()
     assert services.callout_fan_out(callout_id=posted.pk) == 5

@@ -16,6 +16,7 @@ from alerts.models import CallOut, CallOutResponse, Skill
 from alerts.roles import ALERT_AUTHOR
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 from tests.alerts.factories import published
+from tests.e2e.axe import assert_no_axe_violations
 from tests.e2e.journeys import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,7 @@ def test_volunteer_registers_receives_a_callout_and_accepts(page: Page, browser:
     sign_in(page, site, resident.email)
     page.goto(f"{site}/alerts/volunteer/")
     expect(page.get_by_role("heading", name="Volunteer register")).to_be_visible()
+    assert_no_axe_violations(page)
     page.get_by_label("First aid").check()
     page.get_by_label("Harbourside").check()
     page.get_by_label(re.compile("^When you are usually available")).fill("Evenings")
@@ -45,6 +47,7 @@ def test_volunteer_registers_receives_a_callout_and_accepts(page: Page, browser:
     staff = browser.new_context(locale="en-GB").new_page()
     sign_in(staff, site, author.email, staff=True)
     staff.goto(f"{site}/staff/alerts/{alert.pk}/callout/")
+    assert_no_axe_violations(staff)
     start = timezone.localtime() + timedelta(hours=1)
     staff.get_by_label("Task", exact=True).fill("First aid post at the marina")
     staff.get_by_label("Place", exact=True).fill("Marina car park")
@@ -61,6 +64,7 @@ def test_volunteer_registers_receives_a_callout_and_accepts(page: Page, browser:
     page.reload()
     page.get_by_role("link", name="First aid post at the marina").click()
     expect(page.locator("[data-places-left]")).to_have_text("2 of 2 left")
+    assert_no_axe_violations(page)
     page.get_by_role("button", name="Accept").click()
     expect(page.get_by_text("Thank you: you have a place.")).to_be_visible()
     expect(page.locator("[data-my-answer]")).to_have_attribute("data-my-answer", "accepted")
@@ -71,6 +75,7 @@ def test_volunteer_registers_receives_a_callout_and_accepts(page: Page, browser:
         timeout=15_000
     )
     expect(staff.locator("#roster")).to_contain_text("Vera Volunteer")
+    assert_no_axe_violations(staff)
     staff.get_by_role("button", name="Check in").click()
     expect(staff.get_by_role("button", name="Check out")).to_be_visible()
 

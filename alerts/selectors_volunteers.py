@@ -4,6 +4,7 @@ stays the same however many rows it shows."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from alerts.models import CallOut, CallOutResponse, Skill, VolunteerRegistration
@@ -77,3 +78,18 @@ def roster(*, callout: CallOut) -> QuerySet[CallOutResponse]:
         .select_related("user")
         .order_by("answer", "answered_at", "id")
     )
+
+
+def callout_get_for_volunteer(*, user: User, pk: int) -> CallOut:
+    """A call-out as a resident sees it: one that reaches them or that they answered
+    (alert staff see every one); 404 otherwise, so nobody learns of call-outs, exercises
+    included, that are not theirs."""
+    callout = callout_get(pk=pk)
+    if user.has_perm("alerts.view_callout"):
+        return callout
+    if CallOutResponse.objects.filter(callout=callout, user=user).exists():
+        return callout
+    registration = registration_get(user=user)
+    if registration is not None and _reaches(callout, registration):
+        return callout
+    raise Http404("No such call-out for you.")

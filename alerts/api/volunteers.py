@@ -155,7 +155,7 @@ class CallOutAnswerApi(_ResidentApi):
 
     @extend_schema(tags=["alerts"], request=AnswerSerializer, responses=AnswerResultSerializer)
     def post(self, request, pk: int):
-        callout = selectors.callout_get(pk=pk)
+        callout = selectors.callout_get_for_volunteer(user=request.user, pk=pk)
         serializer = AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         response = services.callout_respond(

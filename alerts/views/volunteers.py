@@ -96,7 +96,7 @@ class VolunteerCallOutView(LoginRequiredMixin, TemplateView):
     template_name = "alerts/volunteers/callout_detail.html"
 
     def get_context_data(self, **kwargs):
-        callout = selectors.callout_get(pk=self.kwargs["pk"])
+        callout = selectors.callout_get_for_volunteer(user=self.request.user, pk=self.kwargs["pk"])
         return {
             **super().get_context_data(**kwargs),
             "callout": callout,
@@ -111,7 +111,7 @@ class VolunteerAnswerView(LoginRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
 
     def post(self, request, pk):
-        callout = selectors.callout_get(pk=pk)
+        callout = selectors.callout_get_for_volunteer(user=request.user, pk=pk)
         form = AnswerForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Answer accept or decline."))

@@ -151,3 +151,19 @@ def test_staff_callout_list_and_admin_queue(client):
     admin_page = client.get("/admin/alerts/callout/")
     assert admin_page.status_code == 200 and "Rest centre" in admin_page.content.decode()
     assert client.get("/admin/alerts/skill/add/").status_code == 200
+
+
+def test_callout_page_is_only_for_the_volunteers_it_reaches(client):
+    driving = skill("Driving")
+    posted = callout(skills=(driving,), task="Drive the minibus")
+    client.force_login(volunteer(skills=[skill("Cooking")]))
+    assert client.get(posted.get_absolute_url()).status_code == 404
+    assert (
+        client.post(
+            f"/alerts/volunteer/callouts/{posted.pk}/answer/", {"answer": "accepted"}
+        ).status_code
+        == 404
+    )
+    client.force_login(volunteer(skills=[driving]))
+    assert "Drive the minibus" in client.get(posted.get_absolute_url()).content.decode()
+    assert not CallOutResponse.objects.exists()

@@ -99,7 +99,9 @@ class Migration(migrations.Migration):
                     "areas",
                     models.ManyToManyField(
                         blank=True,
-                        help_text="Volunteers of these areas (and those who help anywhere) are asked.",
+                        help_text=(
+                            "Volunteers of these areas (and those who help anywhere) are asked."
+                        ),
                         related_name="volunteer_callouts",
                         to="accounts.area",
                         verbose_name="areas",
@@ -161,7 +163,9 @@ class Migration(migrations.Migration):
                     "receive_exercises",
                     models.BooleanField(
                         default=False,
-                        help_text="The council sometimes practises call-outs; they are marked EXERCISE.",
+                        help_text=(
+                            "The council sometimes practises call-outs; they are marked EXERCISE."
+                        ),
                         verbose_name="also take part in exercises",
                     ),
                 ),

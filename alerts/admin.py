@@ -12,7 +12,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alerts import services
-from alerts.models import Alert, AlertMessage, AlertSubscription, GroundReport
+from alerts.models import (
+    Alert,
+    AlertMessage,
+    AlertSubscription,
+    CallOut,
+    CallOutResponse,
+    GroundReport,
+    Skill,
+    VolunteerRegistration,
+)
 from civicportal.core.staff_screens import ObjectScreensColumnMixin
 from civicportal.kernel.admin import RulesAdminMixin
 
@@ -130,6 +139,88 @@ class AlertSubscriptionAdmin(RulesAdminMixin, admin.ModelAdmin):
     list_select_related = ("user", "subscriber")
     readonly_fields = ("user", "subscriber", "areas", "min_severity", "by_email", "by_push",
                        "by_sms", "receive_tests", "created_at", "updated_at")  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Volunteer call-outs (alerts/models/volunteers.py) ------------------------------------
+
+
+@admin.register(Skill)
+class SkillAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """The staff-kept list of skills volunteers may offer. Untick "offered" rather than
+    delete a skill: registrations and past call-outs keep naming it."""
+
+    list_display = ("name", "description", "active")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CallOutResponseInline(admin.TabularInline):
+    model = CallOutResponse
+    extra = 0
+    can_delete = False
+    fields = ("user", "answer", "answered_at", "checked_in_at", "checked_out_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CallOut)
+class CallOutAdmin(ObjectScreensColumnMixin, RulesAdminMixin, admin.ModelAdmin):
+    """The queue of call-outs, open ones first to hand; changes are made on the roster
+    screen (check-in, stand down), where they are checked and audited."""
+
+    list_display = ("task", "alert", "state", "accepted_count", "needed", "starts_at", "ends_at")
+    list_filter = ("state", "alert__status")
+    search_fields = ("task", "place", "alert__headline")
+    list_select_related = ("alert",)
+    ordering = ("state", "-created_at")
+    inlines = [CallOutResponseInline]
+    readonly_fields = (
+        "alert", "task", "details", "place", "starts_at", "ends_at", "needed",
+        "accepted_count", "state", "created_by", "created_at", "stood_down_at",
+        "fanout_completed_at",
+    )  # fmt: skip
+    exclude = ("skills", "areas")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VolunteerRegistration)
+class VolunteerRegistrationAdmin(RulesAdminMixin, admin.ModelAdmin):
+    """The register, read only: residents keep their own entries."""
+
+    list_display = ("user", "consent", "receive_exercises", "updated_at")
+    list_filter = ("consent", "receive_exercises", "skills", "areas")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "availability", "consent", "receive_exercises", "created_at")
+    exclude = ("skills", "areas", "updated_at")
 
     def has_add_permission(self, request):
         return False

@@ -93,7 +93,62 @@ class AlertsConfig(AppConfig):
             schedule=30.0,
             options={"expires": 25},
         )
+        self._ready_volunteers()
         # Choice sets the API's serializers share, named once in the schema.
         schema.enum_name_register("CapStatusEnum", CapStatus)
         schema.enum_name_register("AlertStateEnum", Alert.State)
         schema.enum_name_register("AlertMessageStateEnum", AlertMessage.State)
+
+    def _ready_volunteers(self) -> None:
+        """Volunteer call-outs (alerts/models/volunteers.py): their urgent topic, personal
+        data, the fan-out sweeper and the staff screens."""
+        from alerts.services.volunteers import (
+            CALLOUT_TOPIC,
+            volunteers_personal_data_erase,
+            volunteers_personal_data_export,
+        )
+        from alerts.staff_screens import register_volunteer_screens
+        from civicportal.core import periodic
+        from civicportal.kernel import personal_data
+        from civicportal.notifications.models import ChannelName
+        from civicportal.notifications.topics import Topic, topic_register
+
+        # Urgent (never batched into a digest); residents choose its channels among their
+        # notification preferences; the inbox keeps a copy to answer from.
+        topic_register(
+            Topic(
+                key=CALLOUT_TOPIC,
+                label=_("Volunteer call-outs"),
+                description=_("Requests for help during an incident, if you volunteered."),
+                default_channels=(ChannelName.EMAIL, ChannelName.INBOX),
+                channels=(
+                    ChannelName.EMAIL,
+                    ChannelName.PUSH,
+                    ChannelName.SMS,
+                    ChannelName.INBOX,
+                ),
+                urgent=True,
+                audience=_is_volunteer,
+            )
+        )
+        personal_data.register(
+            "alerts.volunteers",
+            export=volunteers_personal_data_export,
+            erase=volunteers_personal_data_erase,
+        )
+        periodic.register(
+            "alerts-callout-fan-outs-sweep",
+            task="alerts.tasks.callout_fan_outs_sweep_task",
+            schedule=30.0,
+            options={"expires": 25},
+        )
+        register_volunteer_screens()
+
+
+def _is_volunteer(user) -> bool:
+    """Only residents on the volunteer register are offered the call-out topic."""
+    from alerts.models import VolunteerRegistration
+
+    return bool(
+        user and user.is_authenticated and VolunteerRegistration.objects.filter(user=user).exists()
+    )

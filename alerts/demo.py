@@ -175,4 +175,6 @@ def seed_alerts(ctx: demo.DemoContext) -> None:
     )
 
 
-from alerts import demo_factchecks  # noqa: E402,F401  (rumour control seeds its own)
+# Rumour control and volunteer call-outs seed after the alerts, from modules of their own:
+# imported here so that the demo registry's autodiscovery of ``alerts.demo`` finds them.
+from alerts import demo_factchecks, demo_volunteers  # noqa: E402, F401

@@ -2,22 +2,23 @@
 a second person, one waiting for approval), a standalone fact check in public, and
 residents' questions (one answered privately, one waiting in the staff queue).
 
-The exercise incident is shared with other seeders of the same drill: it is looked up or
-created with ``get_or_create`` on its fixed headline and status (``EXERCISE_HEADLINE``),
-so whichever seeder runs first makes it and the others find it. Runs once: a second
-seed_demo finds the fact checks by their claims and changes nothing."""
+The exercise incident is the one the volunteer call-out drill uses
+(``alerts.demo_volunteers.exercise_alert_get_or_create``): whichever seeder runs first
+publishes it, and the other finds it. Runs once: a second seed_demo finds the fact checks
+by their claims and changes nothing."""
 
 from __future__ import annotations
 
-from alerts.models import Alert, CapStatus, FactCheck, FactCheckQuestion, Severity
+from alerts.demo_volunteers import EXERCISE_ALERT_HEADLINE, exercise_alert_get_or_create
+from alerts.models import Alert, FactCheck, FactCheckQuestion
 from alerts.roles import ALERT_APPROVER, ALERT_AUTHOR, FACTCHECK_EDITOR
 from alerts.services import factchecks as services
 from civicportal.core import demo
 
 demo.register_staff(FACTCHECK_EDITOR, local_part="rumours", display_name="Sigrún Jónsdóttir")
 
-# The drill's incident, shared with the other exercise seeders (the fixed identifier).
-EXERCISE_HEADLINE = "EXERCISE Harbour Surge: coastal flood drill"
+# The drill's incident, shared with the volunteer call-out seeder.
+EXERCISE_HEADLINE = EXERCISE_ALERT_HEADLINE
 
 EXERCISE_APPROVED = "The whole of Harbourside will be evacuated tonight."
 EXERCISE_PENDING = "Drinking water in Riverside Park is unsafe because of the flood."
@@ -25,19 +26,11 @@ STANDALONE = "The council is closing every library in the city next month."
 
 
 def exercise_incident(ctx: demo.DemoContext) -> Alert:
-    """The exercise incident of the demo's drill (created by whichever seeder comes first)."""
-    alert, _created = Alert.objects.get_or_create(
-        headline=EXERCISE_HEADLINE,
-        status=CapStatus.EXERCISE,
-        defaults={
-            "severity": Severity.SEVERE,
-            "created_by": ctx.staff.get(ALERT_AUTHOR),
-        },
-    )
-    return alert
+    """The exercise incident of the demo's drill (published by whichever seeder comes first)."""
+    return exercise_alert_get_or_create(ctx)
 
 
-@demo.register("alerts-rumours", order=410)
+@demo.register("alerts-rumours", order=415)
 def seed_rumour_control(ctx: demo.DemoContext) -> None:
     if FactCheck.objects.filter(claim__in=[EXERCISE_APPROVED, STANDALONE]).exists():
         ctx.say("Rumour control: already seeded.")

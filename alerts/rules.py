@@ -40,6 +40,12 @@ def alert_is_in_force(user, alert) -> bool:
     return alert is not None and alert.is_in_force and not alert.is_exercise
 
 
+@rules.predicate
+def is_own(user, obj) -> bool:
+    """``obj`` (a volunteer registration or answer) is ``user``'s."""
+    return obj is not None and getattr(obj, "user_id", None) == user.pk
+
+
 # Staff.
 rules.add_perm("alerts.draft_alert", is_alert_author)
 rules.add_perm("alerts.update_alert", is_alert_author)
@@ -73,3 +79,19 @@ rules.add_perm("alerts.answer_factcheckquestion", is_factcheck_staff)
 rules.add_perm("alerts.ask_factcheckquestion", is_signed_in)
 rules.add_perm("alerts.view_factcheck", is_factcheck_staff)
 rules.add_perm("alerts.view_factcheckquestion", is_factcheck_staff)
+# Volunteer call-outs: authors post and stand down, alert staff see rosters and check
+# people in and out; residents keep their own register entry and answer call-outs
+# (alerts.services.volunteers checks they are among the volunteers it reaches).
+rules.add_perm("alerts.post_callout", is_alert_author)
+rules.add_perm("alerts.standdown_callout", is_alert_author)
+rules.add_perm("alerts.view_callout", is_alert_staff)
+rules.add_perm("alerts.checkin_callout", is_alert_staff)
+rules.add_perm("alerts.register_volunteer", is_signed_in)
+rules.add_perm("alerts.respond_callout", is_signed_in)
+# A resident's own register entry and answers; staff read answers on the roster.
+rules.add_perm("alerts.change_volunteerregistration", is_signed_in & is_own)
+rules.add_perm("alerts.view_calloutresponse", is_alert_staff | (is_signed_in & is_own))
+# The admin: call-outs and answers are read there; skills are kept there.
+rules.add_perm("alerts.view_volunteerregistration", is_administrator)
+for _verb in ("view", "add", "change"):
+    rules.add_perm(f"alerts.{_verb}_skill", is_alert_staff)

@@ -107,3 +107,33 @@ def register_factcheck_staff_screens() -> None:
         url=FactCheck.get_staff_url,
         permission="alerts.view_factcheck",
     )
+
+
+def register_volunteer_screens() -> None:
+    """Volunteer call-outs: the list of call-outs with their rosters, and each alert's
+    form to post one."""
+    staff_screens.register(
+        app_label="alerts",
+        key="alerts.callouts",
+        label=_("Volunteer call-outs"),
+        description=_("Call volunteers out for an incident, follow the roster, stand down."),
+        url_name="alerts:staff-callout-list",
+        permission="alerts.view_callout",
+        models=("alerts.callout", "alerts.calloutresponse"),
+        order=40,
+    )
+    staff_screens.register_for_object(
+        model="alerts.alert",
+        key="alerts.callout-post",
+        label=_("Call out volunteers"),
+        url=lambda alert: reverse("alerts:staff-callout-create", args=[alert.pk]),
+        permission="alerts.post_callout",
+        order=20,
+    )
+    staff_screens.register_for_object(
+        model="alerts.callout",
+        key="alerts.callout-roster",
+        label=_("Open the roster"),
+        url=lambda callout: reverse("alerts:staff-callout", args=[callout.pk]),
+        permission="alerts.view_callout",
+    )

@@ -35,3 +35,26 @@ def alerts_expire_task() -> None:
     from alerts.services import alerts_expire
 
     alerts_expire()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def callout_fan_out_task(self, callout_id: int) -> None:
+    """Ask a call-out's volunteers (idempotent: a rerun adds only the missing messages)."""
+    from alerts.services.volunteers import callout_fan_out
+
+    callout_fan_out(callout_id=callout_id)
+
+
+@shared_task(acks_late=True)
+def callout_fan_outs_sweep_task() -> None:
+    """Beat job: restart call-out fan-outs left unfinished."""
+    from alerts.services.volunteers import callout_fan_outs_sweep
+
+    callout_fan_outs_sweep()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from alerts import feeds, views
 from alerts.views import factchecks as rumours
+from alerts.views import volunteers
 
 app_name = "alerts"
 
@@ -99,5 +100,54 @@ urlpatterns = [
         "staff/rumours/questions/<int:pk>/answer/",
         rumours.StaffQuestionAnswerView.as_view(),
         name="staff-question-answer",
+    ),
+    # Volunteer call-outs (alerts/views/volunteers.py).
+    path(
+        "alerts/volunteer/", volunteers.VolunteerRegisterView.as_view(), name="volunteer-register"
+    ),
+    path(
+        "alerts/volunteer/callouts/",
+        volunteers.VolunteerCallOutListView.as_view(),
+        name="volunteer-callouts",
+    ),
+    path(
+        "alerts/volunteer/callouts/<int:pk>/",
+        volunteers.VolunteerCallOutView.as_view(),
+        name="volunteer-callout",
+    ),
+    path(
+        "alerts/volunteer/callouts/<int:pk>/answer/",
+        volunteers.VolunteerAnswerView.as_view(),
+        name="volunteer-answer",
+    ),
+    path(
+        "staff/alerts/callouts/",
+        volunteers.StaffCallOutListView.as_view(),
+        name="staff-callout-list",
+    ),
+    path(
+        "staff/alerts/<int:pk>/callout/",
+        volunteers.StaffCallOutCreateView.as_view(),
+        name="staff-callout-create",
+    ),
+    path(
+        "staff/alerts/callouts/<int:pk>/",
+        volunteers.StaffCallOutView.as_view(),
+        name="staff-callout",
+    ),
+    path(
+        "staff/alerts/callouts/<int:pk>/stand-down/",
+        volunteers.StaffStandDownView.as_view(),
+        name="staff-callout-stand-down",
+    ),
+    path(
+        "staff/alerts/callouts/<int:pk>/roster.csv",
+        volunteers.StaffRosterCsvView.as_view(),
+        name="staff-callout-csv",
+    ),
+    path(
+        "staff/alerts/callouts/responses/<int:pk>/check/",
+        volunteers.StaffCheckView.as_view(),
+        name="staff-callout-check",
     ),
 ]

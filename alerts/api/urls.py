@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts.api import factchecks, views
+from alerts.api import factchecks, views, volunteers
 
 app_name = "alerts"
 
@@ -20,5 +20,27 @@ urlpatterns = [
         "rumours/<int:pk>/approve/",
         factchecks.FactCheckApproveApi.as_view(),
         name="factcheck-approve",
+    ),
+    # Volunteer call-outs (alerts/api/volunteers.py).
+    path(
+        "alerts/volunteer/",
+        volunteers.VolunteerRegistrationApi.as_view(),
+        name="volunteer-registration",
+    ),
+    path(
+        "alerts/volunteer/callouts/",
+        volunteers.MyCallOutListApi.as_view(),
+        name="volunteer-callouts",
+    ),
+    path(
+        "alerts/volunteer/callouts/<int:pk>/answer/",
+        volunteers.CallOutAnswerApi.as_view(),
+        name="volunteer-answer",
+    ),
+    path("alerts/callouts/", volunteers.StaffCallOutListApi.as_view(), name="callout-list"),
+    path(
+        "alerts/callouts/<int:pk>/roster/",
+        volunteers.StaffRosterApi.as_view(),
+        name="callout-roster",
     ),
 ]

@@ -13,7 +13,8 @@ By subdomain; import them from here:
 - ``codes``: the CAP 1.2 code lists and the severity ranks;
 - ``incidents``: ``Alert`` and ``AlertMessage``;
 - ``residents``: ``AlertSubscription`` and ``GroundReport``;
-- ``factchecks``: rumour control, ``FactCheck`` and ``FactCheckQuestion``.
+- ``factchecks``: rumour control, ``FactCheck`` and ``FactCheckQuestion``;
+- ``volunteers``: ``Skill``, ``VolunteerRegistration``, ``CallOut``, ``CallOutResponse``.
 """
 
 # The import order is the models' registration order (Alert, AlertMessage,
@@ -31,6 +32,7 @@ from alerts.models.codes import (
 )
 from alerts.models.incidents import Alert, AlertMessage, AlertQuerySet
 from alerts.models.residents import AlertSubscription, GroundReport
+from alerts.models.volunteers import CallOut, CallOutResponse, Skill, VolunteerRegistration
 
 # isort: split
 # Rumour control's models come after the alerts' own (their registration order).
@@ -42,6 +44,8 @@ __all__ = [
     "AlertMessage",
     "AlertQuerySet",
     "AlertSubscription",
+    "CallOut",
+    "CallOutResponse",
     "CapStatus",
     "Category",
     "Certainty",
@@ -52,6 +56,8 @@ __all__ = [
     "ResponseType",
     "Severity",
     "SeverityRank",
+    "Skill",
     "Urgency",
     "Verdict",
+    "VolunteerRegistration",
 ]

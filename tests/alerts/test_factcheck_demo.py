@@ -12,7 +12,8 @@ from alerts.demo_factchecks import (
     exercise_incident,
     seed_rumour_control,
 )
-from alerts.models import Alert, CapStatus, FactCheck, FactCheckQuestion
+from alerts.demo_volunteers import seed_volunteers
+from alerts.models import Alert, CallOut, CapStatus, FactCheck, FactCheckQuestion
 from civicportal.core import demo
 from civicportal.core.demo.city import seed_city
 
@@ -36,6 +37,9 @@ def test_seed_rumour_control_is_believable_and_idempotent():
     assert states == ["answered", "fact_checked", "new"]
     seed_rumour_control(ctx)
     assert FactCheck.objects.count() == 3 and FactCheckQuestion.objects.count() == 3
-    # Another seeder of the same drill finds this incident rather than making a second.
+    # Another seeder of the same drill finds this incident rather than making a second:
+    # the exercise incident carries both the call-out and the two fact checks.
     assert exercise_incident(ctx) == drill
+    seed_volunteers(ctx)
+    assert list(CallOut.objects.values_list("alert", flat=True)) == [drill.pk]
     assert Alert.objects.filter(headline=EXERCISE_HEADLINE).count() == 1

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
-from alerts.models import Alert
+from alerts.models import Alert, CallOut, CapStatus
 from budgeting.models import BudgetProcess
 from consultations.models import Consultation
 from proposals.models import Idea
@@ -38,7 +38,10 @@ def _admin_pages() -> list[str]:
         if latest is not None:
             pages.append(reverse(f"{name}_change", args=[latest.pk]))
     # The staff screens outside the admin.
-    pages += ["/staff/alerts/", "/staff/alerts/reports/"]
+    pages += ["/staff/alerts/", "/staff/alerts/reports/", "/staff/alerts/callouts/"]
+    pages += [
+        f"/staff/alerts/callouts/{pk}/" for pk in CallOut.objects.values_list("pk", flat=True)
+    ]
     pages += [f"/staff/alerts/{pk}/" for pk in Alert.objects.values_list("pk", flat=True)]
     pages += [f"/staff/consultations/{c.slug}/results/" for c in Consultation.objects.all()]
     return pages
@@ -51,7 +54,9 @@ def _resident_pages() -> list[str]:
     pages += [c.get_absolute_url() for c in Consultation.objects.filter(is_published=True)]
     for process in BudgetProcess.objects.all():
         pages += [process.get_absolute_url(), f"{process.get_absolute_url()}projects/"]
-    pages += [alert.get_absolute_url() for alert in Alert.objects.exclude(first_published_at=None)]
+    # Exercises are never public (their pages answer 404).
+    published = Alert.objects.exclude(first_published_at=None).filter(status=CapStatus.ACTUAL)
+    pages += [alert.get_absolute_url() for alert in published]
     pages += ["/api/v1/ideas/", "/api/v1/consultations/", "/api/v1/alerts/"]
     return pages
 
@@ -65,7 +70,8 @@ def test_every_admin_and_staff_page_opens_without_a_query_per_row(demo, client):
 
 def _signed_in_pages(resident) -> list[str]:
     """What only a signed-in resident sees: their inbox, settings and their ballots."""
-    pages = ["/profile/inbox/", "/profile/notifications/"]
+    pages = ["/profile/inbox/", "/profile/notifications/", "/alerts/volunteer/"]
+    pages += ["/alerts/volunteer/callouts/", "/api/v1/alerts/volunteer/callouts/"]
     theirs = Q(area=None) | Q(area=resident.home_area_id)
     for process in BudgetProcess.objects.all():
         pages += [ballot.get_absolute_url() for ballot in process.ballots.filter(theirs)]

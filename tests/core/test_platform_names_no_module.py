@@ -80,6 +80,11 @@ MODULE_JOBS = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    "alerts-callout-fan-outs-sweep": {
+        "task": "alerts.tasks.callout_fan_outs_sweep_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 
 
@@ -366,6 +371,7 @@ def test_the_schema_names_the_choice_sets_the_modules_registered():
         "AlertStateEnum",
         "AlertMessageStateEnum",
         "VerdictEnum",
+        "StoryStateEnum",
     }
     components = SchemaGenerator().get_schema(request=None, public=True)["components"]
     assert module_names | platform_names <= set(components["schemas"])

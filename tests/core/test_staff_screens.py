@@ -128,6 +128,7 @@ def test_modules_point_object_screens_to_their_admin_list_unless_a_screen_covers
         "alerts.desk",
         "alerts.draft",
         "alerts.reports",
+        "alerts.callouts",
         "alerts.rumours",
     ]
 

@@ -3,3 +3,46 @@
 
 def register() -> None:
     """Called once from ``CommunityConfig.ready()``."""
+    _register_events()
+
+
+def _register_events() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from community import rules_events  # noqa: F401  (the events part's permissions)
+    from community.roles_events import register_roles
+    from community.services import events as event_services
+    from civicportal.core import navigation, periodic
+    from civicportal.kernel import personal_data
+    from civicportal.notifications.topics import Topic, topic_register
+
+    navigation.register_section(
+        key="community-events",
+        label=_("Events"),
+        url_name="community:event-list",
+        order=50,
+    )
+    register_roles()
+    topic_register(
+        Topic(
+            key=event_services.TOPIC_EVENTS,
+            label=_("Community events I signed up to"),
+            description=_(
+                "Places freed from the waiting list, reminders the day before, changes, "
+                "cancellations and the organiser's messages."
+            ),
+        )
+    )
+    personal_data.register(
+        "community-events",
+        export=event_services.events_personal_data_export,
+        erase=event_services.events_personal_data_erase,
+    )
+    # Reminders the day before; safe to run twice (one reminder per sign-up).
+    periodic.register(
+        "community-event-reminders",
+        task="community.tasks_events.event_reminders_send_task",
+        schedule=600.0,
+        options={"expires": 550},
+    )
+    from community import demo_events  # noqa: F401  (registers the demo seeder)

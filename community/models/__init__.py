@@ -1,1 +1,9 @@
 """Community life's models, one module per part."""
+
+from community.models.events import (  # noqa: F401
+    Event,
+    EventKind,
+    EventPhoto,
+    EventReminder,
+    EventSignup,
+)

@@ -9,12 +9,12 @@ def register() -> None:
 def _register_events() -> None:
     from django.utils.translation import gettext_lazy as _
 
-    from community import rules_events  # noqa: F401  (the events part's permissions)
-    from community.roles_events import register_roles
-    from community.services import events as event_services
     from civicportal.core import navigation, periodic
     from civicportal.kernel import personal_data
     from civicportal.notifications.topics import Topic, topic_register
+    from community import rules_events  # noqa: F401  (the events part's permissions)
+    from community.roles_events import register_roles
+    from community.services import events as event_services
 
     navigation.register_section(
         key="community-events",

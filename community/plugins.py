@@ -9,7 +9,7 @@ def register() -> None:
 def _register_events() -> None:
     from django.utils.translation import gettext_lazy as _
 
-    from civicportal.core import navigation, periodic
+    from civicportal.core import navigation, periodic, staff_screens
     from civicportal.kernel import personal_data
     from civicportal.notifications.topics import Topic, topic_register
     from community import rules_events  # noqa: F401  (the events part's permissions)
@@ -23,6 +23,16 @@ def _register_events() -> None:
         order=50,
     )
     register_roles()
+    staff_screens.register(
+        app_label="community",
+        key="community.events-queue",
+        label=_("Events awaiting moderation"),
+        description=_("Residents' events to publish before anyone can sign up."),
+        url_name="admin:community_eventawaitingmoderation_changelist",
+        permission="community.view_eventawaitingmoderation",
+        models=("community.event",),
+        order=10,
+    )
     topic_register(
         Topic(
             key=event_services.TOPIC_EVENTS,

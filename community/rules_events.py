@@ -37,9 +37,7 @@ def residents_may_create_events(user) -> bool:
 
 @rules.predicate
 def organises(user, event) -> bool:
-    return bool(
-        event is not None and user.is_authenticated and event.organiser_id == user.pk
-    )
+    return bool(event is not None and user.is_authenticated and event.organiser_id == user.pk)
 
 
 @rules.predicate
@@ -49,11 +47,7 @@ def is_pending(user, event) -> bool:
 
 @rules.predicate
 def is_open_for_signup(user, event) -> bool:
-    return (
-        event is not None
-        and event.state == "published"
-        and not event.has_ended
-    )
+    return event is not None and event.state == "published" and not event.has_ended
 
 
 @rules.predicate
@@ -78,3 +72,5 @@ if not rules.perm_exists("community"):
 rules.add_perm("community.view_event", is_event_staff | is_moderator)
 rules.add_perm("community.change_event", is_event_staff | is_moderator)
 rules.add_perm("community.view_eventsignup", is_event_staff)
+rules.add_perm("community.view_eventawaitingmoderation", is_event_staff | is_moderator)
+rules.add_perm("community.change_eventawaitingmoderation", is_event_staff | is_moderator)

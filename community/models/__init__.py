@@ -2,6 +2,7 @@
 
 from community.models.events import (  # noqa: F401
     Event,
+    EventAwaitingModeration,
     EventKind,
     EventPhoto,
     EventReminder,

@@ -260,3 +260,20 @@ class EventPhoto(models.Model):
 
 
 auditlog.register(Event, exclude_fields=["description_html", "outcome_html", "confirmed_count"])
+
+
+class EventAwaitingModerationManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(state=Event.State.PENDING)
+
+
+class EventAwaitingModeration(Event):
+    """The admin's moderation queue: residents' events waiting to be published."""
+
+    objects = EventAwaitingModerationManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("event awaiting moderation")
+        verbose_name_plural = _("events awaiting moderation")
+        ordering = ["created_at", "id"]

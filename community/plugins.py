@@ -21,6 +21,7 @@ def _register_events() -> None:
         label=_("Events"),
         url_name="community:event-list",
         order=50,
+        home_template="community/events/_home_section.html",
     )
     register_roles()
     staff_screens.register(

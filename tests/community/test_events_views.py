@@ -152,3 +152,10 @@ def test_organiser_page_is_refused_to_others(client):
     made = event()
     client.force_login(UserFactory())
     assert client.get(reverse("community:event-manage", args=[made.pk])).status_code == 403
+
+
+def test_home_page_shows_the_next_events_and_the_menu_links_them(client):
+    event(title="Riverside clean-up")
+    page = client.get("/").content.decode()
+    assert "Riverside clean-up" in page
+    assert reverse("community:event-list") in page

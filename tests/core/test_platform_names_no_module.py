@@ -80,6 +80,11 @@ MODULE_JOBS = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    "community-event-reminders": {
+        "task": "community.tasks_events.event_reminders_send_task",
+        "schedule": 600.0,
+        "options": {"expires": 550},
+    },
 }
 
 
@@ -234,6 +239,7 @@ def test_each_domain_role_is_registered_by_its_own_module():
         "Consultation manager": "consultations",
         "Alert author": "alerts",
         "Alert approver": "alerts",
+        "Event organiser": "community",
     }
 
 

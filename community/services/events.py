@@ -54,7 +54,6 @@ MESSAGE_MAX_LENGTH = 2000
 _ACTIVE_CONTENT = re.compile(r"<\s*script|javascript\s*:|<\s*iframe|\son\w+\s*=", re.IGNORECASE)
 
 
-
 def image_max_bytes() -> int:
     return int(getattr(settings, "COMMUNITY_IMAGE_MAX_BYTES", IMAGE_MAX_BYTES_DEFAULT))
 
@@ -180,11 +179,7 @@ def _details(*, fields: dict[str, Any], now: datetime, current: Event | None) ->
         collect(_times, starts_at, ends_at, now=now)
     values["starts_at"], values["ends_at"] = starts_at, ends_at
     capacity = collect(_capacity, fields.get("capacity"))
-    if (
-        capacity is not None
-        and current is not None
-        and capacity < current.confirmed_count
-    ):
+    if capacity is not None and current is not None and capacity < current.confirmed_count:
         errors.setdefault("capacity", []).append(
             _(
                 "%(count)s people already have a place; offer at least that many, or cancel "

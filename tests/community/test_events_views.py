@@ -159,3 +159,26 @@ def test_home_page_shows_the_next_events_and_the_menu_links_them(client):
     page = client.get("/").content.decode()
     assert "Riverside clean-up" in page
     assert reverse("community:event-list") in page
+
+
+def test_organiser_checks_in_messages_and_cancels_from_their_page(client):
+    by = organiser()
+    made = event(by=by, capacity=1)
+    first, second = residents(2)
+    signup = services.signup_create(actor=first, event=made)
+    services.signup_create(actor=second, event=made)
+    client.force_login(by)
+    page = client.get(reverse("community:event-manage", args=[made.pk]))
+    assert page.status_code == 200
+    assert page.content.decode().count("<tr>") == 3  # the header, confirmed, waiting
+    client.post(reverse("community:event-check-in", args=[made.pk, signup.pk]))
+    signup.refresh_from_db()
+    assert signup.checked_in_at is not None
+    empty = client.post(reverse("community:event-message", args=[made.pk]), {"message": ""})
+    assert empty.status_code == 400
+    assert empty.context["message_form"].errors["message"] == ["Write your message."]
+    client.post(reverse("community:event-message", args=[made.pk]), {"message": "Bring tea"})
+    client.post(reverse("community:event-cancel", args=[made.pk]), {"reason": "Storm"})
+    made.refresh_from_db()
+    assert made.state == Event.State.CANCELLED
+    assert "Storm" in client.get(made.get_absolute_url()).content.decode()

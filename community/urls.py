@@ -25,6 +25,7 @@ urlpatterns += [
         name="event-signup-cancel",
     ),
     path("events/<int:pk>/publish/", event_views.EventPublishView.as_view(), name="event-publish"),
+    path("events/<int:pk>/reject/", event_views.EventRejectView.as_view(), name="event-reject"),
     path("events/<int:pk>/manage/", event_views.EventManageView.as_view(), name="event-manage"),
     path(
         "events/<int:pk>/manage/message/",

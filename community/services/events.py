@@ -259,6 +259,24 @@ def _locked(event: Event | int) -> Event:
 # --- Events -------------------------------------------------------------------------------
 
 
+def _rate_check(actor: User, *, now: datetime) -> None:
+    """Residents propose at most ``COMMUNITY_RESIDENT_EVENTS_PER_DAY`` events a day (0: no
+    limit), so the moderation queue cannot be flooded."""
+    limit = int(getattr(settings, "COMMUNITY_RESIDENT_EVENTS_PER_DAY", 3))
+    if limit <= 0:
+        return
+    recent = Event.objects.filter(organiser=actor, created_at__gte=now - timedelta(days=1))
+    if recent.count() >= limit:
+        raise ValidationError(
+            _(
+                "You have proposed %(count)s events in the last 24 hours, the most allowed. "
+                "Try again tomorrow."
+            )
+            % {"count": limit},
+            code="rate_limited",
+        )
+
+
 @transaction.atomic
 def event_create(*, actor: User, **fields: Any) -> Event:
     """Create an event organised by ``actor``.
@@ -277,6 +295,8 @@ def event_create(*, actor: User, **fields: Any) -> Event:
     now = timezone.now()
     values = _details(fields=fields, now=now, current=None)
     staff = actor.has_perm("community.publish_event")
+    if not staff:
+        _rate_check(actor, now=now)
     event = Event(
         organiser=actor,
         state=Event.State.PUBLISHED if staff else Event.State.PENDING,

@@ -267,6 +267,18 @@ class EventPublishView(EventActionView):
         return _("The event is published.")
 
 
+class EventRejectView(EventActionView):
+    """A moderator turns down a resident's event, with the reason the organiser is told."""
+
+    def act(self, request) -> str:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Say why, for the organiser."))
+        reason = form.cleaned_data["reason"]
+        services.event_reject(actor=request.user, event=self.event, reason=reason)
+        return _("The event is rejected; its organiser is told why.")
+
+
 class ManageMixin(LoginRequiredMixin, EventMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.has_perm(

@@ -275,3 +275,32 @@ def test_personal_data_export_and_erase_free_the_place(event_organiser):
     made.refresh_from_db()
     assert made.confirmed_count == 1
     assert services.events_personal_data_export(event_organiser)["organised_events"]
+
+
+def test_residents_proposals_are_limited_per_day(settings):
+    settings.COMMUNITY_RESIDENT_EVENTS = True
+    settings.COMMUNITY_RESIDENT_EVENTS_PER_DAY = 2
+    verified = UserFactory(verified=True)
+    for _ in range(2):
+        services.event_create(actor=verified, **event_fields())
+    with pytest.raises(ValidationError) as error:
+        services.event_create(actor=verified, **event_fields())
+    assert error.value.code == "rate_limited"
+    assert Event.objects.count() == 2
+
+
+def test_moderator_rejects_a_residents_event_with_a_reason_told_to_them(settings):
+    settings.COMMUNITY_RESIDENT_EVENTS = True
+    verified = UserFactory(verified=True)
+    made = services.event_create(actor=verified, **event_fields())
+    moderator = StaffFactory(role="Moderator", mfa=True)
+    with pytest.raises(ValidationError):
+        services.event_reject(actor=moderator, event=made, reason="")
+    with pytest.raises(PermissionDenied):
+        services.event_reject(actor=UserFactory(), event=made, reason="No")
+    services.event_reject(actor=moderator, event=made, reason="Please add the meeting place")
+    made.refresh_from_db()
+    assert made.state == Event.State.REJECTED
+    assert notices("rejected")[0].context["params"]["reason"] == "Please add the meeting place"
+    with pytest.raises(ValidationError):
+        services.event_publish(actor=moderator, event=made)

@@ -14,6 +14,7 @@ from community.models import Event, EventSignup
 from community.services import events as services
 from tests.accounts.factories import UserFactory
 from tests.community.factories_events import event, organiser, past_event, residents
+from tests.community.factories_events import event_fields as _service_fields
 from tests.proposals.factories import ten_megabyte_jpg
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,24 @@ def test_organiser_checks_in_messages_and_cancels_from_their_page(client):
     made.refresh_from_db()
     assert made.state == Event.State.CANCELLED
     assert "Storm" in client.get(made.get_absolute_url()).content.decode()
+
+
+def test_moderator_publishes_or_rejects_from_the_pending_events_page(client, settings):
+    from civicportal.accounts import roles
+    from tests.accounts.factories import StaffFactory
+
+    settings.COMMUNITY_RESIDENT_EVENTS = True
+    owner = UserFactory(verified=True)
+    first = services.event_create(actor=owner, **_service_fields(title="Street party"))
+    second = services.event_create(actor=owner, **_service_fields(title="Quiz night"))
+    client.force_login(StaffFactory(role=roles.MODERATOR, mfa=True))
+    page = client.get(first.get_absolute_url()).content.decode()
+    assert "Publish" in page and "Reject" in page
+    client.post(reverse("community:event-publish", args=[first.pk]))
+    client.post(reverse("community:event-reject", args=[second.pk]), {"reason": ""})
+    second.refresh_from_db()
+    assert second.state == Event.State.PENDING  # no reason, nothing changed
+    client.post(reverse("community:event-reject", args=[second.pk]), {"reason": "Duplicate"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (Event.State.PUBLISHED, Event.State.REJECTED)

@@ -560,6 +560,7 @@ EXCLUDED: dict[str, str] = {
     "community:event-signup": "POST only (a button on the event's page, swept)",
     "community:event-signup-cancel": "POST only (a button on the event's page, swept)",
     "community:event-publish": "POST only (a button on a pending event's page)",
+    "community:event-reject": "POST only (a form on a pending event's page)",
     "community:event-message": "POST only (a form on the organiser's page, swept)",
     "community:event-cancel": "POST only (a form on the organiser's page, swept)",
     "community:event-outcome": "POST only (a form on the organiser's page, swept)",

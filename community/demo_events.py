@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from civicportal.core import demo
-from community.models import Event, EventKind
+from community.models import Event, EventKind, EventSignup
 from community.roles_events import EVENT_ORGANISER
 from community.services import events as services
 
@@ -16,6 +16,23 @@ demo.register_staff(EVENT_ORGANISER, local_part="events", display_name="Sigríð
 
 CLEAN_UP = "Riverside clean-up"
 GARDEN = "Planting day at the Mill Lane community garden"
+
+
+def _backdate(ctx: demo.DemoContext, event: Event, *, days: int) -> None:
+    """Say the event was announced ``days`` ago and residents signed up since, in the order
+    they did (the waiting list keeps that order), each after joining the portal."""
+    announced = ctx.now - timedelta(days=days)
+    Event.objects.filter(pk=event.pk).update(
+        created_at=announced, published_at=announced, updated_at=announced
+    )
+    demo.history_backdate(event, announced)
+    signups = list(event.signups.select_related("user").order_by("created_at", "id"))
+    for index, signup in enumerate(signups):
+        earliest = max(announced, signup.user.date_joined)
+        share = (index + 1) / (len(signups) + 1)
+        EventSignup.objects.filter(pk=signup.pk).update(
+            created_at=max(ctx.between(announced, ctx.now, share), earliest)
+        )
 
 
 @demo.register("community-events", order=500)
@@ -49,6 +66,7 @@ def seed_events(ctx: demo.DemoContext) -> None:
     # Every place taken and five people waiting: cancellations move them up.
     for resident in ctx.residents[:17]:
         services.signup_create(actor=resident, event=clean_up)
+    _backdate(ctx, clean_up, days=12)
     garden_day = saturday + timedelta(days=7)
     garden = services.event_create(
         actor=organiser,
@@ -64,6 +82,7 @@ def seed_events(ctx: demo.DemoContext) -> None:
     )
     for resident in ctx.residents[17:23]:
         services.signup_create(actor=resident, event=garden)
+    _backdate(ctx, garden, days=5)
     ctx.say(
         f"Community events: “{CLEAN_UP}” is full with a waiting list of "
         f"{max(len(ctx.residents[:17]) - 12, 0)}; “{GARDEN}” has places left."

@@ -46,6 +46,8 @@ SCHEDULED = {
     "expires_at",
     "expire_date",
     "onset",
+    "starts_at",
+    "ends_at",
 }
 # The field that says when a row came to be, for the rule on its "created" audit entry.
 CREATION_FIELDS = ("created_at", "date_joined", "submitted_at")

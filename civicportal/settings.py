@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -538,8 +539,6 @@ if not DEBUG and EMAIL_BACKEND in _EMAIL_BACKENDS_THAT_SEND_NOTHING:
         "relay (or EMAIL_BACKEND to a backend that delivers)."
     )
 if EMAIL_URL:
-    from urllib.parse import unquote, urlsplit
-
     _email = urlsplit(EMAIL_URL)
     if _email.scheme not in {"smtp", "smtp+tls", "smtp+ssl"}:
         raise ImproperlyConfigured(
@@ -784,6 +783,22 @@ PROPOSALS_VOTE_RATE_WINDOW = env_int("PROPOSALS_VOTE_RATE_WINDOW", 300)
 # Seconds the idea list reuses its count of the ideas matching a filter (the one query of
 # the page that reads every match); 0 counts on every page.
 PROPOSALS_LIST_COUNT_SECONDS = env_int("PROPOSALS_LIST_COUNT_SECONDS", 30)
+# Community life: verified residents may propose events and community initiatives (each waits
+# for a moderator); off, only council staff create them.
+COMMUNITY_RESIDENT_EVENTS = env_bool("COMMUNITY_RESIDENT_EVENTS", default=False)
+# Events a resident may propose per day; 0 switches the limit off.
+COMMUNITY_RESIDENT_EVENTS_PER_DAY = env_int("COMMUNITY_RESIDENT_EVENTS_PER_DAY", 3)
+# Largest photo of an event, its outcome or a story, in bytes.
+COMMUNITY_IMAGE_MAX_BYTES = env_int("COMMUNITY_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+# Stories a resident may share per day; 0 switches the limit off.
+COMMUNITY_STORIES_PER_DAY = env_int("COMMUNITY_STORIES_PER_DAY", 5)
+# Thanks a resident may give per hour (far above a person reading stories; it stops scripts).
+COMMUNITY_THANKS_PER_HOUR = env_int("COMMUNITY_THANKS_PER_HOUR", 120)
+# The domain in the events' iCalendar UIDs (RFC 5545 wants them unique in the world); empty:
+# the host of SITE_URL.
+COMMUNITY_ICAL_DOMAIN = env_str("COMMUNITY_ICAL_DOMAIN") or (
+    urlsplit(SITE_URL).hostname or "civicportal"
+)
 # Map tiles for every map (ideas, reports from the ground, alerts), e.g.
 # https://tile.openstreetmap.org/{z}/{x}/{y}.png (its origin is added to the CSP). Empty: the
 # maps draw the council's area boundaries as their base instead.

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from community.views import events as event_views
 from community.views import stories as story_views
 
 app_name = "community"
@@ -35,5 +36,46 @@ urlpatterns: list = [
         "staff/community/stories/<int:pk>/feature/",
         story_views.StoryFeatureView.as_view(),
         name="staff-story-feature",
+    ),
+]
+urlpatterns += [
+    # Events and community initiatives.
+    path("events/", event_views.EventListView.as_view(), name="event-list"),
+    path("events/new/", event_views.EventCreateView.as_view(), name="event-create"),
+    path("events/calendar.ics", event_views.EventFeedView.as_view(), name="event-feed"),
+    path(
+        "events/month/<int:year>/<int:month>/",
+        event_views.EventMonthView.as_view(),
+        name="event-month",
+    ),
+    path("events/<int:pk>/", event_views.EventDetailView.as_view(), name="event-detail"),
+    path("events/<int:pk>/event.ics", event_views.EventIcsView.as_view(), name="event-ics"),
+    path("events/<int:pk>/edit/", event_views.EventUpdateView.as_view(), name="event-update"),
+    path("events/<int:pk>/sign-up/", event_views.EventSignupView.as_view(), name="event-signup"),
+    path(
+        "events/<int:pk>/sign-up/cancel/",
+        event_views.EventSignupCancelView.as_view(),
+        name="event-signup-cancel",
+    ),
+    path("events/<int:pk>/publish/", event_views.EventPublishView.as_view(), name="event-publish"),
+    path("events/<int:pk>/reject/", event_views.EventRejectView.as_view(), name="event-reject"),
+    path("events/<int:pk>/manage/", event_views.EventManageView.as_view(), name="event-manage"),
+    path(
+        "events/<int:pk>/manage/message/",
+        event_views.EventMessageView.as_view(),
+        name="event-message",
+    ),
+    path(
+        "events/<int:pk>/manage/cancel/", event_views.EventCancelView.as_view(), name="event-cancel"
+    ),
+    path(
+        "events/<int:pk>/manage/outcome/",
+        event_views.EventOutcomeView.as_view(),
+        name="event-outcome",
+    ),
+    path(
+        "events/<int:pk>/manage/check-in/<int:signup_pk>/",
+        event_views.EventCheckInView.as_view(),
+        name="event-check-in",
     ),
 ]

@@ -1,10 +1,19 @@
 from django.urls import path
 
+from community.api import events as event_api
 from community.api import stories
 
 app_name = "community"
 
 urlpatterns: list = [
+    path("events/", event_api.EventListApi.as_view(), name="event-list"),
+    path("events/<int:pk>/", event_api.EventDetailApi.as_view(), name="event-detail"),
+    path("events/<int:pk>/sign-up/", event_api.EventSignupApi.as_view(), name="event-signup"),
+    path(
+        "events/<int:pk>/sign-up/cancel/",
+        event_api.EventSignupCancelApi.as_view(),
+        name="event-signup-cancel",
+    ),
     path("stories/", stories.StoryListApi.as_view(), name="story-list"),
     path("stories/<int:pk>/", stories.StoryDetailApi.as_view(), name="story-detail"),
     path("stories/<int:pk>/thank/", stories.StoryThankApi.as_view(), name="story-thank"),

@@ -44,7 +44,7 @@ _ACTIVE_CONTENT_MARKERS = ("<script", "javascript:", "<iframe")
 
 
 def photo_max_bytes() -> int:
-    return getattr(settings, "COMMUNITY_STORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.COMMUNITY_IMAGE_MAX_BYTES
 
 
 def _text_check(
@@ -137,7 +137,7 @@ def _content_check(
 
 
 def _rate_check(actor: User) -> None:
-    limit = getattr(settings, "COMMUNITY_STORIES_PER_DAY", 5)
+    limit = settings.COMMUNITY_STORIES_PER_DAY
     if not rate_limit_take(scope="community.story", subject=actor.pk, limit=limit, window=86400):
         raise RateLimited(
             _("You have shared %(count)s stories today, the most allowed. Try again tomorrow.")
@@ -331,7 +331,7 @@ def story_thank(*, actor: User, story: Story | int) -> tuple[Story, bool]:
         raise PermissionDenied(_("Only published stories can be thanked."))
     if StoryThanks.objects.filter(story=locked, user=actor).exists():
         return locked, False
-    limit = getattr(settings, "COMMUNITY_THANKS_PER_HOUR", 120)
+    limit = settings.COMMUNITY_THANKS_PER_HOUR
     if not rate_limit_take(scope="community.thanks", subject=actor.pk, limit=limit, window=3600):
         raise RateLimited(
             _(

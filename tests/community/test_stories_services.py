@@ -70,7 +70,7 @@ def test_story_photo_is_stored_without_its_gps_position(resident, area):
 def test_story_submit_refuses_bad_input_and_stores_nothing(
     resident, area, settings, overrides, field, words
 ):
-    settings.COMMUNITY_STORY_PHOTO_MAX_BYTES = 1000
+    settings.COMMUNITY_IMAGE_MAX_BYTES = 1000
     photo = overrides.get("photo")
     if photo == "not-an-image":
         overrides = {**overrides, "photo": not_an_image(), "photo_description": "x"}

@@ -85,6 +85,11 @@ MODULE_JOBS = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    "community-event-reminders": {
+        "task": "community.tasks_events.event_reminders_send_task",
+        "schedule": 600.0,
+        "options": {"expires": 550},
+    },
 }
 
 
@@ -240,6 +245,7 @@ def test_each_domain_role_is_registered_by_its_own_module():
         "Alert author": "alerts",
         "Alert approver": "alerts",
         "Fact-check editor": "alerts",
+        "Event organiser": "community",
     }
 
 

@@ -297,6 +297,14 @@ class Sweep:
     query: str = ""
 
 
+def _clean_up():
+    """The demo's full clean-up with its waiting list (community events)."""
+    from community.demo_events import CLEAN_UP
+    from community.models import Event
+
+    return Event.objects.get(title=CLEAN_UP)
+
+
 def _one(**kwargs) -> Callable[[City], list[Variant]]:
     """A page in one state, its parameters read from the city: ``slug=lambda c: ...``."""
     return lambda city: [Variant(kwargs={k: read(city) for k, read in kwargs.items()})]
@@ -517,6 +525,19 @@ SWEPT: dict[str, Sweep] = {
         frozenset({STAFF}),
         _one(slug=lambda c: c.park.slug, question_id=lambda c: c.text_question.pk),
     ),
+    # Community events: the demo's full clean-up with its waiting list.
+    "community:event-list": Sweep(PUBLIC),
+    "community:event-month": Sweep(
+        PUBLIC,
+        _one(
+            year=lambda c: _clean_up().starts_at.year,
+            month=lambda c: _clean_up().starts_at.month,
+        ),
+    ),
+    "community:event-detail": Sweep(PUBLIC | {STAFF}, _one(pk=lambda c: _clean_up().pk)),
+    "community:event-create": Sweep(frozenset({STAFF})),
+    "community:event-update": Sweep(frozenset({STAFF}), _one(pk=lambda c: _clean_up().pk)),
+    "community:event-manage": Sweep(frozenset({STAFF}), _one(pk=lambda c: _clean_up().pk)),
 }
 
 # Checked on the way in: the page that asks staff for their second factor is only shown
@@ -577,6 +598,16 @@ EXCLUDED: dict[str, str] = {
     "alerts:staff-factcheck-publish": "POST only (a button on the staff fact-check page)",
     "alerts:staff-factcheck-approve": "POST only (a button on the staff fact-check page)",
     "alerts:staff-factcheck-return": "POST only (a button on the staff fact-check page)",
+    "community:event-feed": "an iCalendar feed",
+    "community:event-ics": "an iCalendar file",
+    "community:event-signup": "POST only (a button on the event's page, swept)",
+    "community:event-signup-cancel": "POST only (a button on the event's page, swept)",
+    "community:event-publish": "POST only (a button on a pending event's page)",
+    "community:event-reject": "POST only (a form on a pending event's page)",
+    "community:event-message": "POST only (a form on the organiser's page, swept)",
+    "community:event-cancel": "POST only (a form on the organiser's page, swept)",
+    "community:event-outcome": "POST only (a form on the organiser's page, swept)",
+    "community:event-check-in": "POST only (buttons on the organiser's page, swept)",
     "consultations:staff-export": "POST only (starts an export job; the job's page is swept)",
     "consultations:staff-publish": "POST only (a form on the staff results page)",
     "mfa_download_recovery_codes": "a text file download",

@@ -74,6 +74,11 @@ urlpatterns += [
         name="event-outcome",
     ),
     path(
+        "events/<int:pk>/manage/outcome/story/",
+        event_views.EventOutcomeStoryView.as_view(),
+        name="event-outcome-story",
+    ),
+    path(
         "events/<int:pk>/manage/check-in/<int:signup_pk>/",
         event_views.EventCheckInView.as_view(),
         name="event-check-in",

@@ -111,6 +111,15 @@ class Story(models.Model):
     )
     # Where a story published by staff code came from (an event's outcome page).
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    # The event whose outcome this story tells: one story per event (the unique key).
+    event = models.OneToOneField(
+        "community.Event",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="story",
+        verbose_name=_("event"),
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=StoryState.choices, default=StoryState.PENDING
     )

@@ -27,6 +27,7 @@ from civicportal.core.rendering import markdown_render
 from civicportal.kernel.audit import audit_record
 from civicportal.kernel.ratelimit import RateLimited, rate_limit_take
 from civicportal.kernel.validators import CONTROL_CHARACTER_MESSAGE, find_control_character
+from community.models.events import Event
 from community.models.stories import (
     PHOTO_DESCRIPTION_MAX_LENGTH,
     STORY_BODY_MAX_LENGTH,
@@ -376,10 +377,12 @@ def story_publish_from(
     photo=None,
     campaign: Campaign | None = None,
     source_url: str = "",
+    event: Event | None = None,
 ) -> Story:
     """Publish a story straight away from staff code (an event's outcome), with ``actor``
     as its author and moderator. Staff accounts only (``community.publish_story``); the
-    content is checked as a resident's story is, and the photo re-encoded."""
+    content is checked as a resident's story is, and the photo re-encoded. ``event``: the
+    event whose outcome it tells (one story per event, held by the database)."""
     if not actor.has_perm("community.publish_story"):
         raise PermissionDenied(_("Only council staff can publish a story directly."))
     errors: dict[str, list] = {}
@@ -410,6 +413,7 @@ def story_publish_from(
         published_at=now,
         moderated_at=now,
         moderated_by=actor,
+        event=event,
     )
     if content.photo is not None:
         story.photo.save(content.photo.name, content.photo, save=False)

@@ -31,8 +31,9 @@ from community.forms_events import (
     OutcomeForm,
     ReasonForm,
 )
-from community.models import Event, EventSignup
+from community.models import Event, EventSignup, Story
 from community.services import events as services
+from community.services.outcomes import event_outcome_story_publish
 
 PAGE_SIZE = 20
 
@@ -298,6 +299,8 @@ class EventManageView(ManageMixin, TemplateView):
             signups=selectors.event_signups(event=self.event),
             message_form=kwargs.get("message_form") or MessageForm(),
             cancel_form=kwargs.get("cancel_form") or ReasonForm(),
+            can_publish_story=self.request.user.has_perm("community.publish_story"),
+            event_story=Story.objects.filter(event=self.event).first(),
             outcome_form=kwargs.get("outcome_form")
             or OutcomeForm(
                 initial={
@@ -362,6 +365,19 @@ class EventOutcomeView(EventManageActionView):
             outcome=data["outcome"], photos=photos,
         )  # fmt: skip
         return _("The outcome is recorded and shown on the event's page.")
+
+
+class EventOutcomeStoryView(ManageMixin, View):
+    """Council staff publish the recorded outcome as a story (community/services/outcomes.py)."""
+
+    def post(self, request, pk):
+        try:
+            story = event_outcome_story_publish(actor=request.user, event=self.event)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return HttpResponseRedirect(reverse("community:event-manage", args=[pk]))
+        messages.success(request, _("The outcome is published as a story."))
+        return HttpResponseRedirect(story.get_absolute_url())
 
 
 class EventCheckInView(ManageMixin, View):

@@ -607,6 +607,7 @@ EXCLUDED: dict[str, str] = {
     "community:event-message": "POST only (a form on the organiser's page, swept)",
     "community:event-cancel": "POST only (a form on the organiser's page, swept)",
     "community:event-outcome": "POST only (a form on the organiser's page, swept)",
+    "community:event-outcome-story": "POST only (a button on the organiser's page, swept)",
     "community:event-check-in": "POST only (buttons on the organiser's page, swept)",
     "consultations:staff-export": "POST only (starts an export job; the job's page is swept)",
     "consultations:staff-publish": "POST only (a form on the staff results page)",

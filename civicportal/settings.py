@@ -783,22 +783,6 @@ PROPOSALS_VOTE_RATE_WINDOW = env_int("PROPOSALS_VOTE_RATE_WINDOW", 300)
 # Seconds the idea list reuses its count of the ideas matching a filter (the one query of
 # the page that reads every match); 0 counts on every page.
 PROPOSALS_LIST_COUNT_SECONDS = env_int("PROPOSALS_LIST_COUNT_SECONDS", 30)
-# Community life: verified residents may propose events and community initiatives (each waits
-# for a moderator); off, only council staff create them.
-COMMUNITY_RESIDENT_EVENTS = env_bool("COMMUNITY_RESIDENT_EVENTS", default=False)
-# Events a resident may propose per day; 0 switches the limit off.
-COMMUNITY_RESIDENT_EVENTS_PER_DAY = env_int("COMMUNITY_RESIDENT_EVENTS_PER_DAY", 3)
-# Largest photo of an event, its outcome or a story, in bytes.
-COMMUNITY_IMAGE_MAX_BYTES = env_int("COMMUNITY_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
-# Stories a resident may share per day; 0 switches the limit off.
-COMMUNITY_STORIES_PER_DAY = env_int("COMMUNITY_STORIES_PER_DAY", 5)
-# Thanks a resident may give per hour (far above a person reading stories; it stops scripts).
-COMMUNITY_THANKS_PER_HOUR = env_int("COMMUNITY_THANKS_PER_HOUR", 120)
-# The domain in the events' iCalendar UIDs (RFC 5545 wants them unique in the world); empty:
-# the host of SITE_URL.
-COMMUNITY_ICAL_DOMAIN = env_str("COMMUNITY_ICAL_DOMAIN") or (
-    urlsplit(SITE_URL).hostname or "civicportal"
-)
 # Map tiles for every map (ideas, reports from the ground, alerts), e.g.
 # https://tile.openstreetmap.org/{z}/{x}/{y}.png (its origin is added to the CSP). Empty: the
 # maps draw the council's area boundaries as their base instead.
@@ -813,6 +797,25 @@ PROPOSALS_MAP_CENTER = env_str("PROPOSALS_MAP_CENTER")
 GEOCODER_URL = env_str("GEOCODER_URL")
 # Address searches one network address may make per minute (spares the geocoder); 0: no limit.
 GEOCODER_RATE_LIMIT = env_int("GEOCODER_RATE_LIMIT", 30)
+
+# --- Community life (events, stories) -----------------------------------------------------
+
+# Verified residents may propose events and community initiatives (each waits for a
+# moderator); off, only council staff create them.
+COMMUNITY_RESIDENT_EVENTS = env_bool("COMMUNITY_RESIDENT_EVENTS", default=False)
+# Events a resident may propose per day; 0 switches the limit off.
+COMMUNITY_RESIDENT_EVENTS_PER_DAY = env_int("COMMUNITY_RESIDENT_EVENTS_PER_DAY", 3)
+# Largest photo of an event, its outcome or a story, in bytes.
+COMMUNITY_IMAGE_MAX_BYTES = env_int("COMMUNITY_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+# Stories a resident may share per day; 0 switches the limit off.
+COMMUNITY_STORIES_PER_DAY = env_int("COMMUNITY_STORIES_PER_DAY", 5)
+# Thanks a resident may give per hour (far above a person reading stories; it stops scripts).
+COMMUNITY_THANKS_PER_HOUR = env_int("COMMUNITY_THANKS_PER_HOUR", 120)
+# The domain in the events' iCalendar UIDs (RFC 5545 wants them unique in the world); empty:
+# the host of SITE_URL.
+COMMUNITY_ICAL_DOMAIN = env_str("COMMUNITY_ICAL_DOMAIN") or (
+    urlsplit(SITE_URL).hostname or "civicportal"
+)
 
 # --- Internationalisation ---------------------------------------------------------------
 

@@ -343,6 +343,8 @@ def callout_respond(*, actor: User, callout: CallOut, answer: str) -> CallOutRes
     callout = CallOut.objects.select_for_update().select_related("alert").get(pk=callout.pk)
     if not callout.is_open:
         raise ValidationError(_("This call-out has been stood down: no answer is needed."))
+    if callout.ends_at <= timezone.now():
+        raise ValidationError(_("This call-out's time window is over: no answer is needed."))
     if not volunteers_for(callout).filter(user=actor).exists():
         raise ValidationError(
             _("This call-out is for registered volunteers with the skills and areas it asks.")

@@ -214,6 +214,21 @@ def test_stand_down_tells_everyone_who_accepted_and_refuses_later_answers():
     )
 
 
+def test_answers_after_the_time_window_are_refused_and_change_nothing():
+    posted = callout()
+    early, late = volunteer(), volunteer()
+    services.callout_respond(actor=early, callout=posted, answer="accepted")
+    over = timezone.now() - timedelta(minutes=1)
+    CallOut.objects.filter(pk=posted.pk).update(starts_at=over - timedelta(hours=2), ends_at=over)
+    with pytest.raises(ValidationError, match="time window is over"):
+        services.callout_respond(actor=late, callout=posted, answer="accepted")
+    with pytest.raises(ValidationError, match="time window is over"):
+        services.callout_respond(actor=early, callout=posted, answer="declined")
+    posted.refresh_from_db()
+    assert posted.accepted_count == 1
+    assert list(CallOutResponse.objects.values_list("user", "answer")) == [(early.pk, "accepted")]
+
+
 def test_roster_csv_neutralises_formulas():
     posted = callout()
     user = volunteer(display_name="=HYPERLINK(1)")

@@ -34,6 +34,7 @@ COPY proposals ./proposals
 COPY consultations ./consultations
 COPY budgeting ./budgeting
 COPY alerts ./alerts
+COPY community ./community
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /app/static/node_modules ./static/node_modules

@@ -29,13 +29,13 @@ import functools
 import os
 import socket
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from django.conf import settings
-from multidict import CIMultiDictProxy
 from requests.utils import get_environ_proxies, select_proxy
 
 from civicportal.kernel import outbound
@@ -55,7 +55,7 @@ class OutboundAnswer:
     """An answer, read in full: what the channels' ``answer_check`` reads of a response."""
 
     status_code: int
-    headers: CIMultiDictProxy[str]
+    headers: Mapping[str, str]  # case-insensitive, as aiohttp gives them
     text: str
 
 

@@ -305,6 +305,14 @@ def _clean_up():
     return Event.objects.get(title=CLEAN_UP)
 
 
+def _demo_callout():
+    """The demo's exercise call-out (volunteer call-outs)."""
+    from alerts.demo_volunteers import CALLOUT_TASK
+    from alerts.models import CallOut
+
+    return CallOut.objects.get(task=CALLOUT_TASK)
+
+
 def _one(**kwargs) -> Callable[[City], list[Variant]]:
     """A page in one state, its parameters read from the city: ``slug=lambda c: ...``."""
     return lambda city: [Variant(kwargs={k: read(city) for k, read in kwargs.items()})]
@@ -451,6 +459,13 @@ SWEPT: dict[str, Sweep] = {
     "alerts:factcheck-incident": Sweep(PUBLIC, _one(pk=lambda c: c.flood.pk)),
     "alerts:factcheck-ask": Sweep(frozenset({RESIDENT})),
     "alerts:factcheck-my-questions": Sweep(frozenset({RESIDENT})),
+    # Volunteer call-outs: the register and a volunteer's call-outs (the demo's exercise
+    # call-out reaches only volunteers who take part in exercises, not the sweep's resident).
+    "alerts:volunteer-register": Sweep(frozenset({RESIDENT})),
+    "alerts:volunteer-callouts": Sweep(frozenset({RESIDENT})),
+    "alerts:staff-callout-list": Sweep(frozenset({STAFF})),
+    "alerts:staff-callout": Sweep(frozenset({STAFF}), _one(pk=lambda c: _demo_callout().pk)),
+    "alerts:staff-callout-create": Sweep(frozenset({STAFF}), _one(pk=lambda c: c.flood.pk)),
     "consultations:consultation-list": Sweep(PUBLIC),
     "consultations:consultation-detail": Sweep(
         PUBLIC,
@@ -598,6 +613,14 @@ EXCLUDED: dict[str, str] = {
     "alerts:staff-factcheck-publish": "POST only (a button on the staff fact-check page)",
     "alerts:staff-factcheck-approve": "POST only (a button on the staff fact-check page)",
     "alerts:staff-factcheck-return": "POST only (a button on the staff fact-check page)",
+    "alerts:volunteer-callout": (
+        "only for the volunteers a call-out reaches; axe-checked in "
+        "tests/e2e/test_volunteer_callout_journey.py"
+    ),
+    "alerts:volunteer-answer": "POST only (buttons on a volunteer's call-out page)",
+    "alerts:staff-callout-check": "POST only (buttons on the roster, swept)",
+    "alerts:staff-callout-stand-down": "POST only (a button on the roster, swept)",
+    "alerts:staff-callout-csv": "a CSV download of the roster (tests/alerts)",
     "community:event-feed": "an iCalendar feed",
     "community:event-ics": "an iCalendar file",
     "community:event-signup": "POST only (a button on the event's page, swept)",

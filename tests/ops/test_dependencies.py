@@ -119,7 +119,7 @@ def undeclared(modules: dict[str, set[str]]) -> list[str]:
 
 
 def test_runtime_packages_are_the_shipped_apps():
-    assert {"civicportal", "proposals", "consultations", "budgeting", "alerts"} <= set(
+    assert {"civicportal", "proposals", "consultations", "budgeting", "alerts", "community"} <= set(
         RUNTIME_PACKAGES
     )
     assert len(runtime_files()) > 100

@@ -182,29 +182,14 @@ def _timeline(deliveries, *, since: float) -> dict[str, dict[str, list[float]]]:
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--push-share", type=float, default=0.3)
-    parser.add_argument("--sms-share", type=float, default=0.1)
-    parser.add_argument("--backlog", type=int, default=100_000, help="non-urgent emails queued")
-    parser.add_argument("--database", default="cp_bench_alerts")
-    parser.add_argument("--postgres", default="postgres://root@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--chunk-size", type=int, default=200)
-    parser.add_argument("--fanout-batch", type=int, default=2000)
-    parser.add_argument("--sms-rate", type=int, default=100, help="the SMS gateway's texts/s")
-    parser.add_argument("--timeout", type=float, default=1800)
-    args = parser.parse_args()
-    n = args.recipients
-    if args.backlog > n:
-        raise SystemExit("--backlog goes to existing residents: at most --recipients")
-
-    print(f"load average at start: {loadavg()}", flush=True)
-    database_url = database_create(args.postgres, args.database)
-    smtp = SmtpSink(match=HEADLINE.encode())
-    push = HttpSink(201)
-    sms = HttpSink(200)
+def far_sides_start(
+    args: argparse.Namespace, database_url: str, *, match: bytes
+) -> tuple[SmtpSink, HttpSink, HttpSink, tuple[str, str]]:
+    """The stand-ins for the mail relay, the push service and the SMS gateway, started, and
+    this process's environment (which the workers inherit) pointed at them, at
+    ``database_url`` and at ``args.redis``, with the batch sizes and the gateway's rate of
+    ``args``. Returns the three and one browser's push keys (p256dh, auth) for every
+    subscription (each has its own endpoint)."""
     import base64
 
     from cryptography.hazmat.primitives import serialization
@@ -212,8 +197,10 @@ def main() -> None:
 
     from civicportal.notifications.management.commands.vapid_keys import vapid_keys_generate
 
+    smtp = SmtpSink(match=match)
+    push = HttpSink(201)
+    sms = HttpSink(200)
     public, private = vapid_keys_generate()
-    # One browser's keys for every push subscription (each has its own endpoint).
     browser_key = (
         ec.generate_private_key(ec.SECP256R1())
         .public_key()
@@ -241,6 +228,31 @@ def main() -> None:
         NOTIFICATIONS_RATES=f"sms={args.sms_rate},social=100",
         ALERTS_FANOUT_BATCH=str(args.fanout_batch),
     )
+    return smtp, push, sms, (p256dh, auth)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--push-share", type=float, default=0.3)
+    parser.add_argument("--sms-share", type=float, default=0.1)
+    parser.add_argument("--backlog", type=int, default=100_000, help="non-urgent emails queued")
+    parser.add_argument("--database", default="cp_bench_alerts")
+    parser.add_argument("--postgres", default="postgres://root@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--chunk-size", type=int, default=200)
+    parser.add_argument("--fanout-batch", type=int, default=2000)
+    parser.add_argument("--sms-rate", type=int, default=100, help="the SMS gateway's texts/s")
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    n = args.recipients
+    if args.backlog > n:
+        raise SystemExit("--backlog goes to existing residents: at most --recipients")
+
+    print(f"load average at start: {loadavg()}", flush=True)
+    database_url = database_create(args.postgres, args.database)
+    smtp, push, sms, browser = far_sides_start(args, database_url, match=HEADLINE.encode())
+    p256dh, auth = browser
     print(f"migrated {args.database} in {database_migrate():.1f} s", flush=True)
 
     import django

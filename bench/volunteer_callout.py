@@ -24,8 +24,6 @@ duplicates=..``.
 from __future__ import annotations
 
 import argparse
-import base64
-import os
 import sys
 import time
 from datetime import timedelta
@@ -35,15 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from alert_fanout import HttpSink, workers_start  # noqa: E402
+from alert_fanout import far_sides_start, workers_start  # noqa: E402
 from support import (  # noqa: E402
-    SmtpSink,
     WorkerWatch,
     database_create,
     database_migrate,
-    environment_use,
     loadavg,
-    worker_settings,
     worker_stop,
 )
 
@@ -76,40 +71,8 @@ def main() -> None:
 
     print(f"load average at start: {loadavg()}", flush=True)
     database_url = database_create(args.postgres, args.database)
-    smtp = SmtpSink(match=TASK.encode())
-    push = HttpSink(201)
-    sms = HttpSink(200)
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    from civicportal.notifications.management.commands.vapid_keys import vapid_keys_generate
-
-    public, private = vapid_keys_generate()
-    browser_key = (
-        ec.generate_private_key(ec.SECP256R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    )
-    p256dh = base64.urlsafe_b64encode(browser_key).decode().rstrip("=")
-    auth = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
-    environment_use(
-        database_url=database_url,
-        redis_url=args.redis,
-        also_dropped=("ALERTS_",),
-        **worker_settings(args.redis),
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
-        NOTIFICATIONS_VAPID_PUBLIC_KEY=public,
-        NOTIFICATIONS_VAPID_PRIVATE_KEY=private,
-        NOTIFICATIONS_PUSH_ALLOW_HTTP="1",
-        NOTIFICATIONS_PUSH_HOSTS="127.0.0.1",
-        OUTBOUND_ALLOW_LOOPBACK="1",
-        NOTIFICATIONS_SMS_BACKEND="http",
-        NOTIFICATIONS_SMS_GATEWAY_URL=f"http://127.0.0.1:{sms.port}/messages",
-        NOTIFICATIONS_SOCIAL_BACKENDS="recording",
-        NOTIFICATIONS_CHUNK_SIZE=str(args.chunk_size),
-        NOTIFICATIONS_RATES=f"sms={args.sms_rate},social=100",
-        ALERTS_FANOUT_BATCH=str(args.fanout_batch),
-    )
+    smtp, push, sms, browser = far_sides_start(args, database_url, match=TASK.encode())
+    p256dh, auth = browser
     print(f"migrated {args.database} in {database_migrate():.1f} s", flush=True)
 
     import django

@@ -107,6 +107,32 @@ def point_feature(latitude, longitude, **properties) -> dict:
 # --- The place on a form --------------------------------------------------------------------
 
 
+def point_check(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
+    """A place given to a service (page, API or code): both coordinates or neither, numbers
+    on the map, rounded to ``COORDINATE_PLACES`` decimals. Raises ``ValidationError`` on
+    ``latitude`` with the reason."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    if latitude in (None, "") or longitude in (None, ""):
+        raise ValidationError(
+            {"latitude": _("Give both latitude and longitude for the place, or neither.")}
+        )
+    try:
+        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
+    except ArithmeticError:
+        raise ValidationError({"latitude": _("The place's coordinates are not numbers.")}) from None
+    # NaN first: comparing it would raise instead of refusing.
+    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError(
+            {
+                "latitude": _(
+                    "The place is outside the map: latitude -90 to 90, longitude -180 to 180."
+                )
+            }
+        )
+    return lat.quantize(_QUANTUM), lon.quantize(_QUANTUM)
+
+
 class CoordinateField(forms.DecimalField):
     """A latitude or longitude: a number in range, rounded to ``COORDINATE_PLACES``
     decimals (a position copied from a phone has more, and refusing it would help no one)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import Area, User
 from civicportal.core.images import image_reencode
+from civicportal.core.maps import point_check
 from civicportal.core.rendering import markdown_render, markdown_text
 from civicportal.kernel.audit import audit_record
 from community.models.events import (
@@ -80,28 +80,6 @@ def _text(field: str, value: str, *, max_length: int, required: str | None) -> s
             }
         )
     return value
-
-
-def _point(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
-    if latitude in (None, "") and longitude in (None, ""):
-        return None, None
-    if latitude in (None, "") or longitude in (None, ""):
-        raise ValidationError(
-            {"latitude": _("Give both latitude and longitude for the place, or neither.")}
-        )
-    try:
-        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
-    except ArithmeticError:
-        raise ValidationError({"latitude": _("The place's coordinates are not numbers.")}) from None
-    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError(
-            {
-                "latitude": _(
-                    "The place is outside the map: latitude -90 to 90, longitude -180 to 180."
-                )
-            }
-        )
-    return lat.quantize(Decimal("0.000001")), lon.quantize(Decimal("0.000001"))
 
 
 def _times(starts_at: datetime | None, ends_at: datetime | None, *, now: datetime) -> None:
@@ -169,7 +147,7 @@ def _details(*, fields: dict[str, Any], now: datetime, current: Event | None) ->
     if area is not None and not isinstance(area, Area):
         errors.setdefault("area", []).append(_("Choose one of the areas offered."))
     values["area"] = area
-    point = collect(_point, fields.get("latitude"), fields.get("longitude"))
+    point = collect(point_check, fields.get("latitude"), fields.get("longitude"))
     values["latitude"], values["longitude"] = point if point else (None, None)
     starts_at, ends_at = fields.get("starts_at"), fields.get("ends_at")
     if current is not None and starts_at == current.starts_at and ends_at == current.ends_at:

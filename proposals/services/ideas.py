@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import Area, User
 from civicportal.core.images import image_reencode
+from civicportal.core.maps import point_check
 from civicportal.core.models import Follow
 from civicportal.core.rendering import markdown_render
 from proposals.models import (
@@ -56,28 +56,6 @@ def text_check(*, field: str, value: str, max_length: int, empty_message: str) -
             }
         )
     return value
-
-
-def _point_check(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
-    if latitude in (None, "") and longitude in (None, ""):
-        return None, None
-    if latitude in (None, "") or longitude in (None, ""):
-        raise ValidationError(
-            {"latitude": _("Give both latitude and longitude for the place, or neither.")}
-        )
-    try:
-        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
-    except ArithmeticError:
-        raise ValidationError({"latitude": _("The place's coordinates are not numbers.")}) from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError(
-            {
-                "latitude": _(
-                    "The place is outside the map: latitude -90 to 90, longitude -180 to 180."
-                )
-            }
-        )
-    return lat.quantize(Decimal("0.000001")), lon.quantize(Decimal("0.000001"))
 
 
 def _rate_check(author: User) -> None:
@@ -129,7 +107,7 @@ def idea_create(
     if category is None:
         errors["category"] = [_("Choose the category that fits best.")]
     try:
-        latitude, longitude = _point_check(latitude, longitude)
+        latitude, longitude = point_check(latitude, longitude)
     except ValidationError as error:
         errors.update(error.message_dict)
     prepared = None

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 from civicportal.core.maps import LocationField
 from tests.accounts.factories import AreaFactory
@@ -186,3 +187,27 @@ def test_geocode_is_rate_limited_per_address(client, geocoder, settings):
 def test_geocode_is_not_found_without_a_geocoder(client, settings):
     settings.GEOCODER_URL = ""
     assert client.get("/maps/geocode/", {"q": "town hall"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "reason"),
+    [
+        ("64.1", "", "both latitude and longitude"),
+        ("north", "-21.9", "not numbers"),
+        ("NaN", "-21.9", "outside the map"),
+        ("64.1", "Infinity", "outside the map"),
+        ("91", "0", "outside the map"),
+    ],
+)
+def test_point_check_refuses_a_bad_place_with_its_reason(latitude, longitude, reason):
+    from civicportal.core.maps import point_check
+
+    with pytest.raises(ValidationError, match=reason):
+        point_check(latitude, longitude)
+
+
+def test_point_check_keeps_a_place_to_six_decimals_or_none():
+    from civicportal.core.maps import point_check
+
+    assert point_check("", None) == (None, None)
+    assert point_check("64.14660049", -21.9426) == (Decimal("64.146600"), Decimal("-21.942600"))

@@ -42,7 +42,6 @@ def _race(calls) -> tuple[list, list[Exception]]:
     return results, errors
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_approvers_at_once_publish_a_fact_check_once():
     fact_check = pending(by=author(), alert=published())
     version = services.factcheck_version(fact_check)
@@ -67,7 +66,6 @@ def test_two_approvers_at_once_publish_a_fact_check_once():
     assert len(approvals) == 1 and approvals[0].actor_id == fact_check.approver_id
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_a_question_answered_twice_at_once_is_answered_and_notified_once():
     asked = question()
     staff = [editor(), editor()]

@@ -17,10 +17,6 @@ from community.services import stories as services
 from tests.accounts.factories import UserFactory
 from tests.community.stories_fixtures import StoryFactory
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"
-)
-
 
 def _run_at_once(targets) -> list[Exception]:
     barrier = threading.Barrier(len(targets))

@@ -174,11 +174,13 @@ INSTALLED_APPS = [
     "civicportal.core",
     "civicportal.accounts",
     "civicportal.notifications",
+    "civicportal.audience",
     "proposals",
     "consultations",
     "budgeting",
     "alerts",
     "community",
+    "social",
 ]
 
 # Social login providers are switched on by settings: each one whose client id is set.

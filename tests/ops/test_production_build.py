@@ -36,7 +36,15 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTRUCTIONS = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text()).splitlines()
-RUNTIME_PACKAGES = ("civicportal", "proposals", "consultations", "budgeting", "alerts", "community")
+RUNTIME_PACKAGES = (
+    "civicportal",
+    "proposals",
+    "consultations",
+    "budgeting",
+    "alerts",
+    "community",
+    "social",
+)
 # Installed for development only; none of them may reach the image.
 DEV_ONLY = ("pytest", "pytest-django", "ruff", "playwright", "factory-boy", "pabutools")
 IMAGE_DIR = "/app"  # the WORKDIR of the build and runtime stages

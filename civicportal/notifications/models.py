@@ -484,6 +484,13 @@ class SocialPost(models.Model):
     text = models.TextField(_("text"))
     url = models.URLField(_("link"), max_length=1000, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Written by every social backend when the network has taken the post: which network,
+    # what a reply on the same thread needs (a status id; a Bluesky record's uri and cid),
+    # the public address of the post, and the thread it belongs to (e.g. an alert's).
+    network = models.CharField(_("network"), max_length=40, blank=True)
+    reference = models.CharField(_("reference at the network"), max_length=500, blank=True)
+    post_url = models.URLField(_("address of the post"), max_length=1000, blank=True)
+    thread = models.CharField(_("thread"), max_length=200, blank=True, db_index=True)
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
 
     class Meta:

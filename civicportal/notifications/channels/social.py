@@ -125,6 +125,41 @@ class MastodonSocialBackend(SocialBackend):
         return str(answer.get("url") or answer.get("id") or "")
 
 
+# Each network's longest post, in characters (Bluesky counts graphemes, 300; a Facebook
+# Page post may be far longer, but a post people read is short). A backend not named here
+# (``recording``, a dotted path) gets NOTIFICATIONS_SOCIAL_MAX_LENGTH.
+NETWORK_LIMITS = {"mastodon": 500, "bluesky": 300, "facebook": 2000}
+
+
+def network_limit(name: str) -> int:
+    """The longest post (text and link) the account ``name`` takes."""
+    return NETWORK_LIMITS.get(name, settings.NOTIFICATIONS_SOCIAL_MAX_LENGTH)
+
+
+def text_fit(text: str, url: str, *, limit: int) -> str:
+    """``text`` cut (with "…") so that it, a blank line and ``url`` fit in ``limit``."""
+    tail = f"\n\n{url}" if url else ""
+    room = max(limit - len(tail), 20)
+    text = text.strip()
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return text + tail
+
+
+def social_accounts() -> list[str]:
+    """The names of the configured accounts (``recording``, ``mastodon``, ...), in order."""
+    return [name for _channel, name in social_broadcasts_all()]
+
+
+def social_broadcasts_all() -> list[tuple[str, str]]:
+    """Every configured account as a broadcast, whether or not the channel is switched on."""
+    names = []
+    for name in settings.NOTIFICATIONS_SOCIAL_BACKENDS:
+        path = BACKEND_ALIASES.get(name, name)
+        names.append(getattr(import_string(path), "name", "") or path)
+    return [("social", name) for name in names]
+
+
 def social_backends() -> dict[str, SocialBackend]:
     """The configured accounts' backends by name (fresh instances)."""
     backends: dict[str, SocialBackend] = {}
@@ -146,26 +181,18 @@ def social_broadcasts() -> list[tuple[str, str]]:
     """``event_create(broadcasts=...)`` for posting an event on every official account."""
     if "social" not in settings.NOTIFICATIONS_CHANNELS:
         return []
-    names = []
-    for name in settings.NOTIFICATIONS_SOCIAL_BACKENDS:
-        path = BACKEND_ALIASES.get(name, name)
-        names.append(getattr(import_string(path), "name", "") or path)
-    return [("social", name) for name in names]
+    return social_broadcasts_all()
 
 
 def social_text(delivery: Delivery, language: str) -> tuple[str, str]:
     """The post's text (within ``NOTIFICATIONS_SOCIAL_MAX_LENGTH``) and its link."""
     texts = message_texts(event=delivery.event, language=language)
     limit = settings.NOTIFICATIONS_SOCIAL_MAX_LENGTH
-    tail = f"\n\n{texts.url}" if texts.url else ""
     head = texts.subject
     body = " ".join(texts.body.split())
     if body:
         head = f"{head}\n\n{body}"
-    room = max(limit - len(tail), 20)
-    if len(head) > room:
-        head = head[: room - 1].rstrip() + "…"
-    return head + tail, texts.url
+    return text_fit(head, texts.url, limit=limit), texts.url
 
 
 class SocialChannel:

@@ -453,6 +453,12 @@ def _cross_post(fact_check: FactCheck) -> None:
             "url": fact_check.get_absolute_url(),
             "action": ACTION_PUBLISHED,
             "language": settings.LANGUAGE_CODE,
+            # About an incident: posted under the alert's thread, beside its updates.
+            **(
+                {"social": {"thread": f"alerts.alert.{fact_check.alert_id}"}}
+                if fact_check.alert_id
+                else {}
+            ),
         },
         idempotency_key=f"{SOCIAL_KIND}:{fact_check.pk}:published",
         source=fact_check,

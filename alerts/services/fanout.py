@@ -94,6 +94,8 @@ def message_context(message: AlertMessage, *, language: str) -> dict:
             "instruction": message.second_instruction if second else message.instruction,
             "where": _where(message),
         },
+        # The council's posts of an alert, its updates and its cancellation form one thread.
+        "social": {"thread": f"alerts.alert.{message.alert_id}"},
     }
 
 

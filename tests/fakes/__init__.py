@@ -1,0 +1,1 @@
+"""Stand-ins for services outside the machine, as real servers on loopback."""

@@ -15,7 +15,7 @@ from civicportal.notifications.channels.social_bluesky import link_facets, recor
 from civicportal.notifications.models import Delivery, SocialPost
 from civicportal.notifications.services import deliveries_send, deliveries_sweep
 from tests.fakes.social_networks import TID
-from tests.fakes.social_portal import (  # noqa: F401 - fixtures
+from tests.fakes.social_portal import (
     bluesky_server,
     broadcast,
     card_png,
@@ -26,13 +26,19 @@ from tests.fakes.social_portal import (  # noqa: F401 - fixtures
 )
 from tests.notifications.conftest import wait_until
 
+# Fixtures of the fakes, used here by name.
+FAKE_FIXTURES = (
+    bluesky_server,
+    social_settings,
+)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "http://127.0.0.1:8000/ideas/1/"
 
 
 @pytest.fixture
-def bluesky(bluesky_server, settings, broker):  # noqa: F811 - the imported fixture
+def bluesky(bluesky_server, settings, broker):
     settings.NOTIFICATIONS_SOCIAL_BACKENDS = ["bluesky"]
     return bluesky_server
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.models import Delivery, SocialPost
 from civicportal.notifications.services import deliveries_send, deliveries_sweep
-from tests.fakes.social_portal import (  # noqa: F401 - fixtures
+from tests.fakes.social_portal import (
     broadcast,
     delivery_ids,
     facebook_server,
@@ -22,13 +22,19 @@ from tests.fakes.social_portal import (  # noqa: F401 - fixtures
 )
 from tests.notifications.conftest import wait_until
 
+# Fixtures of the fakes, used here by name.
+FAKE_FIXTURES = (
+    facebook_server,
+    social_settings,
+)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "http://127.0.0.1:8000/ideas/1/"
 
 
 @pytest.fixture
-def facebook(facebook_server, settings, broker):  # noqa: F811 - the imported fixture
+def facebook(facebook_server, settings, broker):
     settings.NOTIFICATIONS_SOCIAL_BACKENDS = ["facebook"]
     return facebook_server
 

@@ -13,7 +13,7 @@ from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.models import SocialPost
 from civicportal.notifications.rendering import delivery_key
 from civicportal.notifications.services import deliveries_send, deliveries_sweep
-from tests.fakes.social_portal import (  # noqa: F401 - fixtures
+from tests.fakes.social_portal import (
     broadcast,
     delivery_ids,
     kill_process_group,
@@ -23,11 +23,17 @@ from tests.fakes.social_portal import (  # noqa: F401 - fixtures
 )
 from tests.notifications.conftest import wait_until
 
+# Fixtures of the fakes, used here by name.
+FAKE_FIXTURES = (
+    mastodon_server,
+    social_settings,
+)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def mastodon(mastodon_server, settings, broker):  # noqa: F811 - the imported fixture
+def mastodon(mastodon_server, settings, broker):
     settings.NOTIFICATIONS_SOCIAL_BACKENDS = ["mastodon"]
     return mastodon_server
 

@@ -31,6 +31,7 @@ accounts' posts of the batch go on.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -99,7 +100,7 @@ class Published:
     post_url: str = ""
 
 
-class SocialBackend:
+class SocialBackend(ABC):
     """One official account. ``name`` is the broadcast address of its deliveries and the
     ``network`` of its ``SocialPost`` rows."""
 
@@ -110,16 +111,16 @@ class SocialBackend:
         """The account's name as staff know it (a handle, a page), for ``SocialPost``."""
         return self.name
 
-    def open(self) -> None:
+    def open(self) -> None:  # noqa: B027 - an optional hook, not every account needs one
         """Prepare a batch (an HTTP session); the default needs nothing."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook
         """End the batch."""
 
+    @abstractmethod
     def publish(self, message: SocialMessage) -> Published:
         """Publish once, whatever the number of attempts. Raises ``TransientSendError``
         (try again later) or ``SocialRefused`` (never)."""
-        raise ImproperlyConfigured(f"{type(self).__name__} does not say how to publish a post.")
 
 
 class RecordingSocialBackend(SocialBackend):

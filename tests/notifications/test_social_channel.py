@@ -11,11 +11,14 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from alerts import services as alert_services
+from alerts.services import factchecks as factcheck_services
 from civicportal.notifications.channels import TransientSendError
 from civicportal.notifications.channels.social import social_rates
 from civicportal.notifications.models import Delivery, SocialPost
 from civicportal.notifications.services import deliveries_send
-from tests.alerts.factories import author, published
+from tests.alerts.factcheck_factories import pending as factcheck_pending
+from tests.alerts.factcheck_factories import published_standalone
+from tests.alerts.factories import approver, author, published
 from tests.fakes.social_portal import (
     bluesky_server,
     broadcast,
@@ -59,6 +62,28 @@ def test_an_alert_and_its_cancellation_are_posted_on_one_thread(
     assert first["in_reply_to_id"] is None
     assert follow_up["in_reply_to_id"] == first["id"]
     assert set(SocialPost.objects.values_list("thread", flat=True)) == {f"alerts.alert.{alert.pk}"}
+
+
+def test_a_fact_check_about_an_alert_is_posted_on_the_alerts_thread(settings):
+    settings.NOTIFICATIONS_SOCIAL_BACKENDS = ["recording"]
+    alert = published()
+    by = author()
+    about_alert = factcheck_pending(by=by, alert=alert)
+    factcheck_services.factcheck_approve(
+        actor=approver(),
+        fact_check=about_alert,
+        version=factcheck_services.factcheck_version(about_alert),
+    )
+    published_standalone(claim="The library closes for good.")
+
+    contexts = [
+        delivery.event.context
+        for delivery in Delivery.objects.filter(
+            channel="social", event__kind=factcheck_services.SOCIAL_KIND
+        ).order_by("id")
+    ]
+    assert contexts[0]["social"] == {"thread": f"alerts.alert.{alert.pk}"}
+    assert "social" not in contexts[1]
 
 
 def test_one_network_paused_does_not_hold_the_other_accounts_posts(

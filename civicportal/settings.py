@@ -649,7 +649,8 @@ NOTIFICATIONS_PHONE_CODE_ADDRESS_HOURLY = env_int("NOTIFICATIONS_PHONE_CODE_ADDR
 # Phone verification codes the whole portal sends in a day (the council's day; counted in the
 # database, so it holds when the cache is lost; 0: no budget).
 NOTIFICATIONS_PHONE_CODE_DAILY_BUDGET = env_int("NOTIFICATIONS_PHONE_CODE_DAILY_BUDGET", 1000)
-# The council's social media accounts: recording (SocialPost rows), mastodon, class paths.
+# The council's social media accounts: recording (SocialPost rows), mastodon, bluesky,
+# facebook (a Facebook Page), class paths.
 NOTIFICATIONS_SOCIAL_BACKENDS = env_list("NOTIFICATIONS_SOCIAL_BACKENDS", "recording")
 # Account name the recording social backend writes its posts under.
 NOTIFICATIONS_SOCIAL_RECORDING_ACCOUNT = env_str(
@@ -665,6 +666,29 @@ NOTIFICATIONS_MASTODON_URL = env_str("NOTIFICATIONS_MASTODON_URL")
 NOTIFICATIONS_MASTODON_TOKEN = env_str("NOTIFICATIONS_MASTODON_TOKEN")
 # Visibility of Mastodon posts: public, unlisted, private.
 NOTIFICATIONS_MASTODON_VISIBILITY = env_str("NOTIFICATIONS_MASTODON_VISIBILITY", "public")
+# The council's Bluesky account: its handle, e.g. council.example.org.
+NOTIFICATIONS_BLUESKY_HANDLE = env_str("NOTIFICATIONS_BLUESKY_HANDLE")
+# A Bluesky app password of that account (Settings → Privacy and security → App passwords),
+# never the account's own password.
+NOTIFICATIONS_BLUESKY_APP_PASSWORD = env_str("NOTIFICATIONS_BLUESKY_APP_PASSWORD")
+# The Bluesky account's server (its PDS; bsky.social for accounts made on bsky.app).
+NOTIFICATIONS_BLUESKY_URL = env_str("NOTIFICATIONS_BLUESKY_URL", "https://bsky.social")
+# The council's Facebook Page: its numeric id.
+NOTIFICATIONS_FACEBOOK_PAGE_ID = env_str("NOTIFICATIONS_FACEBOOK_PAGE_ID")
+# A Page access token (pages_manage_posts, pages_read_engagement; pages_manage_engagement
+# for follow-ups posted as comments).
+NOTIFICATIONS_FACEBOOK_PAGE_TOKEN = env_str("NOTIFICATIONS_FACEBOOK_PAGE_TOKEN")
+# The Graph API version the Facebook backend speaks.
+NOTIFICATIONS_FACEBOOK_API_VERSION = env_str("NOTIFICATIONS_FACEBOOK_API_VERSION", "v21.0")
+# The Graph API's address.
+NOTIFICATIONS_FACEBOOK_URL = env_str("NOTIFICATIONS_FACEBOOK_URL", "https://graph.facebook.com")
+# Posts per second of each social account, shared by all workers (account=rate, comma-
+# separated; an account not listed is unpaced). A network's "too many requests" pauses
+# that account alone. The networks' own limits are far higher (Mastodon 300 posts in 3
+# hours, Bluesky 1,666 records an hour); one a second keeps a burst of alerts inside them.
+NOTIFICATIONS_SOCIAL_RATES = env_str(
+    "NOTIFICATIONS_SOCIAL_RATES", "mastodon=1,bluesky=1,facebook=1"
+)
 # Days a one-click unsubscribe link keeps working.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env_int("NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", 365)
 # Days a sign-up without an account waits for its confirmation; then the link stops working
@@ -680,7 +704,8 @@ NOTIFICATIONS_SUBSCRIBE_CLIENT_HOURLY = env_int("NOTIFICATIONS_SUBSCRIBE_CLIENT_
 NOTIFICATIONS_RATES: dict[str, int] = {}
 # Messages per second per channel, shared by all workers (channel=rate, comma-separated); a channel
 # not listed is unpaced.
-for _item in env_list("NOTIFICATIONS_RATES", "email=200,push=100,sms=10,social=1"):
+# Social accounts are paced one by one (NOTIFICATIONS_SOCIAL_RATES), not as a channel.
+for _item in env_list("NOTIFICATIONS_RATES", "email=200,push=100,sms=10"):
     _channel, _sep, _rate = _item.partition("=")
     if not _sep or not _rate.strip().isdigit():
         raise ImproperlyConfigured(

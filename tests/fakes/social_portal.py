@@ -23,8 +23,6 @@ from civicportal.notifications.services import event_create
 from tests.fakes.social_networks import FakeBluesky, FakeGraph, FakeMastodon
 from tests.notifications.factories import CONTEXT
 
-WORKER_SETTINGS = "tests.fakes.social_settings"
-
 
 def card_png(width: int = 120, height: int = 63) -> bytes:
     """A real PNG, small enough for a link card."""
@@ -103,9 +101,8 @@ def delivery_of(event: Event, account: str) -> Delivery:
 
 def worker_settings(**servers) -> dict[str, str]:
     """A worker's environment for the fakes given (``mastodon=``, ``bluesky=``,
-    ``facebook=``): the test settings module, the backends, their addresses and secrets."""
+    ``facebook=``): the backends, their addresses and secrets."""
     env = {
-        "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS,
         "NOTIFICATIONS_SOCIAL_BACKENDS": ",".join(servers),
         "NOTIFICATIONS_SOCIAL_RATES": "",
     }

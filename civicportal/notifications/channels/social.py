@@ -56,11 +56,6 @@ BACKEND_ALIASES = {
     "facebook": "civicportal.notifications.channels.social_facebook.FacebookSocialBackend",
 }
 
-# Posts per second of each account, shared by all workers, when NOTIFICATIONS_SOCIAL_RATES
-# does not say: the networks' own limits are far higher (Mastodon 300 posts in 3 hours,
-# Bluesky 1,666 records an hour), and one a second keeps a burst of alerts well inside them.
-DEFAULT_SOCIAL_RATES = "mastodon=1,bluesky=1,facebook=1"
-
 
 class SocialRefused(FarSideRefused):
     """The network will never take this post (bad token, text refused): do not retry."""
@@ -198,7 +193,7 @@ def social_broadcasts() -> list[tuple[str, str]]:
 
 def social_rates() -> dict[str, int]:
     """Posts per second of each account (``name=rate``, comma-separated, or a dict)."""
-    raw = getattr(settings, "NOTIFICATIONS_SOCIAL_RATES", DEFAULT_SOCIAL_RATES)
+    raw = settings.NOTIFICATIONS_SOCIAL_RATES
     if isinstance(raw, dict):
         items = [f"{name}={rate}" for name, rate in raw.items()]
     elif isinstance(raw, str):

@@ -134,9 +134,9 @@ class BlueskySocialBackend(SocialBackend):
     name = "bluesky"
 
     def __init__(self) -> None:
-        self.server = getattr(settings, "NOTIFICATIONS_BLUESKY_URL", "https://bsky.social")
-        self.handle = getattr(settings, "NOTIFICATIONS_BLUESKY_HANDLE", "").lstrip("@")
-        self.password = getattr(settings, "NOTIFICATIONS_BLUESKY_APP_PASSWORD", "")
+        self.server = settings.NOTIFICATIONS_BLUESKY_URL
+        self.handle = settings.NOTIFICATIONS_BLUESKY_HANDLE.lstrip("@")
+        self.password = settings.NOTIFICATIONS_BLUESKY_APP_PASSWORD
         if not self.server or not self.handle or not self.password:
             raise ImproperlyConfigured(
                 "The Bluesky backend needs NOTIFICATIONS_BLUESKY_HANDLE (e.g. "

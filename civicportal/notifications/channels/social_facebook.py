@@ -95,10 +95,10 @@ class FacebookSocialBackend(SocialBackend):
     name = "facebook"
 
     def __init__(self) -> None:
-        self.page_id = str(getattr(settings, "NOTIFICATIONS_FACEBOOK_PAGE_ID", "")).strip()
-        self.token = getattr(settings, "NOTIFICATIONS_FACEBOOK_PAGE_TOKEN", "")
-        base_url = getattr(settings, "NOTIFICATIONS_FACEBOOK_URL", "https://graph.facebook.com")
-        self.version = getattr(settings, "NOTIFICATIONS_FACEBOOK_API_VERSION", "v21.0").strip("/")
+        self.page_id = str(settings.NOTIFICATIONS_FACEBOOK_PAGE_ID).strip()
+        self.token = settings.NOTIFICATIONS_FACEBOOK_PAGE_TOKEN
+        base_url = settings.NOTIFICATIONS_FACEBOOK_URL
+        self.version = settings.NOTIFICATIONS_FACEBOOK_API_VERSION.strip("/")
         if not self.page_id or not self.token or not base_url or not self.version:
             raise ImproperlyConfigured(
                 "The Facebook backend needs NOTIFICATIONS_FACEBOOK_PAGE_ID (the Page's id) and "

@@ -43,20 +43,24 @@ class HashtagPostRemovalRequestView(FormView):
             raise Http404(_("There is no such campaign.")) from None
 
     @cached_property
-    def post(self) -> HashtagPost:
+    def hashtag_post(self) -> HashtagPost:
         try:
             return selectors.hashtag_post_get_shown(campaign=self.campaign, pk=self.kwargs["pk"])
         except HashtagPost.DoesNotExist:
             raise Http404(_("This post is not shown here (any more).")) from None
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "campaign": self.campaign, "post": self.post}
+        return {
+            **super().get_context_data(**kwargs),
+            "campaign": self.campaign,
+            "post": self.hashtag_post,
+        }
 
     def form_valid(self, form):
         try:
             services.hashtag_post_request_removal(
                 campaign=self.campaign,
-                post_id=self.post.pk,
+                post_id=self.hashtag_post.pk,
                 reason=form.cleaned_data["reason"],
                 requester=client_address(self.request),
             )

@@ -14,7 +14,7 @@ from community.models.hashtag_posts import HashtagNetwork, HashtagPost, HashtagP
 from tests.community.stories_fixtures import CampaignFactory
 from tests.fakes.social_timelines import BlueskyAppView, MastodonTimeline
 
-TAG = "WeAreRiverside"
+TAG = "RiversideInBloom"
 
 
 class HashtagPostFactory(factory.django.DjangoModelFactory):
@@ -59,8 +59,8 @@ def bluesky(settings):
 @pytest.fixture
 def running_campaign(db, area):
     return CampaignFactory(
-        name="We are Riverside",
-        slug="we-are-riverside",
+        name="Riverside in bloom",
+        slug="riverside-in-bloom",
         hashtag=f"#{TAG}",
         starts_on=timezone.localdate() - dt.timedelta(days=7),
         ends_on=timezone.localdate() + dt.timedelta(days=7),

@@ -180,9 +180,6 @@ def hashtag_posts_pull(*, today=None, sources=None) -> PullReport:
                 start, end = _period(campaign)
                 pull = source.pull(hashtag=campaign.hashtag, since=start, max_pages=_max_pages())
                 seen |= pull.seen_ids
-                HashtagPost.objects.filter(network=source.network, source_id__in=seen).update(
-                    checked_at=now
-                )
                 added, refreshed = _store(
                     campaign=campaign,
                     posts=[post for post in pull.posts if _in_period(post, start, end)],
@@ -190,6 +187,10 @@ def hashtag_posts_pull(*, today=None, sources=None) -> PullReport:
                 )
                 report.imported += added
                 report.refreshed += refreshed
+            # Listed by the network just now: they exist, no need to ask about them.
+            HashtagPost.objects.filter(network=source.network, source_id__in=seen).update(
+                checked_at=now
+            )
             report.deleted += _check_unseen(source=source, seen=seen, now=now)
         except SourceUnavailable as exc:
             logger.warning("hashtag pull: %s skipped this run: %s", source.network, exc)

@@ -121,7 +121,7 @@ def _when(value) -> datetime | None:
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "COMMUNITY_HASHTAG_TIMEOUT", 10.0))
+    return float(getattr(settings, "COMMUNITY_HASHTAG_TIMEOUT", 10))
 
 
 class _Source:

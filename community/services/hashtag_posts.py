@@ -195,6 +195,11 @@ def hashtag_posts_pull(*, today=None, sources=None) -> PullReport:
         except SourceUnavailable as exc:
             logger.warning("hashtag pull: %s skipped this run: %s", source.network, exc)
             report.failed.append(str(source.network))
+        except Exception:
+            # Whatever else goes wrong with one network's answer must not cost the other
+            # network its run: logged with its traceback, and tried again next run.
+            logger.exception("hashtag pull: %s failed this run", source.network)
+            report.failed.append(str(source.network))
         finally:
             source.close()
     return report

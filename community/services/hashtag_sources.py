@@ -37,6 +37,7 @@ from community.models.hashtag_posts import HASHTAG_POST_TEXT_MAX_LENGTH, Hashtag
 logger = logging.getLogger(__name__)
 
 MASTODON_PAGE_SIZE = 40
+HANDLE_MAX_LENGTH = 300
 BLUESKY_PAGE_SIZE = 50
 BLUESKY_GET_POSTS_MAX = 25
 BLUESKY_PUBLIC_APPVIEW = "https://public.api.bsky.app"
@@ -45,7 +46,7 @@ BLUESKY_PUBLIC_APPVIEW = "https://public.api.bsky.app"
 # else may reach the path of GET /api/v1/statuses/{id}.
 _MASTODON_ID = re.compile(r"^[0-9A-Za-z]{1,64}\Z")
 _BLUESKY_URI = re.compile(
-    r"^at://(?P<did>did:[a-z]+:[A-Za-z0-9._:%-]{1,200})/app\.bsky\.feed\.post/"
+    r"^at://(?P<did>did:[a-z]{1,10}:[A-Za-z0-9._:%-]{1,150})/app\.bsky\.feed\.post/"
     r"(?P<rkey>[A-Za-z0-9._:~-]{1,100})\Z"
 )
 _BLUESKY_HANDLE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\Z")
@@ -210,11 +211,14 @@ class MastodonSource(_Source):
         account = status.get("account")
         if not isinstance(account, dict):
             return None
-        acct = _short(account.get("acct"), 250)
+        # Not cut short: a handle cut short would name someone else; too long, it is skipped.
+        acct = _short(account.get("acct"), HASHTAG_POST_TEXT_MAX_LENGTH)
         if not acct:
             return None
         if "@" not in acct:  # a local account: its handle is on this server
             acct = f"{acct}@{self.host}"
+        if len(acct) >= HANDLE_MAX_LENGTH:
+            return None
         link = _http_url(status.get("url")) or _http_url(status.get("uri"))
         if not link:
             return None

@@ -334,10 +334,19 @@ def test_malformed_items_are_skipped_not_fatal(mastodon, bluesky, running_campai
     no_date["created_at"] = "yesterday"
     bad_link = mastodon_status(1004, tag=TAG, created_at=ago(hours=1))
     bad_link["url"] = bad_link["uri"] = "javascript:alert(1)"
-    mastodon.add(good, broken_id, no_date, bad_link)
+    too_long = "a" * 290 + "@far.example"
+    long_handle = mastodon_status(1005, tag=TAG, created_at=ago(hours=1), acct=too_long)
+    mastodon.add(good, broken_id, no_date, bad_link, long_handle)
+    long_uri = bluesky_post("3k" + "x" * 120, tag=TAG, created_at=ago(hours=1))
+    no_record = bluesky_post("3kabc", tag=TAG, created_at=ago(hours=1))
+    no_record["record"] = "not a record"
+    bluesky.add(long_uri, no_record, bluesky_post("3kdef", tag=TAG, created_at=ago(hours=1)))
     report = hashtag_posts_pull()
     assert report.failed == []
-    assert list(HashtagPost.objects.values_list("source_id", flat=True)) == ["1001"]
+    assert sorted(HashtagPost.objects.values_list("source_id", flat=True)) == [
+        "1001",
+        f"at://{BLUESKY_DID}/app.bsky.feed.post/3kdef",
+    ]
 
 
 def test_the_task_runs_the_pull_and_is_scheduled_every_ten_minutes(

@@ -51,3 +51,8 @@ if rules.perm_exists("community"):
     rules.set_perm("community", rules.permissions.permissions["community"] | is_story_moderator)
 else:
     rules.add_perm("community", is_story_moderator)
+
+# Campaign posts brought in from Mastodon and Bluesky: the story moderators decide on them
+# (the queue and the admin's read-only list).
+rules.add_perm("community.moderate_hashtag_post", is_story_moderator)
+rules.add_perm("community.view_hashtagpost", is_story_moderator)

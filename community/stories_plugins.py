@@ -1,5 +1,10 @@
 """What stories plug into the platform: their rules, the home page section, the moderators'
-staff screen, the notification topic of moderation decisions, personal data, demo data."""
+staff screens (stories, and campaign posts brought in from Mastodon and Bluesky), the
+periodic pull of campaigns' hashtags, the notification topic of moderation decisions,
+personal data, demo data.
+
+Campaign posts register no personal-data hook: they belong to people on other networks,
+not to accounts here; their authors ask for removal through the link each post carries."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
-    from civicportal.core import navigation, staff_screens
+    from civicportal.core import navigation, periodic, staff_screens
     from civicportal.core.api import schema
     from civicportal.kernel import personal_data
     from civicportal.notifications.topics import Topic, topic_register
@@ -55,3 +60,24 @@ def register() -> None:
         permission="community.moderate_story",
     )
     schema.enum_name_register("StoryStateEnum", StoryState)
+    staff_screens.register(
+        app_label="community",
+        key="community.hashtag-posts-queue",
+        label=_("Campaign posts from social networks"),
+        description=_(
+            "Approve or reject public Mastodon and Bluesky posts carrying a campaign's "
+            "hashtag; decide on their authors' removal requests."
+        ),
+        url_name="community:staff-hashtag-post-queue",
+        permission="community.moderate_hashtag_post",
+        models=("community.hashtagpost",),
+        order=55,
+    )
+    # Every 10 minutes; expires before the next run, so a backlog never piles up runs.
+    # Safe to run twice (one row per network and source id; conditional updates).
+    periodic.register(
+        "community-hashtag-posts-pull",
+        task="community.tasks_hashtags.hashtag_posts_pull_task",
+        schedule=600.0,
+        options={"expires": 540},
+    )

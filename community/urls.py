@@ -1,6 +1,7 @@
 from django.urls import path
 
 from community.views import events as event_views
+from community.views import hashtag_posts as hashtag_views
 from community.views import stories as story_views
 
 app_name = "community"
@@ -21,6 +22,21 @@ urlpatterns: list = [
         "community/campaigns/<slug:slug>/",
         story_views.CampaignDetailView.as_view(),
         name="campaign-detail",
+    ),
+    path(
+        "community/campaigns/<slug:slug>/posts/<int:pk>/ask-for-removal/",
+        hashtag_views.HashtagPostRemovalRequestView.as_view(),
+        name="hashtag-post-removal",
+    ),
+    path(
+        "staff/community/campaign-posts/",
+        hashtag_views.HashtagPostQueueView.as_view(),
+        name="staff-hashtag-post-queue",
+    ),
+    path(
+        "staff/community/campaign-posts/<int:pk>/moderate/",
+        hashtag_views.HashtagPostModerateView.as_view(),
+        name="staff-hashtag-post-moderate",
     ),
     path(
         "staff/community/stories/",

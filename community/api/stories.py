@@ -24,11 +24,15 @@ from community.services import stories as services
 
 
 class CampaignSerializer(serializers.ModelSerializer):
+    area = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
         model = Campaign
-        fields = ["slug", "name", "hashtag", "description", "is_active", "url"]
+        fields = [
+            "slug", "name", "hashtag", "description", "is_active", "starts_on", "ends_on",
+            "area", "url",
+        ]  # fmt: skip
 
 
 class StorySerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """Community life's models, one module per part: ``events`` (events and community
 initiatives, their sign-ups, reminders and outcome photos) and ``stories`` (residents'
-stories, the staff's campaigns, thanks)."""
+stories, the staff's campaigns, thanks) and ``hashtag_posts`` (public posts of a campaign's
+hashtag brought in from Mastodon and Bluesky)."""
 
 from community.models.events import (
     Event,
@@ -10,6 +11,7 @@ from community.models.events import (
     EventReminder,
     EventSignup,
 )
+from community.models.hashtag_posts import HashtagNetwork, HashtagPost, HashtagPostState
 from community.models.stories import Campaign, Story, StoryState, StoryThanks
 
 __all__ = [
@@ -20,6 +22,9 @@ __all__ = [
     "EventPhoto",
     "EventReminder",
     "EventSignup",
+    "HashtagNetwork",
+    "HashtagPost",
+    "HashtagPostState",
     "Story",
     "StoryState",
     "StoryThanks",

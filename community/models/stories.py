@@ -14,8 +14,9 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 STORY_TITLE_MAX_LENGTH = 120
@@ -54,18 +55,49 @@ class Campaign(models.Model):
         default=True,
         help_text=_("Residents can file new stories under an open campaign."),
     )
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate)
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, help_text=_("Leave empty for an open-ended campaign.")
+    )
+    area = models.ForeignKey(
+        "accounts.Area",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="community_campaigns",
+        verbose_name=_("area"),
+        help_text=_("Optional: the part of the council the campaign is about."),
+    )
+    bring_in_posts = models.BooleanField(
+        _("bring in public posts"),
+        default=True,
+        help_text=_(
+            "While the campaign runs, public Mastodon and Bluesky posts carrying its hashtag "
+            "are brought into the moderation queue; approved ones appear on its page."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("story campaign")
         verbose_name_plural = _("story campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="community_campaign_ends_after_start",
+                violation_error_message=_("The campaign cannot end before it starts."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hashtag})"
 
     def get_absolute_url(self) -> str:
         return reverse("community:campaign-detail", args=[self.slug])
+
+    def runs_on(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
 class StoryState(models.TextChoices):

@@ -62,7 +62,7 @@ def story_thanked_by(*, viewer, story: Story) -> bool:
 
 
 def campaign_list() -> QuerySet[Campaign]:
-    return Campaign.objects.order_by("-is_active", "name")
+    return Campaign.objects.select_related("area").order_by("-is_active", "name")
 
 
 def campaign_list_open() -> QuerySet[Campaign]:
@@ -70,4 +70,4 @@ def campaign_list_open() -> QuerySet[Campaign]:
 
 
 def campaign_get(*, slug: str) -> Campaign:
-    return Campaign.objects.get(slug=slug)
+    return Campaign.objects.select_related("area").get(slug=slug)

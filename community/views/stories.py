@@ -28,10 +28,12 @@ from rules.contrib.views import PermissionRequiredMixin
 from civicportal.core.views.base import add_service_errors
 from community.forms.stories import RejectForm, StoryForm
 from community.models.stories import Campaign, Story
+from community.selectors import hashtag_posts as hashtag_selectors
 from community.selectors import stories as selectors
 from community.services import stories as services
 
 PAGE_SIZE = 12
+POSTS_PAGE_SIZE = 20
 # Characters XML 1.0 cannot carry (the feed drops them rather than fail).
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -102,6 +104,10 @@ class CampaignDetailView(TemplateView):
             **super().get_context_data(**kwargs),
             "campaign": campaign,
             "page_obj": _page(self.request, selectors.story_list_published(campaign=campaign)),
+            # Posts from Mastodon and Bluesky beside the stories, paged on their own.
+            "posts_page": Paginator(
+                hashtag_selectors.hashtag_post_list_shown(campaign=campaign), POSTS_PAGE_SIZE
+            ).get_page(self.request.GET.get("posts")),
         }
 
 

@@ -90,6 +90,11 @@ MODULE_JOBS = {
         "schedule": 600.0,
         "options": {"expires": 550},
     },
+    "community-hashtag-posts-pull": {
+        "task": "community.tasks_hashtags.hashtag_posts_pull_task",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
 }
 
 

@@ -52,7 +52,8 @@ from civicportal.notifications.tokens import (
     subscriber_confirm_token_make,
     unsubscribe_token_make,
 )
-from community.models.stories import Story
+from community.models.hashtag_posts import HashtagNetwork, HashtagPost, HashtagPostState
+from community.models.stories import Campaign, Story
 from consultations.jobs import RESPONSES_EXPORT
 from consultations.models import Consultation, DraftDocument, Paragraph, Question
 from proposals.models import Idea
@@ -109,6 +110,7 @@ class City:
     subscriber_confirm_token: str
     password_reset: dict[str, str]
     email_confirm_key: str
+    hashtag_post: HashtagPost
 
 
 def _counted_budget(voters: list, officer) -> BudgetProcess:
@@ -239,7 +241,33 @@ def _city_seed() -> City:
     new_address = EmailAddress.objects.create(
         user=context.residents[1], email="new.address@example.org", verified=False
     )
+    # A public post brought in for the demo's campaign (approved: its page offers "Ask for
+    # removal"), and one waiting in the moderators' queue.
+    campaign = Campaign.objects.get(slug="we-are-riverside")
+    hashtag_post = HashtagPost.objects.create(
+        campaign=campaign,
+        network=HashtagNetwork.MASTODON,
+        source_id="113456789012345678",
+        source_url="https://social.example/@anna/113456789012345678",
+        author_handle="@anna@social.example",
+        author_name="Anna Jónsdóttir",
+        text=f"Planting day by the river, everyone welcome! {campaign.hashtag}",
+        language="en",
+        posted_at=now - timedelta(hours=3),
+        state=HashtagPostState.APPROVED,
+    )
+    HashtagPost.objects.create(
+        campaign=campaign,
+        network=HashtagNetwork.BLUESKY,
+        source_id="at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3kabc",
+        source_url="https://bsky.app/profile/bjarni.bsky.social/post/3kabc",
+        author_handle="@bjarni.bsky.social",
+        author_name="Bjarni",
+        text=f"Our street cleaned up together {campaign.hashtag}",
+        posted_at=now - timedelta(hours=1),
+    )
     return City(
+        hashtag_post=hashtag_post,
         resident=resident,
         staff=staff,
         idea=idea,
@@ -395,6 +423,10 @@ SWEPT: dict[str, Sweep] = {
     ),
     "community:campaign-detail": Sweep(PUBLIC, _one(slug=lambda c: "we-are-riverside")),
     "community:staff-story-queue": Sweep(frozenset({STAFF})),
+    "community:hashtag-post-removal": Sweep(
+        PUBLIC, _one(slug=lambda c: "we-are-riverside", pk=lambda c: c.hashtag_post.pk)
+    ),
+    "community:staff-hashtag-post-queue": Sweep(frozenset({STAFF})),
     "proposals:idea-list": Sweep(PUBLIC),
     "proposals:idea-create": Sweep(frozenset({RESIDENT})),
     "proposals:forwarded": Sweep(PUBLIC),
@@ -596,6 +628,7 @@ EXCLUDED: dict[str, str] = {
     "community:story-thank": "POST only (the thanks button on a story's page, swept)",
     "community:staff-story-moderate": "POST only (buttons in the moderation queue, swept)",
     "community:staff-story-feature": "POST only (a button on a story's page, swept)",
+    "community:staff-hashtag-post-moderate": "POST only (buttons in the campaign posts' queue)",
     "proposals:idea-similar": "an htmx partial of the idea form (the form page is swept)",
     "proposals:idea-vote": "POST only (buttons on the idea's page)",
     "proposals:point-create": "POST only (a form on the idea's page)",

@@ -74,6 +74,15 @@ def post_account_statuses(post: Post) -> list[AccountStatus]:
     return rows
 
 
+def post_is_in_flight(post: Post, statuses: list[AccountStatus]) -> bool:
+    """Approved and not yet posted everywhere: its status may still change."""
+    if post.state == PostState.SCHEDULED:
+        return True
+    return post.state == PostState.PUBLISHED and any(
+        row.status in ("waiting", "pending", "sending") for row in statuses
+    )
+
+
 @dataclass(frozen=True)
 class SourceGroup:
     kind: str

@@ -87,15 +87,21 @@ class PostComposeView(StaffMixin, FormView):
     form_class = PostForm
     permission_required = "social.add_post"
 
-    def dispatch(self, request, *args, **kwargs):
-        # A kind no module registered, or an item that is not public, is told plainly.
-        if request.user.is_authenticated:
-            try:
-                self.item = item_get(kwargs["kind"], kwargs["pk"])
-            except ValidationError as error:
-                messages.error(request, _error_text(error))
-                return redirect("social:post-sources")
-        return super().dispatch(request, *args, **kwargs)
+    def _item_or_refusal(self):
+        """Looks the item up (after the permission check); a kind no module registered, or
+        an item that is not public, is told plainly on the sources page."""
+        try:
+            self.item = item_get(self.kwargs["kind"], self.kwargs["pk"])
+        except ValidationError as error:
+            messages.error(self.request, _error_text(error))
+            return redirect("social:post-sources")
+        return None
+
+    def get(self, request, *args, **kwargs):
+        return self._item_or_refusal() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._item_or_refusal() or super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "accounts": social_accounts()}
@@ -186,14 +192,23 @@ class PostDetailView(StaffMixin, PostMixin, TemplateView):
 
     template_name = "social/posts/detail.html"
 
+    def get_template_names(self):
+        # htmx polls the status panel until every account's post is done.
+        request = self.request
+        if getattr(request, "htmx", False) and not request.htmx.boosted:
+            return ["social/posts/_status_panel.html"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
         post = self.social_post
         user = self.request.user
+        statuses = selectors.post_account_statuses(post)
         return {
             **super().get_context_data(**kwargs),
             "post": post,
             "link": absolute_url(post.url),
-            "statuses": selectors.post_account_statuses(post),
+            "statuses": statuses,
+            "polling": selectors.post_is_in_flight(post, statuses),
             "limits": _limits(list(post.texts)),
             "version": services.post_version(post),
             "is_author": post.author_id == user.pk,

@@ -222,3 +222,28 @@ def test_list_shows_state_schedule_and_each_accounts_status_and_link(
     assert 'data-status="sent"' in html
     assert 'href="https://social.example/@council/1"' in html
     assert later.card_title in html
+
+
+def test_the_status_panel_polls_while_the_post_is_on_its_way_and_stops_after(client):
+    from civicportal.notifications.models import Delivery
+
+    post = approved()
+    client.force_login(editor())
+
+    partial = client.get(post.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and 'hx-trigger="every 5s"' in partial
+    assert partial.count("not posted yet") == 2
+
+    services.posts_publish_due()
+    Delivery.objects.filter(event__social_composed_post=post).update(
+        status="failed", last_error="401 the access token is invalid"
+    )
+    partial = client.get(post.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in partial
+    assert partial.count("401 the access token is invalid") == 2
+
+
+def test_compose_is_refused_before_anything_is_looked_up_for_staff_without_the_role(client):
+    client.force_login(StaffFactory(mfa=True))
+    assert client.get("/staff/social/compose/nothing.here/1/").status_code == 403
+    assert client.post("/staff/social/compose/consultations.opening/1/").status_code == 403

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from civicportal.notifications.channels.social import social_accounts
 from civicportal.notifications.models import Delivery
 from social.models import Post, PostState
 from social.sources import SourceItem, source_list
@@ -54,8 +55,14 @@ def post_account_statuses(post: Post) -> list[AccountStatus]:
     deliveries = {}
     if post.event_id:
         deliveries = {delivery.address: delivery for delivery in post.event.deliveries.all()}
+    # The configured accounts' order (a JSON object's keys come back in any order).
+    configured = social_accounts()
+    accounts = sorted(
+        post.texts, key=lambda name: (configured.index(name) if name in configured else 99, name)
+    )
     rows = []
-    for account, text in post.texts.items():
+    for account in accounts:
+        text = post.texts[account]
         delivery = deliveries.get(account)
         if delivery is None:
             rows.append(AccountStatus(account, text, "waiting", "", "", ""))

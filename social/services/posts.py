@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -146,7 +146,10 @@ def post_version(post: Post) -> str:
         "url": post.url,
         "card": [post.card_title, post.card_description, post.card_image_url],
         "thread": post.thread,
-        "scheduled_for": post.scheduled_for.isoformat() if post.scheduled_for else "",
+        # In UTC: the same instant gives the same digest whatever zone it was read in.
+        "scheduled_for": post.scheduled_for.astimezone(UTC).isoformat()
+        if post.scheduled_for
+        else "",
     }
     payload = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(payload).hexdigest()
@@ -481,6 +484,8 @@ def post_publish_enqueue(*, post_id: int, eta: datetime | None = None) -> bool:
     the broker is unreachable, the minute sweep publishes it."""
     from social.tasks import post_publish_task
 
+    # A far ``eta`` outlives the broker's visibility timeout, so Redis may hand the task to
+    # a worker again; ``post_publish`` runs once whatever the number of copies.
     try:
         post_publish_task.apply_async(args=(post_id,), eta=eta)
     except Exception:

@@ -90,6 +90,11 @@ MODULE_JOBS = {
         "schedule": 600.0,
         "options": {"expires": 550},
     },
+    "social-posts-publish-due": {
+        "task": "social.tasks.posts_publish_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 
@@ -246,6 +251,7 @@ def test_each_domain_role_is_registered_by_its_own_module():
         "Alert approver": "alerts",
         "Fact-check editor": "alerts",
         "Event organiser": "community",
+        "Social media editor": "social",
     }
 
 

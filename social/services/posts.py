@@ -138,6 +138,31 @@ def _card_check(title: str, description: str) -> tuple[str, str]:
     return title, description
 
 
+def _content_check(
+    texts: object, card_title: str, card_description: str, scheduled_for: datetime | None
+) -> tuple[dict[str, str], str, str]:
+    """The cleaned texts, card title and description; ``ValidationError`` naming every
+    problem at once (each under its field), so one submission shows all there is to fix."""
+    errors: dict = {}
+    cleaned_texts: dict[str, str] = {}
+    title = description = ""
+    try:
+        cleaned_texts = texts_check(texts)
+    except ValidationError as error:
+        errors.update(error.message_dict if hasattr(error, "error_dict") else {None: error})
+    try:
+        title, description = _card_check(card_title, card_description)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        _schedule_check(scheduled_for)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned_texts, title, description
+
+
 def post_version(post: Post) -> str:
     """A digest of every word and setting of the post that goes public: an approval binds
     to it, so a post changed after the approver opened it is not approved unseen."""
@@ -175,19 +200,7 @@ def post_create(
     if not actor.has_perm("social.add_post"):
         raise PermissionDenied(_("Only social media editors can compose posts."))
     item = item_get(source_kind, source_id)
-    errors: dict = {}
-    for check in (
-        lambda: texts_check(texts),
-        lambda: _card_check(card_title, card_description),
-        lambda: _schedule_check(scheduled_for),
-    ):
-        try:
-            check()
-        except ValidationError as error:
-            errors.update(error.message_dict if hasattr(error, "error_dict") else {None: error})
-    if errors:
-        raise ValidationError(errors)
-    title, description = _card_check(card_title, card_description)
+    texts, title, description = _content_check(texts, card_title, card_description, scheduled_for)
     now = timezone.now()
     post = Post.objects.create(
         source_kind=item.kind,
@@ -196,7 +209,7 @@ def post_create(
         card_title=title,
         card_description=description,
         card_image_url=card_image_url(item),
-        texts=texts_check(texts),
+        texts=texts,
         thread=item.thread,
         scheduled_for=scheduled_for,
         author=actor,
@@ -250,20 +263,9 @@ def post_update(
         raise PermissionDenied(_("Only the author of a draft can change it."))
     if post.state != PostState.DRAFT:
         raise _state_error(post, _("changed"))
-    errors: dict = {}
-    for check in (
-        lambda: texts_check(texts),
-        lambda: _card_check(card_title, card_description),
-        lambda: _schedule_check(scheduled_for),
-    ):
-        try:
-            check()
-        except ValidationError as error:
-            errors.update(error.message_dict if hasattr(error, "error_dict") else {None: error})
-    if errors:
-        raise ValidationError(errors)
-    post.card_title, post.card_description = _card_check(card_title, card_description)
-    post.texts = texts_check(texts)
+    post.texts, post.card_title, post.card_description = _content_check(
+        texts, card_title, card_description, scheduled_for
+    )
     post.scheduled_for = scheduled_for
     post.updated_at = timezone.now()
     post.save(

@@ -3,3 +3,53 @@
 
 def register() -> None:
     """Called once from ``SocialConfig.ready()``."""
+    _register_posts()
+
+
+def _register_posts() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from civicportal.core import periodic, staff_screens
+    from civicportal.kernel import personal_data
+    from social import (
+        rules,  # noqa: F401  (the posts' permissions)
+        source_adapters,
+    )
+    from social.roles import register_roles
+    from social.services import posts as post_services
+
+    register_roles()
+    source_adapters.register_all()
+    staff_screens.register(
+        app_label="social",
+        key="social.posts",
+        label=_("Social media posts"),
+        description=_(
+            "Compose posts for the council's social accounts from public items, approve "
+            "colleagues' posts, and see each network's status and link."
+        ),
+        url_name="social:post-list",
+        permission="social.view_post",
+        models=("social.post",),
+        order=10,
+    )
+    staff_screens.register_for_object(
+        model="social.post",
+        key="social.post-screen",
+        label=_("Open on the social posts screen"),
+        url=lambda post: post.get_absolute_url(),
+        permission="social.view_post",
+    )
+    personal_data.register(
+        "social-posts",
+        export=post_services.posts_personal_data_export,
+        erase=post_services.posts_personal_data_erase,
+    )
+    # Approved posts that are due and were not published (a lost task, a broker that was
+    # down); safe to run twice: publishing locks the post and runs once.
+    periodic.register(
+        "social-posts-publish-due",
+        task="social.tasks.posts_publish_due_task",
+        schedule=60.0,
+        options={"expires": 55},
+    )

@@ -1,3 +1,24 @@
+from django.urls import path
+
+from social.views import posts
+
 app_name = "social"
 
 urlpatterns: list = []
+
+# --- The staff's social posts (/staff/social/: the second factor is enforced there) --------
+urlpatterns += [
+    path("staff/social/", posts.PostListView.as_view(), name="post-list"),
+    path("staff/social/compose/", posts.PostSourcesView.as_view(), name="post-sources"),
+    path(
+        "staff/social/compose/<str:kind>/<int:pk>/",
+        posts.PostComposeView.as_view(),
+        name="post-compose",
+    ),
+    path("staff/social/<int:pk>/", posts.PostDetailView.as_view(), name="post-detail"),
+    path("staff/social/<int:pk>/edit/", posts.PostEditView.as_view(), name="post-edit"),
+    path("staff/social/<int:pk>/submit/", posts.PostSubmitView.as_view(), name="post-submit"),
+    path("staff/social/<int:pk>/approve/", posts.PostApproveView.as_view(), name="post-approve"),
+    path("staff/social/<int:pk>/reject/", posts.PostRejectView.as_view(), name="post-reject"),
+    path("staff/social/<int:pk>/cancel/", posts.PostCancelView.as_view(), name="post-cancel"),
+]

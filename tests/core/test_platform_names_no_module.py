@@ -95,6 +95,11 @@ MODULE_JOBS = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "social-posts-publish-due": {
+        "task": "social.tasks.posts_publish_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 
@@ -251,6 +256,7 @@ def test_each_domain_role_is_registered_by_its_own_module():
         "Alert approver": "alerts",
         "Fact-check editor": "alerts",
         "Event organiser": "community",
+        "Social media editor": "social",
     }
 
 

@@ -341,6 +341,27 @@ def _demo_callout():
     return CallOut.objects.get(task=CALLOUT_TASK)
 
 
+def _social_post(city: City):
+    """A draft post by the desk about the park consultation (the council's social posts);
+    the demo has none, so the first visit composes it through the service."""
+    from social.models import Post
+    from social.services import posts as social_services
+    from social.sources import item_get
+
+    post = Post.objects.filter(author=city.staff, state="draft").first()
+    if post is None:
+        item = item_get("consultations.opening", city.park.pk)
+        post = social_services.post_create(
+            actor=city.staff,
+            source_kind=item.kind,
+            source_id=item.pk,
+            texts=social_services.texts_prefill(item),
+            card_title=item.title,
+            card_description=item.description,
+        )
+    return post
+
+
 def _one(**kwargs) -> Callable[[City], list[Variant]]:
     """A page in one state, its parameters read from the city: ``slug=lambda c: ...``."""
     return lambda city: [Variant(kwargs={k: read(city) for k, read in kwargs.items()})]
@@ -427,6 +448,13 @@ SWEPT: dict[str, Sweep] = {
         PUBLIC, _one(slug=lambda c: "we-are-riverside", pk=lambda c: c.hashtag_post.pk)
     ),
     "community:staff-hashtag-post-queue": Sweep(frozenset({STAFF})),
+    "social:post-list": Sweep(frozenset({STAFF})),
+    "social:post-sources": Sweep(frozenset({STAFF})),
+    "social:post-compose": Sweep(
+        frozenset({STAFF}), _one(kind=lambda c: "consultations.opening", pk=lambda c: c.park.pk)
+    ),
+    "social:post-detail": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
+    "social:post-edit": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
     "proposals:idea-list": Sweep(PUBLIC),
     "proposals:idea-create": Sweep(frozenset({RESIDENT})),
     "proposals:forwarded": Sweep(PUBLIC),
@@ -640,6 +668,10 @@ EXCLUDED: dict[str, str] = {
     "alerts:cap-index": "an Atom feed of CAP messages",
     "alerts:cap-message": "a CAP XML message",
     "alerts:staff-submit": "POST only (a button on the staff alert page)",
+    "social:post-submit": "POST only (a button on the social post's page, swept)",
+    "social:post-approve": "POST only (a button on the social post's page, swept)",
+    "social:post-reject": "POST only (a form on the social post's page, swept)",
+    "social:post-cancel": "POST only (a form on the social post's page, swept)",
     "alerts:staff-report-triage": "POST only (buttons in the report queue)",
     "alerts:factcheck-feed": "an Atom feed (checked with feedparser in tests/alerts)",
     "alerts:staff-factcheck-submit": "POST only (a button on the staff fact-check page)",

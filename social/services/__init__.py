@@ -1,0 +1,1 @@
+"""Writes of social reach, one module per part (``posts``: the council's composed posts)."""

@@ -1,0 +1,1 @@
+"""Social reach's pages: the staff's posts (``posts``) and the website widget."""

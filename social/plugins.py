@@ -3,3 +3,6 @@
 
 def register() -> None:
     """Called once from ``SocialConfig.ready()``."""
+    from social import embed_plugins
+
+    embed_plugins.register()

@@ -9,12 +9,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone, translation
 from PIL import Image, ImageChops
 
 from civicportal.core import share_cards
 from civicportal.core.models.moderation import ModerationState
+from community.models import Story
 from proposals.models import Idea
 from tests.accounts.factories import AreaFactory, UserFactory
+from tests.alerts import factories as alert_factories
+from tests.community.stories_fixtures import StoryFactory
 from tests.consultations.factories import ConsultationFactory
 from tests.proposals.factories import idea_post
 
@@ -238,8 +242,6 @@ def test_unknown_items_models_and_languages_answer_404(client, db, path):
 
 
 def test_each_language_has_its_own_card_address(client, idea):
-    from django.utils import translation
-
     with translation.override("is"):
         icelandic = share_cards.item_card_path(idea)
     with translation.override("en"):
@@ -286,3 +288,27 @@ def test_page_card_with_an_outdated_digest_is_sent_to_the_current_one(client, db
     assert current != old
     answer = client.get(old)
     assert answer.status_code == 302 and answer["Location"] == current
+
+
+def test_alert_card_follows_its_page_a_published_alert_has_one_a_pending_one_not(
+    client, db, django_capture_on_commit_callbacks
+):
+    pending = alert_factories.pending(headline="Water main burst on Mill Road")
+    assert client.get(share_cards.item_card_path(pending)).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        published = alert_factories.published(headline="Gas leak on Harbour Street")
+    card = share_cards.card_for_item(published)
+    assert card.title == "Gas leak on Harbour Street"
+    response = client.get(share_cards.item_card_path(published))
+    assert response.status_code == 200
+    assert _image(response.content).size == (1200, 630)
+    # Asking the alert's page left nothing behind for the visitor: no cookie.
+    assert not response.cookies
+
+
+def test_story_awaiting_moderation_has_no_card_once_published_it_has(client, db):
+    story = StoryFactory(title="Our garden")
+    assert client.get(share_cards.item_card_path(story)).status_code == 404
+    Story.objects.filter(pk=story.pk).update(state="published", published_at=timezone.now())
+    story.refresh_from_db()
+    assert client.get(share_cards.item_card_path(story)).status_code == 200

@@ -22,7 +22,7 @@ def _parent_page(site: str, widget: str) -> bytes:
 <head><meta charset="utf-8"><title>Riverside City Council</title></head>
 <body>
   <h1>News from the council</h1>
-  <div data-civicportal-widget="{widget}"></div>
+  <div data-civicportal-widget="{widget}" data-title="Open consultations · Riverside"></div>
   <p id="after">The rest of the council's page.</p>
   <script src="{site}/static/social/embed.js" async></script>
 </body>
@@ -74,6 +74,8 @@ def test_widget_iframe_loads_and_takes_its_content_height(
     iframe = page.locator("[data-civicportal-widget] iframe")
     src = iframe.get_attribute("src")
     assert src.startswith(f"{site}/embed/consultations/") and "lang=en" in src
+    # Named for screen readers by the placeholder's data-title.
+    assert iframe.get_attribute("title") == "Open consultations · Riverside"
 
     page.wait_for_function(
         """() => {

@@ -174,7 +174,7 @@ def test_help_page_says_no_site_may_show_the_widget_without_parents(client, sett
     html = client.get(reverse("social:embed-help")).content.decode()
     assert "data-embed-no-parents" in html and "EMBED_ALLOWED_PARENTS" in html
     for widget in WIDGETS:
-        assert f'&lt;div data-civicportal-widget="{widget}"&gt;' in html
+        assert f'&lt;div data-civicportal-widget="{widget}" data-title=' in html
     assert "/static/social/embed.js" in html
 
 

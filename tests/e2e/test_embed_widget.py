@@ -8,8 +8,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.accounts.factories import UserFactory
 from tests.consultations.factories import ConsultationFactory
+from tests.e2e.axe import assert_no_axe_violations
 from tests.notifications.servers import Answer, HttpSink
+from tests.proposals.factories import idea_post
 
 pytestmark = pytest.mark.e2e
 
@@ -134,3 +137,12 @@ def test_widget_is_not_shown_by_a_site_that_is_not_allowed(
     widget_frames = [frame for frame in page.frames if frame.url.startswith(f"{site}/embed/")]
     assert all(frame.locator("main").count() == 0 for frame in widget_frames)
     assert _frame_height(page) == DEFAULT_IFRAME_HEIGHT
+
+
+@pytest.mark.parametrize("widget", ["consultations", "ideas", "alerts"])
+def test_widget_pages_pass_the_accessibility_checks(page: Page, site, consultations, widget):
+    idea_post(UserFactory(), title="Longer library hours")
+    page.goto(f"{site}/embed/{widget}/?lang=is")
+    expect(page.locator("html")).to_have_attribute("lang", "is")
+    expect(page.locator("main h1")).to_be_visible()
+    assert_no_axe_violations(page)

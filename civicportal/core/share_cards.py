@@ -224,6 +224,9 @@ def item_is_public(obj: models.Model, *, request: HttpRequest) -> bool:
     probe._messages = message_storage(probe)
     probe.LANGUAGE_CODE = translation.get_language()
     probe.htmx = HtmxDetails(probe)
+    # As the handler sets it: the page is the one any anonymous visitor gets, so a page
+    # cache may keep the copy this renders (civicportal/core/pagecache.py).
+    probe.resolver_match = match
     try:
         response = match.func(probe, *match.args, **match.kwargs)
     except (Http404, PermissionDenied, ObjectDoesNotExist):

@@ -304,6 +304,12 @@ def test_alert_card_follows_its_page_a_published_alert_has_one_a_pending_one_not
     assert _image(response.content).size == (1200, 630)
     # Asking the alert's page left nothing behind for the visitor: no cookie.
     assert not response.cookies
+    # The alert page a page cache may have kept while asking is the full page visitors get.
+    page = client.get(published.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Gas leak on Harbour Street" in html and 'href="/accounts/login/"' in html
+    assert f"/share/card/alerts.alert/{published.pk}/en/{card.digest}.png" in html
 
 
 def test_story_awaiting_moderation_has_no_card_once_published_it_has(client, db):

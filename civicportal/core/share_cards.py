@@ -131,8 +131,18 @@ def _brand(title: str, area: str, label: str) -> Card:
         council=_clean(settings.COUNCIL_NAME),
         site=_clean(settings.SITE_NAME),
         colour=theme.to_hex(primary),
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=_language(),
     )
+
+
+def _language() -> str:
+    """The active language as one of LANGUAGES (``en``, ``is``), which card addresses use."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGES[0][0]
 
 
 def card_for_item(obj: models.Model) -> Card:

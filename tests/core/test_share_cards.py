@@ -235,6 +235,7 @@ def test_unpublished_consultation_has_no_card(client, db):
         "/share/card/notalabel/1/en/0123456789abcdef.png",
         "/share/card/accounts.user/1/en/0123456789abcdef.png",
         "/share/card/proposals.idea/1/xx/0123456789abcdef.png",
+        "/share/card/proposals.idea/99999999999999999999999/en/0123456789abcdef.png",
     ],
 )
 def test_unknown_items_models_and_languages_answer_404(client, db, path):

@@ -4,6 +4,7 @@
 def register() -> None:
     """Called once from ``SocialConfig.ready()``."""
     _register_posts()
+    _register_embed()
 
 
 def _register_posts() -> None:
@@ -53,3 +54,9 @@ def _register_posts() -> None:
         schedule=60.0,
         options={"expires": 55},
     )
+
+
+def _register_embed() -> None:
+    from social import embed_plugins
+
+    embed_plugins.register()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from social.views import posts
+from social.views import embed, posts
 
 app_name = "social"
 
@@ -21,4 +21,10 @@ urlpatterns += [
     path("staff/social/<int:pk>/approve/", posts.PostApproveView.as_view(), name="post-approve"),
     path("staff/social/<int:pk>/reject/", posts.PostRejectView.as_view(), name="post-reject"),
     path("staff/social/<int:pk>/cancel/", posts.PostCancelView.as_view(), name="post-cancel"),
+]
+
+urlpatterns += [
+    # --- The widget for the council's website (social/views/embed.py) ---------------------
+    path("embed/<slug:widget>/", embed.EmbedWidgetView.as_view(), name="embed-widget"),
+    path("staff/social/embed/", embed.EmbedHelpView.as_view(), name="embed-help"),
 ]

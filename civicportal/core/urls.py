@@ -45,6 +45,17 @@ urlpatterns = [
         name="follow",
     ),
     path("share/mastodon/", share.MastodonShareView.as_view(), name="share-mastodon"),
+    # Open Graph pictures (civicportal/core/share_cards.py): a page's title, or an item's.
+    path(
+        "share/card/page/<str:language>/<str:digest>.png",
+        share.PageCardView.as_view(),
+        name="share-card-page",
+    ),
+    path(
+        "share/card/<str:key>/<int:pk>/<str:language>/<str:digest>.png",
+        share.ShareCardView.as_view(),
+        name="share-card",
+    ),
     # What every map asks for: the areas drawn as its base, and the address search.
     path("maps/areas.geojson", maps.MapAreasView.as_view(), name="map-areas"),
     path("maps/geocode/", maps.MapGeocodeView.as_view(), name="map-geocode"),

@@ -82,7 +82,7 @@ def test_two_threads_on_one_page_have_form_fields_of_their_own(client):
     assert 'id="id_body"' not in one + two
 
 
-def test_consultation_page_card_has_plain_text_and_the_default_picture(client, settings):
+def test_consultation_page_card_has_plain_text_and_its_own_picture(client, settings):
     consultation = ConsultationFactory(summary="Tell us **how** you use the park & why.")
 
     html = client.get(consultation.get_absolute_url()).content.decode()
@@ -91,9 +91,9 @@ def test_consultation_page_card_has_plain_text_and_the_default_picture(client, s
     assert (
         '<meta property="og:description" content="Tell us how you use the park &amp; why.">' in html
     )
-    assert (
-        f'<meta property="og:image" content="{settings.SITE_URL}/static/img/share-default' in html
-    )
+    # The card the portal draws for it (civicportal/core/share_cards.py).
+    card = f"{settings.SITE_URL}/share/card/consultations.consultation/{consultation.pk}/en/"
+    assert f'<meta property="og:image" content="{card}' in html
     assert 'aria-label="Share"' in html
 
 

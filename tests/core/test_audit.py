@@ -109,9 +109,9 @@ def test_share_include_has_plain_links_and_no_trackers(item, uncollected_static)
         request=request,
     )
     assert '<meta property="og:title" content="Old Town">' in meta
-    # No picture of its own: the council's default card, a large image, from our own files.
+    # No picture of its own: the card the portal draws for it, a large image, from our site.
     assert '<meta name="twitter:card" content="summary_large_image">' in meta
-    assert re.search(r'<meta property="og:image" content="http[^"]+/share-default\.png">', meta)
+    assert re.search(r'<meta property="og:image" content="http[^"]+/share/card/[^"]+\.png', meta)
 
 
 def test_mastodon_share_sends_the_resident_to_their_own_server(client, settings):

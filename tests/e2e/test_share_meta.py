@@ -1,5 +1,5 @@
 """Consultations, budgets, projects and ideas each carry their own title, Open Graph and
-Twitter card tags (with the council's default picture when the item has none) and plain
+Twitter card tags (with the card the portal draws when the item has no picture) and plain
 share links, from the shared includes/share_meta.html and includes/share.html."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.proposals.factories import CategoryFactory, idea_post
 
 pytestmark = pytest.mark.e2e
 
-DEFAULT_IMAGE = "/static/img/share-default.png"
+CARDS = "/share/card/"
 
 
 def _meta(page: Page, key: str) -> str | None:
@@ -33,13 +33,13 @@ def _meta(page: Page, key: str) -> str | None:
     return tag.get_attribute("content")
 
 
-def _check_default_image(page: Page, site: str, *, twitter: bool = True) -> None:
+def _check_card_image(page: Page, site: str) -> None:
     image = _meta(page, "og:image")
-    assert image.startswith(settings.SITE_URL) and image.endswith(DEFAULT_IMAGE), image
-    if twitter:
-        assert _meta(page, "twitter:image") == image
+    assert image.startswith(settings.SITE_URL + CARDS), image
+    assert _meta(page, "twitter:image") == image
     # The live server stands in for SITE_URL: the same path must answer with the picture.
-    answer = page.request.get(f"{site}{urlsplit(image).path}")
+    parts = urlsplit(image)
+    answer = page.request.get(f"{site}{parts.path}" + (f"?{parts.query}" if parts.query else ""))
     assert answer.status == 200 and answer.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(answer.body())).size == (1200, 630)
 
@@ -84,7 +84,7 @@ def test_item_pages_have_their_own_title_card_and_share_links(page: Page, site, 
         assert _meta(page, "og:description").startswith(description)
         assert "**" not in _meta(page, "og:description")
         assert _meta(page, "description").startswith(description)
-    _check_default_image(page, site)
+    _check_card_image(page, site)
 
     share = page.get_by_role("navigation", name="Share")
     email = share.get_by_role("link", name="Email")
@@ -94,10 +94,9 @@ def test_item_pages_have_their_own_title_card_and_share_links(page: Page, site, 
     assert page.locator("script[src^='http'], iframe").count() == 0
 
 
-def test_pages_without_an_item_still_carry_the_default_picture(page: Page, site):
+def test_pages_without_an_item_carry_a_card_of_their_title(page: Page, site):
     page.goto(f"{site}/budget/")
-    # Twitter cards fall back to og:image, which is all the generic pages carry.
-    _check_default_image(page, site, twitter=False)
+    _check_card_image(page, site)
     assert _meta(page, "twitter:card") == "summary_large_image"
 
 
@@ -119,7 +118,7 @@ def test_published_budget_results_have_their_own_card_and_share_links(page: Page
         "1 of 1 project will be funded, costing 3,000 EUR of 10,000 EUR."
     )
     assert _meta(page, "description") == _meta(page, "og:description")
-    _check_default_image(page, site)
+    _check_card_image(page, site)
     share = page.get_by_role("navigation", name="Share")
     expect(share.get_by_role("link", name="Email")).to_have_attribute(
         "href", re.compile("Results%20of%20Harbour%20budget")

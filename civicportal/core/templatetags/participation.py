@@ -5,22 +5,29 @@
 - ``{% comment_thread object as thread %}``: the thread of ``object`` and what the viewer
   may do with each comment (used by ``core/_comments.html``);
 - ``{% follow_state object as follow %}``: whether the viewer follows it, and the count;
-- ``{% share_data object title=... text=... as share %}``: the canonical URL and share links.
+- ``{% share_data object title=... text=... as share %}``: the canonical URL and share links,
+  and ``share.card`` (the Open Graph picture, drawn only when a page asks for it);
+- ``{% page_block_text "title" as title %}``: a block of the page as plain text (base.html's
+  Open Graph tags use the title and description on pages that do not fill ``opengraph``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
+from html import unescape
 from urllib.parse import quote, urlencode, urljoin
 
 from django import template
 from django.conf import settings
 from django.db import models
+from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockNode
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
-from civicportal.core import selectors, targets
+from civicportal.core import selectors, share_cards, targets
 from civicportal.core.forms import CommentForm, ReplyForm
 
 register = template.Library()
@@ -149,4 +156,56 @@ def share_data(context, obj: models.Model | None = None, title: str = "", text: 
         "facebook": f"https://www.facebook.com/sharer/sharer.php?{urlencode({'u': url})}",
         "x": f"https://x.com/intent/post?{urlencode({'text': title, 'url': url})}",
         "whatsapp": f"https://wa.me/?{urlencode({'text': message})}",
+        "card": ShareCard(obj, title),
     }
+
+
+class ShareCard:
+    """The Open Graph picture of an item (``obj`` with a page of its own) or of a page
+    (its ``title``): absolute address and text alternative, worked out on first use."""
+
+    def __init__(self, obj: models.Model | None, title: str) -> None:
+        self.item = obj if obj is not None and hasattr(obj, "get_absolute_url") else None
+        self.title = title
+
+    @cached_property
+    def _card(self) -> share_cards.Card:
+        if self.item is not None:
+            return share_cards.card_for_item(self.item)
+        return share_cards.card_for_page(self.title)
+
+    @cached_property
+    def url(self) -> str:
+        if self.item is not None:
+            return share_cards.absolute(share_cards.item_card_path(self.item))
+        return share_cards.absolute(share_cards.page_card_path(self._card.title))
+
+    @property
+    def alt(self) -> str:
+        return self._card.alt
+
+    width = share_cards.WIDTH
+    height = share_cards.HEIGHT
+
+
+@register.simple_tag(takes_context=True)
+def page_block_text(context, name: str) -> str:
+    """The text of the page's ``{% block <name> %}`` (``title``, ``meta_description``), as
+    the child template fills it; empty when no template defines the block.
+
+    Rendered the way base.html's own block renders it (the block context gives the most
+    specific override), then unescaped to plain text: the caller escapes it again.
+    """
+    if context.render_context.get(BLOCK_CONTEXT_KEY) is None:
+        return ""
+    rendered = BlockNode(name, template.NodeList()).render(context)
+    return " ".join(unescape(strip_tags(rendered)).split())
+
+
+# Pages of one person or of staff: never shared, so no card; search engines keep out.
+PRIVATE_PATH_PREFIXES = ("/staff/", "/admin/", "/profile/", "/accounts/", "/api/")
+
+
+@register.filter
+def share_private_path(path: str) -> bool:
+    return str(path or "").startswith(PRIVATE_PATH_PREFIXES)

@@ -35,7 +35,7 @@ COPY consultations ./consultations
 COPY budgeting ./budgeting
 COPY alerts ./alerts
 COPY community ./community
-COPY social ./social
+COPY outreach ./outreach
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /app/static/node_modules ./static/node_modules

@@ -180,7 +180,7 @@ INSTALLED_APPS = [
     "budgeting",
     "alerts",
     "community",
-    "social",
+    "outreach",
 ]
 
 # Social login providers are switched on by settings: each one whose client id is set.

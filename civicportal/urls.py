@@ -36,7 +36,7 @@ urlpatterns = [
     # /events/, /stories/ and their staff screens.
     path("", include("community.urls")),
     # /staff/social/ (the council's posts) and /embed/ (the widget for the council's website).
-    path("", include("social.urls")),
+    path("", include("outreach.urls")),
     # /profile/questions/ and the staff dashboard "Who takes part".
     path("", include("civicportal.audience.urls")),
     path("admin/", admin.site.urls),

@@ -95,8 +95,8 @@ MODULE_JOBS = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
-    "social-posts-publish-due": {
-        "task": "social.tasks.posts_publish_due_task",
+    "outreach-posts-publish-due": {
+        "task": "outreach.tasks.posts_publish_due_task",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -344,9 +344,9 @@ def _demo_callout():
 def _social_post(city: City):
     """A draft post by the desk about the park consultation (the council's social posts);
     the demo has none, so the first visit composes it through the service."""
-    from social.models import Post
-    from social.services import posts as social_services
-    from social.sources import item_get
+    from outreach.models import Post
+    from outreach.services import posts as social_services
+    from outreach.sources import item_get
 
     post = Post.objects.filter(author=city.staff, state="draft").first()
     if post is None:
@@ -448,13 +448,13 @@ SWEPT: dict[str, Sweep] = {
         PUBLIC, _one(slug=lambda c: "we-are-riverside", pk=lambda c: c.hashtag_post.pk)
     ),
     "community:staff-hashtag-post-queue": Sweep(frozenset({STAFF})),
-    "social:post-list": Sweep(frozenset({STAFF})),
-    "social:post-sources": Sweep(frozenset({STAFF})),
-    "social:post-compose": Sweep(
+    "outreach:post-list": Sweep(frozenset({STAFF})),
+    "outreach:post-sources": Sweep(frozenset({STAFF})),
+    "outreach:post-compose": Sweep(
         frozenset({STAFF}), _one(kind=lambda c: "consultations.opening", pk=lambda c: c.park.pk)
     ),
-    "social:post-detail": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
-    "social:post-edit": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
+    "outreach:post-detail": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
+    "outreach:post-edit": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
     "proposals:idea-list": Sweep(PUBLIC),
     "proposals:idea-create": Sweep(frozenset({RESIDENT})),
     "proposals:forwarded": Sweep(PUBLIC),
@@ -668,10 +668,10 @@ EXCLUDED: dict[str, str] = {
     "alerts:cap-index": "an Atom feed of CAP messages",
     "alerts:cap-message": "a CAP XML message",
     "alerts:staff-submit": "POST only (a button on the staff alert page)",
-    "social:post-submit": "POST only (a button on the social post's page, swept)",
-    "social:post-approve": "POST only (a button on the social post's page, swept)",
-    "social:post-reject": "POST only (a form on the social post's page, swept)",
-    "social:post-cancel": "POST only (a form on the social post's page, swept)",
+    "outreach:post-submit": "POST only (a button on the social post's page, swept)",
+    "outreach:post-approve": "POST only (a button on the social post's page, swept)",
+    "outreach:post-reject": "POST only (a form on the social post's page, swept)",
+    "outreach:post-cancel": "POST only (a form on the social post's page, swept)",
     "alerts:staff-report-triage": "POST only (buttons in the report queue)",
     "alerts:factcheck-feed": "an Atom feed (checked with feedparser in tests/alerts)",
     "alerts:staff-factcheck-submit": "POST only (a button on the staff fact-check page)",

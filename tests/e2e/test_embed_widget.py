@@ -27,7 +27,7 @@ def _parent_page(site: str, widget: str) -> bytes:
   <h1>News from the council</h1>
   <div data-civicportal-widget="{widget}" data-title="Open consultations · Riverside"></div>
   <p id="after">The rest of the council's page.</p>
-  <script src="{site}/static/social/embed.js" async></script>
+  <script src="{site}/static/outreach/embed.js" async></script>
 </body>
 </html>""".encode()
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from civicportal.notifications.models import SocialPost
-from social.models import Post
+from outreach.models import Post
 from tests.consultations.factories import ConsultationFactory
 from tests.e2e.journeys import sign_in
-from tests.social.posts_fixtures import editor
+from tests.outreach.posts_fixtures import editor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

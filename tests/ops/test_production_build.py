@@ -43,7 +43,7 @@ RUNTIME_PACKAGES = (
     "budgeting",
     "alerts",
     "community",
-    "social",
+    "outreach",
 )
 # Installed for development only; none of them may reach the image.
 DEV_ONLY = ("pytest", "pytest-django", "ruff", "playwright", "factory-boy", "pabutools")

@@ -256,7 +256,7 @@ def test_each_domain_role_is_registered_by_its_own_module():
         "Alert approver": "alerts",
         "Fact-check editor": "alerts",
         "Event organiser": "community",
-        "Social media editor": "social",
+        "Social media editor": "outreach",
     }
 
 

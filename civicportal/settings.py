@@ -844,6 +844,34 @@ COMMUNITY_ICAL_DOMAIN = env_str("COMMUNITY_ICAL_DOMAIN") or (
     urlsplit(SITE_URL).hostname or "civicportal"
 )
 
+# Campaign hashtags: public posts brought in from Mastodon and Bluesky for moderation.
+# The Mastodon server whose public hashtag timeline is read; empty: NOTIFICATIONS_MASTODON_URL
+# (and with neither, Mastodon is not read).
+COMMUNITY_HASHTAG_MASTODON_URL = env_str("COMMUNITY_HASHTAG_MASTODON_URL")
+# Campaign hashtags: a Mastodon access token for servers that show hashtag timelines only to
+# signed-in clients (read:statuses scope); most need none.
+COMMUNITY_HASHTAG_MASTODON_TOKEN = env_str("COMMUNITY_HASHTAG_MASTODON_TOKEN")
+# Campaign hashtags: the Bluesky AppView searched for posts; empty: Bluesky is not read.
+COMMUNITY_HASHTAG_BLUESKY_URL = env_str(
+    "COMMUNITY_HASHTAG_BLUESKY_URL", "https://public.api.bsky.app"
+)
+# Campaign hashtags: a bearer token for an AppView that asks for one; the public one needs none.
+COMMUNITY_HASHTAG_BLUESKY_TOKEN = env_str("COMMUNITY_HASHTAG_BLUESKY_TOKEN")
+# Campaign hashtags: seconds to wait for a network's answer.
+COMMUNITY_HASHTAG_TIMEOUT = env_int("COMMUNITY_HASHTAG_TIMEOUT", 10)
+# Campaign hashtags: pages read per campaign and network each run (every 10 minutes).
+COMMUNITY_HASHTAG_MAX_PAGES = env_int("COMMUNITY_HASHTAG_MAX_PAGES", 5)
+# Campaign hashtags: posts per network checked at their source each run (deleted there:
+# deleted here).
+COMMUNITY_HASHTAG_CHECKS_PER_RUN = env_int("COMMUNITY_HASHTAG_CHECKS_PER_RUN", 100)
+# Campaign hashtags: "Ask for removal" requests per client address an hour (0: no limit).
+COMMUNITY_HASHTAG_REMOVALS_PER_HOUR = env_int("COMMUNITY_HASHTAG_REMOVALS_PER_HOUR", 10)
+
+# --- Social reach (posts, widget, who takes part) ---------------------------------------
+# Origins of the council's websites that may show the embeddable widget in a frame
+# (comma-separated, such as https://www.example.org); empty: no site may frame it.
+EMBED_ALLOWED_PARENTS = env_list("EMBED_ALLOWED_PARENTS")
+
 # --- Internationalisation ---------------------------------------------------------------
 
 # The portal's default language (en or is); residents choose their own.

@@ -46,11 +46,11 @@ REMOVAL_RATE_WINDOW = 3600
 
 
 def _max_pages() -> int:
-    return max(int(getattr(settings, "COMMUNITY_HASHTAG_MAX_PAGES", 5)), 1)
+    return max(int(settings.COMMUNITY_HASHTAG_MAX_PAGES), 1)
 
 
 def _checks_per_run() -> int:
-    return max(int(getattr(settings, "COMMUNITY_HASHTAG_CHECKS_PER_RUN", 100)), 0)
+    return max(int(settings.COMMUNITY_HASHTAG_CHECKS_PER_RUN), 0)
 
 
 def campaigns_to_pull(*, today=None) -> QuerySet[Campaign]:
@@ -365,7 +365,7 @@ def hashtag_post_request_removal(
         raise HashtagPost.DoesNotExist
     if locked.state == HashtagPostState.REMOVAL_REQUESTED:
         return locked
-    limit = int(getattr(settings, "COMMUNITY_HASHTAG_REMOVALS_PER_HOUR", 10))
+    limit = int(settings.COMMUNITY_HASHTAG_REMOVALS_PER_HOUR)
     if not rate_limit_take(
         scope=REMOVAL_RATE_SCOPE, subject=requester or "unknown", limit=limit,
         window=REMOVAL_RATE_WINDOW,

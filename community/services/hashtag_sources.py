@@ -122,7 +122,7 @@ def _when(value) -> datetime | None:
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "COMMUNITY_HASHTAG_TIMEOUT", 10))
+    return float(settings.COMMUNITY_HASHTAG_TIMEOUT)
 
 
 class _Source:
@@ -353,22 +353,20 @@ def _carries_tag(record: dict, text: str, hashtag: str) -> bool:
 def configured_sources() -> list[_Source]:
     """The networks to pull from: each one whose base URL is set."""
     sources: list[_Source] = []
-    mastodon_url = getattr(settings, "COMMUNITY_HASHTAG_MASTODON_URL", "") or getattr(
-        settings, "NOTIFICATIONS_MASTODON_URL", ""
-    )
+    mastodon_url = settings.COMMUNITY_HASHTAG_MASTODON_URL or settings.NOTIFICATIONS_MASTODON_URL
     if mastodon_url:
         sources.append(
             MastodonSource(
                 base_url=mastodon_url,
-                token=getattr(settings, "COMMUNITY_HASHTAG_MASTODON_TOKEN", ""),
+                token=settings.COMMUNITY_HASHTAG_MASTODON_TOKEN,
             )
         )
-    bluesky_url = getattr(settings, "COMMUNITY_HASHTAG_BLUESKY_URL", BLUESKY_PUBLIC_APPVIEW)
+    bluesky_url = settings.COMMUNITY_HASHTAG_BLUESKY_URL
     if bluesky_url:
         sources.append(
             BlueskySource(
                 base_url=bluesky_url,
-                token=getattr(settings, "COMMUNITY_HASHTAG_BLUESKY_TOKEN", ""),
+                token=settings.COMMUNITY_HASHTAG_BLUESKY_TOKEN,
             )
         )
     return sources

@@ -77,7 +77,7 @@ def embed_widget_get(key: str) -> EmbedWidget:
 
 
 def _configured_parents() -> list[str]:
-    value = getattr(settings, "EMBED_ALLOWED_PARENTS", [])
+    value = settings.EMBED_ALLOWED_PARENTS
     if isinstance(value, str):
         value = value.split(",")
     return [str(entry).strip() for entry in value if str(entry).strip()]

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
+from civicportal.core import share_cards
 from civicportal.kernel.audit import audit_record
 from civicportal.kernel.validators import find_control_character
 from civicportal.notifications.channels.social import (
@@ -45,9 +45,9 @@ POST_KIND = "outreach.post"
 
 
 def card_image_url(item: SourceItem) -> str:
-    """The share image of ``item``'s page (absolute). The portal's default card for now;
-    the one place to point at generated card images when they land."""
-    return absolute_url(static("img/share-default.png"))
+    """The card image drawn for ``item``'s title with the council's brand (absolute): the
+    picture the networks show under the post, as they show it for the item's page."""
+    return share_cards.absolute(share_cards.page_card_path(item.title))
 
 
 def texts_prefill(item: SourceItem) -> dict[str, str]:

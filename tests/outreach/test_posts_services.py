@@ -45,7 +45,7 @@ def test_prefill_cuts_each_text_to_its_network_and_ends_with_the_link():
         assert text.startswith("Have your say: “Riverside park plan”")
 
 
-def test_compose_makes_a_draft_with_the_items_link_card_and_default_image():
+def test_compose_makes_a_draft_with_the_items_link_and_its_drawn_card():
     by = editor()
     made = consultation()
 
@@ -58,8 +58,9 @@ def test_compose_makes_a_draft_with_the_items_link_card_and_default_image():
         made.get_absolute_url(),
     )
     assert post.card_title == "Riverside park plan"
-    assert post.card_image_url.startswith("https://portal.example/static/img/share-default")
-    assert post.card_image_url.endswith(".png")
+    # The card drawn for the item's title, at an address that proves the title was signed.
+    assert post.card_image_url.startswith("https://portal.example/share/card/page/")
+    assert ".png?t=Riverside+park+plan%3A" in post.card_image_url
     assert post.author == by and post.thread == ""
 
 

@@ -81,7 +81,7 @@ def test_compose_page_prefills_each_account_and_previews_the_card(client):
     assert 'data-social-limit="500"' in html and 'data-social-limit="120"' in html
     assert "Have your say: “Riverside park plan”" in html
     assert f"https://portal.example{made.get_absolute_url()}" in html
-    assert "img/share-default" in html and "outreach/compose." in html
+    assert "/share/card/page/" in html and "outreach/compose." in html
 
 
 def test_compose_saves_a_draft_and_shows_its_preview(client):

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 def register() -> None:
     """Called once from ``AudienceConfig.ready()``."""
     from allauth.account.signals import user_signed_up
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
     from django.utils.translation import gettext_lazy as _
 
     from civicportal.accounts.adapters import after_signup_register
@@ -35,6 +37,12 @@ def register() -> None:
         erase=audience_services.audience_personal_data_erase,
     )
     user_signed_up.connect(signup_recorded, dispatch_uid="audience-signup-recorded")
+    # The built-in questions exist after every migrate (and after a test's flush).
+    post_migrate.connect(
+        audience_services.builtin_questions_ensure,
+        sender=apps.get_app_config("audience"),
+        dispatch_uid="audience.builtin_questions_ensure",
+    )
     after_signup_register(profile_questions_step)
 
 

@@ -35,6 +35,7 @@ from civicportal.audience.models import (
     ProfileQuestionsAsked,
     SourceVisit,
 )
+from civicportal.audience.models.profile import AGE_BAND, DISTRICT
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,47 @@ def participation_record(*, user, module: str, action: str) -> None:
 
 
 # --- Profile questions ----------------------------------------------------------------------
+
+AGE_BANDS = [
+    ("under-18", "Under 18"),
+    ("18-24", "18 to 24"),
+    ("25-34", "25 to 34"),
+    ("35-44", "35 to 44"),
+    ("45-54", "45 to 54"),
+    ("55-64", "55 to 64"),
+    ("65-74", "65 to 74"),
+    ("75-plus", "75 or over"),
+]
+
+
+def builtin_questions_ensure(*, using: str = "default", apps=None, **kwargs) -> None:
+    """Create the built-in questions (age band with its bands, district) if missing; what
+    the council changed (wording, order, switched off) stays. Safe to run any number of
+    times; a ``post_migrate`` receiver, so a new database and a test database emptied
+    between browser tests both have them."""
+    try:
+        question_model = apps.get_model("audience", "ProfileQuestion") if apps else ProfileQuestion
+        choice_model = apps.get_model("audience", "ProfileChoice") if apps else ProfileChoice
+    except LookupError:  # a migrate that took the app back to zero
+        return
+    questions = question_model.objects.using(using)
+    age, _created = questions.get_or_create(
+        key=AGE_BAND,
+        defaults={"label": "Your age band", "kind": "choices", "order": 10, "built_in": True},
+    )
+    for order, (key, label) in enumerate(AGE_BANDS, start=1):
+        choice_model.objects.using(using).get_or_create(
+            question=age, key=key, defaults={"label": label, "order": order * 10}
+        )
+    questions.get_or_create(
+        key=DISTRICT,
+        defaults={
+            "label": "The district you live in",
+            "kind": "areas",
+            "order": 20,
+            "built_in": True,
+        },
+    )
 
 
 def questions_asked(*, user) -> bool:

@@ -131,3 +131,15 @@ def test_a_question_the_council_adds_is_asked_too(client, resident):
     assert "Your gender" in client.get(QUESTIONS).content.decode()
     client.post(QUESTIONS, {"action": "save", "gender": "woman"})
     assert ProfileAnswer.objects.get(user=resident, question=gender).choice.key == "woman"
+
+
+def test_the_built_in_questions_come_back_after_a_migrate_and_keep_the_councils_changes():
+    from civicportal.audience.services import builtin_questions_ensure
+
+    ProfileQuestion.objects.filter(key="age-band").update(active=False, label="Age")
+    ProfileQuestion.objects.filter(key="district").delete()
+    builtin_questions_ensure()
+    builtin_questions_ensure()
+    age = ProfileQuestion.objects.get(key="age-band")
+    assert (age.active, age.label, age.choices.count()) == (False, "Age", 8)
+    assert ProfileQuestion.objects.get(key="district").kind == "areas"

@@ -10,7 +10,8 @@ from civicportal.audience.models import PopulationFigure, ProfileChoice, Profile
 from civicportal.kernel.admin import RulesAdminMixin
 
 
-class ProfileChoiceInline(RulesAdminMixin, admin.TabularInline):
+class ProfileChoiceInline(admin.TabularInline):
+    # Django's inline asks ``audience.<verb>_profilechoice``, which the rules answer.
     model = ProfileChoice
     fields = ("key", "label", "order")
     extra = 1

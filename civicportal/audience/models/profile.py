@@ -200,11 +200,13 @@ class PopulationFigure(models.Model):
                 fields=["question", "choice"],
                 condition=Q(choice__isnull=False),
                 name="audience_population_one_per_choice",
+                violation_error_message=_("This choice has a population figure already."),
             ),
             models.UniqueConstraint(
                 fields=["question", "area"],
                 condition=Q(area__isnull=False),
                 name="audience_population_one_per_area",
+                violation_error_message=_("This area has a population figure already."),
             ),
             models.CheckConstraint(
                 condition=Q(choice__isnull=False, area__isnull=True)

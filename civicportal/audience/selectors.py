@@ -29,7 +29,7 @@ from civicportal.audience.suppression import Line, min_group, suppressed_keys
 
 SIGNUP_MODULE = "accounts"
 SIGNUP_ACTION = "signup"
-DIRECT = "direct"  # the filter's and the tables' name for "" (no source link)
+DIRECT = sources.DIRECT  # the filter's and the tables' name for "" (no source link)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ DEFAULT_SOURCES = (
     "qr",
 )
 SOURCE_PATTERN = re.compile(r"[a-z0-9-]{1,32}")
+DIRECT = "direct"
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audience_request", default=None)
 
@@ -39,7 +40,10 @@ def allowed_sources() -> tuple[str, ...]:
     if isinstance(configured, str):
         configured = configured.split(",")
     cleaned = (str(item).strip().lower() for item in configured)
-    return tuple(dict.fromkeys(item for item in cleaned if SOURCE_PATTERN.fullmatch(item)))
+    # "direct" names the visits and actions without a source link on the dashboard.
+    return tuple(
+        dict.fromkeys(item for item in cleaned if SOURCE_PATTERN.fullmatch(item) and item != DIRECT)
+    )
 
 
 def source_clean(value: object) -> str:

@@ -32,9 +32,10 @@ def test_an_unknown_or_malformed_source_is_ignored_without_an_error(browser, via
 
 
 def test_the_council_may_name_its_own_sources(browser, settings):
-    settings.AUDIENCE_SOURCES = "tiktok, Bad Entry!,qr"
+    settings.AUDIENCE_SOURCES = "tiktok, Bad Entry!,qr,direct"
     browser.get("/?via=tiktok")
     browser.get("/?via=bluesky")  # no longer on the list
+    browser.get("/?via=direct")  # the dashboard's name for "no source link"
     assert counts() == {"tiktok": 1}
 
 

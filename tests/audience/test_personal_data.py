@@ -59,9 +59,15 @@ def test_erase_removes_only_the_residents_rows(resident):
     assert ProfileQuestion.objects.filter(key="age-band").exists()
 
 
-def test_deleting_the_account_through_the_portal_erases_the_answers(client, resident):
+def test_deleting_the_account_through_the_portal_erases_the_answers(resident):
+    from civicportal.core.services.personal_data import account_delete
+    from tests.accounts.factories import DEFAULT_PASSWORD
+
     profile_answers_save(user=resident, answers={"age-band": "25-34"})
-    for registered in personal_data.parts():
-        registered.erase(resident)
-    resident.delete()
+    Participation.objects.create(
+        user=resident, module="proposals", action="idea", day=timezone.localdate()
+    )
+    account_delete(user=resident, confirmation=DEFAULT_PASSWORD)
     assert not ProfileAnswer.objects.exists()
+    assert not Participation.objects.exists()
+    assert not ProfileQuestionsAsked.objects.exists()

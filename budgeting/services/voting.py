@@ -16,6 +16,7 @@ from budgeting.services.common import lock_process_shared, money, require_perm
 from civicportal.accounts.census import hash_identifier
 from civicportal.accounts.models import CensusEntry, ResidencyRequest
 from civicportal.accounts.rules import is_verified_resident
+from civicportal.audience.services import participation_record
 
 Channel = BallotSubmission.Channel
 
@@ -275,6 +276,7 @@ def ballot_cast(*, actor, ballot: Ballot, selections: Mapping[int, int]) -> Ball
     submission.save(update_fields=fields)
     _resolve_duplicates(ballot=ballot, voter_key=key, precedence=process.paper_precedence)
     submission.refresh_from_db(fields=["counted", "superseded_by"])
+    participation_record(user=actor, module="budgeting", action="ballot")
     return submission
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.utils import translation
 
 from civicportal.accounts.sites import site_domain
@@ -18,9 +20,35 @@ def _language_of(user) -> str | None:
     return language if language in dict(settings.LANGUAGES) else None
 
 
+# Pages a new account passes through before reaching where it was going, added by apps on
+# a higher floor from their ``ready()`` (the voluntary profile questions): each step is
+# ``step(request, user, destination) -> URL or None``; the first URL wins, and the step's
+# page sends the resident on to ``destination`` afterwards.
+AfterSignupStep = Callable[..., "str | None"]
+_after_signup_steps: list[AfterSignupStep] = []
+
+
+def after_signup_register(step: AfterSignupStep) -> None:
+    """Add a step once (safe to call twice from ``ready()``)."""
+    if step not in _after_signup_steps:
+        _after_signup_steps.append(step)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUPS", True)
+
+    def post_login(self, request, user, *, signup: bool, **kwargs):
+        """After a sign-up's first sign-in (directly, or on confirming the address), a
+        registered step may come before the destination (``next`` or the home page)."""
+        response = super().post_login(request, user, signup=signup, **kwargs)
+        if signup and isinstance(response, HttpResponseRedirect):
+            for step in _after_signup_steps:
+                url = step(request, user, response.url)
+                if url:
+                    response["Location"] = url
+                    break
+        return response
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import Area, User
+from civicportal.audience.services import participation_record
 from civicportal.core.images import image_reencode
 from civicportal.core.maps import point_check
 from civicportal.core.rendering import markdown_render, markdown_text
@@ -453,6 +454,7 @@ def signup_create(*, actor: User, event: Event | int) -> EventSignup:
     )
     if confirmed:
         Event.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + 1)
+    participation_record(user=actor, module="community", action="event-signup")
     return signup
 
 

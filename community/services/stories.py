@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicportal.accounts.models import Area, User
+from civicportal.audience.services import participation_record
 from civicportal.core.images import image_reencode
 from civicportal.core.rendering import markdown_render
 from civicportal.kernel.audit import audit_record
@@ -187,6 +188,7 @@ def story_submit(
     if content.photo is not None:
         story.photo.save(content.photo.name, content.photo, save=False)
     story.save()
+    participation_record(user=actor, module="community", action="story")
     return story
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from civicportal.audience.services import participation_record
 from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from consultations.models import Answer, Audience, Consultation, Response
 from consultations.services.answers import answers_clean
@@ -142,4 +143,5 @@ def response_submit(
     for row in rows:
         row.response = response
     Answer.objects.bulk_create(rows)
+    participation_record(user=user, module="consultations", action="answer")
     return response

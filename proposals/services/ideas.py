@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import Area, User
+from civicportal.audience.services import participation_record
 from civicportal.core.images import image_reencode
 from civicportal.core.maps import point_check
 from civicportal.core.models import Follow
@@ -152,4 +153,5 @@ def idea_create(
         ],
         ignore_conflicts=True,
     )
+    participation_record(user=author, module="proposals", action="idea")
     return idea

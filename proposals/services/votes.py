@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from civicportal.accounts.models import User
+from civicportal.audience.services import participation_record
 from civicportal.core.models import ModerationState
 from civicportal.kernel.ratelimit import RateLimited, rate_limit_take, seconds_to_next_window
 from proposals.models import OPEN_STATUSES, Idea, IdeaVote
@@ -246,6 +247,7 @@ def idea_vote(*, user: User, idea: Idea | int, value: str) -> IdeaVote:
     idea_id = idea if isinstance(idea, int) else idea.pk
     vote = _retried(_idea_vote, user=user, idea_id=idea_id, value=value)
     _copy_counts(vote.idea, idea)
+    participation_record(user=user, module="proposals", action=f"vote-{value}")
     return vote
 
 

@@ -46,6 +46,9 @@ def confirm_and_expect_signed_in(page: Page, site: str, name: str, link: str) ->
     assert link.startswith(site)
     page.goto(link)
     page.locator("main form button[type=submit]").click()
+    # The voluntary profile questions come once after sign-up, and can be skipped.
+    expect(page).to_have_url(re.compile(r"/profile/questions/"))
+    page.get_by_role("button", name="Skip").click()
     expect(page).to_have_url(f"{site}/")
     expect(page.get_by_role("banner").get_by_text(name, exact=True)).to_be_visible()
 

@@ -37,7 +37,10 @@ def test_resident_signs_up_confirms_email_and_reaches_profile(page: Page, site):
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
 
-    # Confirming in the browser that signed up (where the password was typed) signs in.
+    # Confirming in the browser that signed up (where the password was typed) signs in; the
+    # voluntary profile questions come once first, and can be skipped.
+    expect(page).to_have_url(re.compile(r"/profile/questions/\?next=%2F$"))
+    page.get_by_role("button", name="Skip").click()
     expect(page).to_have_url(f"{site}/")
     header = page.get_by_role("banner")
     header.get_by_text("Anna", exact=True).click()  # opens the account menu

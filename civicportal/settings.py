@@ -235,6 +235,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Counts visits through source links (?via=...) and keeps the request's source for the
+    # participation counts; no cookie, no address (civicportal/audience/middleware.py).
+    "civicportal.audience.middleware.AudienceSourceMiddleware",
     "civicportal.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After MessageMiddleware: it tells the staff member why they were redirected.
@@ -871,6 +874,14 @@ COMMUNITY_HASHTAG_REMOVALS_PER_HOUR = env_int("COMMUNITY_HASHTAG_REMOVALS_PER_HO
 # Origins of the council's websites that may show the embeddable widget in a frame
 # (comma-separated, such as https://www.example.org); empty: no site may frame it.
 EMBED_ALLOWED_PARENTS = env_list("EMBED_ALLOWED_PARENTS")
+# Who takes part: the council's source links (?via=<source>), short slugs [a-z0-9-]{1,32};
+# a visit or participation through any other is counted as direct.
+AUDIENCE_SOURCES = env_list(
+    "AUDIENCE_SOURCES", "mastodon,bluesky,facebook,email,newsletter,poster,website,qr"
+)
+# Who takes part: the smallest group the dashboard and its CSV show (below 10 only with DEBUG
+# on, for a demo; otherwise 10 is used).
+AUDIENCE_MIN_GROUP = env_int("AUDIENCE_MIN_GROUP", 10)
 
 # --- Internationalisation ---------------------------------------------------------------
 

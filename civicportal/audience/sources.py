@@ -17,16 +17,6 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, RawPostDataException
 from django.http.multipartparser import MultiPartParserError
 
-DEFAULT_SOURCES = (
-    "mastodon",
-    "bluesky",
-    "facebook",
-    "email",
-    "newsletter",
-    "poster",
-    "website",
-    "qr",
-)
 SOURCE_PATTERN = re.compile(r"[a-z0-9-]{1,32}")
 DIRECT = "direct"
 
@@ -36,7 +26,7 @@ _current_request: ContextVar[HttpRequest | None] = ContextVar("audience_request"
 def allowed_sources() -> tuple[str, ...]:
     """The council's sources (``AUDIENCE_SOURCES``: a list or a comma-separated text), each
     a valid slug; an invalid entry in the setting is left out rather than trusted."""
-    configured = getattr(settings, "AUDIENCE_SOURCES", DEFAULT_SOURCES)
+    configured = settings.AUDIENCE_SOURCES
     if isinstance(configured, str):
         configured = configured.split(",")
     cleaned = (str(item).strip().lower() for item in configured)

@@ -30,7 +30,7 @@ def min_group() -> int:
     """The smallest group shown (``AUDIENCE_MIN_GROUP``, default 10). Below 10 only with
     DEBUG on (a demo with a handful of accounts); a lower value on a server is refused and
     10 is used."""
-    configured = getattr(settings, "AUDIENCE_MIN_GROUP", MIN_GROUP_FLOOR)
+    configured = settings.AUDIENCE_MIN_GROUP
     try:
         value = int(configured)
     except (TypeError, ValueError):

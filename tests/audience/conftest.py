@@ -7,21 +7,11 @@ import pytest
 from civicportal.accounts import roles
 from tests.accounts.factories import AreaFactory, StaffFactory, UserFactory
 
-MIDDLEWARE = "civicportal.audience.middleware.AudienceSourceMiddleware"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 @pytest.fixture(autouse=True)
-def _audience_middleware(settings):
-    """The portal's settings list the middleware once the integrator adds it (see the
-    report); until then, these tests put it where it belongs: after authentication."""
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(
-            middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-            MIDDLEWARE,
-        )
-        settings.MIDDLEWARE = middleware
+def _audience_settings(settings):
     settings.AUDIENCE_SOURCES = "mastodon,bluesky,facebook,email,newsletter,poster,website,qr"
     settings.AUDIENCE_MIN_GROUP = 10
     settings.LANGUAGE_CODE = "en"

@@ -2,10 +2,8 @@
 answers the voluntary questions and a consultation, and the "Who takes part" dashboard
 counts one participant for that source.
 
-The portal's settings list ``AudienceSourceMiddleware`` once the integrator adds it; this
-journey runs its own live server started after putting it there, so it does not depend on
-which test started the shared one. One resident is a group under 10: the dashboard shows it
-only because the demo threshold (``AUDIENCE_MIN_GROUP=1`` with ``DEBUG`` on) allows it.
+One resident is a group under 10: the dashboard shows it only because the demo threshold
+(``AUDIENCE_MIN_GROUP=1`` with ``DEBUG`` on) allows it.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, expect
-from pytest_django.live_server_helper import LiveServer
 
 from civicportal.accounts import roles
 from civicportal.audience.models import Participation, ProfileAnswer, SourceVisit
@@ -24,7 +21,6 @@ from tests.e2e.journeys import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-MIDDLEWARE = "civicportal.audience.middleware.AudienceSourceMiddleware"
 PASSWORD = "Harbour lights at dusk 42"
 # Headless Chromium says "HeadlessChrome", which the count leaves out as a robot; the
 # resident's browser says what a desktop Chrome says.
@@ -35,21 +31,11 @@ DESKTOP_CHROME = (
 
 
 @pytest.fixture
-def counting_site(settings, transactional_db):
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(
-            middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-            MIDDLEWARE,
-        )
-        settings.MIDDLEWARE = middleware
+def counting_site(site, settings):
     settings.DEBUG = True  # the demo threshold below 10 needs it
     settings.AUDIENCE_MIN_GROUP = 1
     settings.ACCOUNT_EMAIL_VERIFICATION = "none"
-    settings.AUDIENCE_SOURCES = "mastodon,bluesky,facebook,email,newsletter,poster,website,qr"
-    server = LiveServer("localhost")
-    yield server.url
-    server.stop()
+    return site
 
 
 def test_a_resident_from_bluesky_signs_up_answers_and_is_counted(browser: Browser, counting_site):

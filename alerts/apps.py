@@ -98,6 +98,10 @@ class AlertsConfig(AppConfig):
         schema.enum_name_register("CapStatusEnum", CapStatus)
         schema.enum_name_register("AlertStateEnum", Alert.State)
         schema.enum_name_register("AlertMessageStateEnum", AlertMessage.State)
+        # What staff may announce on the council's social accounts.
+        from alerts.shareables import register_shareables
+
+        register_shareables()
 
     def _ready_volunteers(self) -> None:
         """Volunteer call-outs (alerts/models/volunteers.py): their urgent topic, personal

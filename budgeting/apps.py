@@ -64,3 +64,7 @@ class BudgetingConfig(AppConfig):
             schedule=60.0,
             options={"expires": 55},
         )
+        # What staff may announce on the council's social accounts.
+        from budgeting.shareables import register_shareables
+
+        register_shareables()

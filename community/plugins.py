@@ -4,9 +4,12 @@
 def register() -> None:
     """Called once from ``CommunityConfig.ready()``."""
     from community import stories_plugins
+    from community.shareables import register_shareables
 
     _register_events()
     stories_plugins.register()
+    # What staff may announce on the council's social accounts.
+    register_shareables()
 
 
 def _register_events() -> None:

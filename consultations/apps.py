@@ -66,3 +66,7 @@ class ConsultationsConfig(AppConfig):
             schedule=300.0,
             options={"expires": 290},
         )
+        # What staff may announce on the council's social accounts.
+        from consultations.shareables import register_shareables
+
+        register_shareables()

@@ -12,15 +12,11 @@ def _register_posts() -> None:
 
     from civicportal.core import periodic, staff_screens
     from civicportal.kernel import personal_data
-    from outreach import (
-        rules,  # noqa: F401  (the posts' permissions)
-        source_adapters,
-    )
+    from outreach import rules  # noqa: F401  (the posts' permissions)
     from outreach.roles import register_roles
     from outreach.services import posts as post_services
 
     register_roles()
-    source_adapters.register_all()
     staff_screens.register(
         app_label="outreach",
         key="outreach.posts",

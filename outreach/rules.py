@@ -13,6 +13,7 @@ from __future__ import annotations
 import rules
 
 from civicportal.accounts.rules import has_role, is_administrator
+from civicportal.core import shareables
 from outreach.roles import SOCIAL_EDITOR
 
 is_social_editor = has_role(SOCIAL_EDITOR)
@@ -38,10 +39,7 @@ def holds_source_approval(user, post) -> bool:
     """The approver holds what the post's source asks of its approvers (if anything)."""
     if post is None:
         return True
-    from outreach.sources import _SOURCES
-
-    source = _SOURCES.get(post.source_kind)
-    permission = source.approval_permission if source else ""
+    permission = shareables.approval_permission(post.source_kind)
     return not permission or user.has_perm(permission)
 
 

@@ -71,3 +71,7 @@ class ProposalsConfig(AppConfig):
             schedule=crontab(hour=4, minute=40),
         )
         schema.enum_name_register("IdeaStatusEnum", IdeaStatus)
+        # What staff may announce on the council's social accounts.
+        from proposals.shareables import register_shareables
+
+        register_shareables()

@@ -38,7 +38,7 @@ class Post(models.Model):
     """One post, its text per account, and who wrote and approved it."""
 
     # The public item it was composed from, as the source registry names it
-    # (outreach.sources): e.g. "consultations.opening" and the consultation's id.
+    # (civicportal/core/shareables.py): e.g. "consultations.opening" and the consultation's id.
     source_kind = models.CharField(_("source kind"), max_length=60)
     source_id = models.PositiveBigIntegerField(_("source id"))
     url = models.CharField(_("link"), max_length=500)

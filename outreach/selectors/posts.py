@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from civicportal.core.shareables import SourceItem, source_list
 from civicportal.notifications.channels.social import social_accounts
 from civicportal.notifications.models import Delivery
 from outreach.models import Post, PostState
-from outreach.sources import SourceItem, source_list
 
 LIST_LIMIT = 100
 

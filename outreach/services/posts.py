@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from civicportal.accounts.models import User
 from civicportal.core import share_cards
+from civicportal.core.shareables import SourceItem, item_get, source_get
 from civicportal.kernel.audit import audit_record
 from civicportal.kernel.validators import find_control_character
 from civicportal.notifications.channels.social import (
@@ -34,7 +35,6 @@ from civicportal.notifications.channels.social import (
 from civicportal.notifications.rendering import absolute_url
 from outreach.models import Post, PostState
 from outreach.models.posts import CARD_DESCRIPTION_MAX_LENGTH, CARD_TITLE_MAX_LENGTH
-from outreach.sources import SourceItem, item_get, source_get
 
 logger = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
+from civicportal.core.shareables import item_get, source_get
 from civicportal.notifications.channels.social import network_limit, social_accounts
 from civicportal.notifications.rendering import absolute_url
 from outreach.forms import PostForm, ReasonForm
 from outreach.models import Post, PostState
 from outreach.selectors import posts as selectors
 from outreach.services import posts as services
-from outreach.sources import item_get, source_get
 
 
 def _error_text(error: Exception) -> str:

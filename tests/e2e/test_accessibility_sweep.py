@@ -344,9 +344,9 @@ def _demo_callout():
 def _social_post(city: City):
     """A draft post by the desk about the park consultation (the council's social posts);
     the demo has none, so the first visit composes it through the service."""
+    from civicportal.core.shareables import item_get
     from outreach.models import Post
     from outreach.services import posts as social_services
-    from outreach.sources import item_get
 
     post = Post.objects.filter(author=city.staff, state="draft").first()
     if post is None:

@@ -9,10 +9,10 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from alerts.roles import ALERT_APPROVER
+from civicportal.core.shareables import item_get
 from outreach.models import Post
 from outreach.roles import SOCIAL_EDITOR
 from outreach.services import posts as services
-from outreach.sources import item_get
 from tests.accounts.factories import StaffFactory
 from tests.consultations.factories import ConsultationFactory
 

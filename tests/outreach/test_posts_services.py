@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from civicportal.core.shareables import item_get
 from civicportal.notifications.models import Delivery, Event
 from outreach.models import Post, PostState
 from outreach.services import posts as services
-from outreach.sources import item_get
 from tests.alerts.factories import published as published_alert
 from tests.outreach.posts_fixtures import (
     approved,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgeting.models import BudgetProcess
-from outreach import sources
+from civicportal.core import shareables as sources
 from outreach.selectors.posts import source_groups
 from proposals.models import Idea
 from tests.accounts.factories import UserFactory

@@ -1,11 +1,12 @@
-"""The public items a post can be composed from, each kind a small registered adapter.
+"""The public items the council can announce on its social accounts, each kind a small
+registered adapter: the staff's post screen offers them, pre-fills a post from one and
+links it.
 
-A module (or this app, on its behalf) registers one ``Source`` per kind of item, from
-``AppConfig.ready()``::
+Each module registers one ``Source`` per kind of item it owns, from ``AppConfig.ready()``::
 
-    from outreach import sources
+    from civicportal.core import shareables
 
-    sources.register(sources.Source(
+    shareables.register(shareables.Source(
         kind="consultations.opening",
         label=_("A consultation opens"),
         recent=lambda limit: [...],   # the newest public items, as SourceItems
@@ -66,6 +67,12 @@ def unregister(kind: str) -> None:
     _SOURCES.pop(kind, None)
 
 
+def approval_permission(kind: str) -> str:
+    """The permission an approver of a post about ``kind`` must hold too ("" if none)."""
+    source = _SOURCES.get(str(kind or ""))
+    return source.approval_permission if source else ""
+
+
 def source_list() -> list[Source]:
     return sorted(_SOURCES.values(), key=lambda source: (source.order, source.kind))
 
@@ -100,3 +107,12 @@ def item_get(kind: str, pk: object) -> SourceItem:
 def one_line(text: str) -> str:
     """``text`` on one line (a description or an answer written with line breaks)."""
     return " ".join(str(text or "").split())
+
+
+DESCRIPTION_LENGTH = 300
+
+
+def short(text: str, length: int = DESCRIPTION_LENGTH) -> str:
+    """``text`` on one line, cut with "…" to ``length`` characters (a card's description)."""
+    text = one_line(text)
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

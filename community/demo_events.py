@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from civicportal.audience.demo import participation_demo
 from civicportal.core import demo
 from community.models import Event, EventKind, EventSignup
 from community.roles_events import EVENT_ORGANISER
@@ -14,13 +15,17 @@ from community.services import events as services
 
 demo.register_staff(EVENT_ORGANISER, local_part="events", display_name="Sigríður Jónsdóttir")
 
+# The links residents came through to sign up (AUDIENCE_SOURCES), in turn.
+SIGNUP_SOURCES = ["facebook", "", "poster", "mastodon", "", "facebook", "bluesky"]
+
 CLEAN_UP = "Riverside clean-up"
 GARDEN = "Planting day at the Mill Lane community garden"
 
 
 def _backdate(ctx: demo.DemoContext, event: Event, *, days: int) -> None:
     """Say the event was announced ``days`` ago and residents signed up since, in the order
-    they did (the waiting list keeps that order), each after joining the portal."""
+    they did (the waiting list keeps that order), each after joining the portal, and count
+    each sign-up as the resident's participation that day."""
     announced = ctx.now - timedelta(days=days)
     Event.objects.filter(pk=event.pk).update(
         created_at=announced, published_at=announced, updated_at=announced
@@ -30,8 +35,14 @@ def _backdate(ctx: demo.DemoContext, event: Event, *, days: int) -> None:
     for index, signup in enumerate(signups):
         earliest = max(announced, signup.user.date_joined)
         share = (index + 1) / (len(signups) + 1)
-        EventSignup.objects.filter(pk=signup.pk).update(
-            created_at=max(ctx.between(announced, ctx.now, share), earliest)
+        signed_up = max(ctx.between(announced, ctx.now, share), earliest)
+        EventSignup.objects.filter(pk=signup.pk).update(created_at=signed_up)
+        participation_demo(
+            user=signup.user,
+            module="community",
+            action="event-signup",
+            at=signed_up,
+            source=SIGNUP_SOURCES[index % len(SIGNUP_SOURCES)],
         )
 
 

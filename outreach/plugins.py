@@ -5,6 +5,7 @@ def register() -> None:
     """Called once from ``SocialConfig.ready()``."""
     _register_posts()
     _register_embed()
+    from outreach import demo  # noqa: F401  (registers the demo seeder and editor)
 
 
 def _register_posts() -> None:

@@ -44,6 +44,7 @@ def register() -> None:
         dispatch_uid="audience.builtin_questions_ensure",
     )
     after_signup_register(profile_questions_step)
+    from civicportal.audience import demo  # noqa: F401  (registers the demo seeder)
 
 
 def signup_recorded(sender, request, user, **kwargs) -> None:

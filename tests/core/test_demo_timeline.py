@@ -21,9 +21,13 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertMessage, AlertSubscription
 from budgeting.models import BallotSubmission, BudgetProcess, ProcessTransition, Project
+from civicportal.audience.models import Participation, ProfileAnswer, ProfileQuestionsAsked
 from civicportal.core.models import Comment, Follow
 from civicportal.notifications.models import Delivery, Event
+from community.models.hashtag_posts import HashtagPost
+from community.models.stories import Campaign
 from consultations.models import Consultation, Response, ResponseReport
+from outreach.models import Post
 from proposals.models import OPEN_STATUSES, Idea, IdeaVote, Point, PointRating
 from tests.demo import seed_demo
 
@@ -438,6 +442,55 @@ def _notifications(t: Timeline) -> None:
             )
 
 
+def _social_reach(t: Timeline) -> None:
+    for campaign in Campaign.objects.all():
+        t.before(
+            "a campaign is set up before it starts",
+            campaign,
+            timezone.localdate(campaign.created_at),
+            campaign.starts_on,
+        )
+    for post in HashtagPost.objects.all():
+        t.before(
+            "a campaign post is brought in once posted", post, post.posted_at, post.imported_at
+        )
+        t.before(
+            "a campaign post is moderated once brought in",
+            post,
+            post.imported_at,
+            post.moderated_at,
+        )
+    for post in Post.objects.all():
+        t.before(
+            "a social post is sent after it was written", post, post.created_at, post.submitted_at
+        )
+        t.before(
+            "a social post is approved after it was sent", post, post.submitted_at, post.approved_at
+        )
+        t.before("a social post goes out once approved", post, post.approved_at, post.published_at)
+    for participation in Participation.objects.select_related("user"):
+        t.before(
+            "a resident takes part after joining",
+            participation,
+            timezone.localdate(participation.user.date_joined),
+            participation.day,
+        )
+    for answer in ProfileAnswer.objects.select_related("user"):
+        t.before(
+            "profile questions are answered after joining",
+            answer,
+            answer.user.date_joined,
+            answer.answered_at,
+        )
+    for asked in ProfileQuestionsAsked.objects.select_related("user"):
+        t.before(
+            "profile questions are asked after joining",
+            asked,
+            asked.user.date_joined,
+            asked.asked_at,
+        )
+
+
 def _histories(t: Timeline) -> None:
     """An object's history starts when it was made, not when the seeder wrote it."""
     for entry in LogEntry.objects.filter(action=LogEntry.Action.CREATE).select_related(
@@ -482,6 +535,7 @@ def test_every_dated_thing_in_the_demo_city_follows_what_it_depends_on():
     _budgets(t, finished)
     _alerts(t)
     _notifications(t)
+    _social_reach(t)
     _histories(t)
     _nothing_in_the_future(t, finished)
     assert not t.violations, "The demo city is out of order in time:\n" + t.report()

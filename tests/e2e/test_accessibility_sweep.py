@@ -455,6 +455,8 @@ SWEPT: dict[str, Sweep] = {
     ),
     "outreach:post-detail": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
     "outreach:post-edit": Sweep(frozenset({STAFF}), _one(pk=lambda c: _social_post(c).pk)),
+    "outreach:embed-widget": Sweep(PUBLIC, _one(widget=lambda c: "consultations")),
+    "outreach:embed-help": Sweep(frozenset({STAFF})),
     "audience:profile-questions": Sweep(frozenset({RESIDENT})),
     "audience:dashboard": Sweep(frozenset({STAFF})),
     "proposals:idea-list": Sweep(PUBLIC),
@@ -634,6 +636,8 @@ EXCLUDED_NAMESPACES = {
 
 EXCLUDED: dict[str, str] = {
     "theme-css": "a stylesheet",
+    "core:share-card": "an item's share card, a PNG image (tests/core/test_share_cards.py)",
+    "core:share-card-page": "a page's share card, a PNG image (tests/core/test_share_cards.py)",
     "healthz": "a health check for the load balancer, plain text",
     "set_language": "POST only (the language buttons, checked on every page's footer)",
     "api-schema": "the OpenAPI schema, YAML for programs",

@@ -45,6 +45,13 @@ class PopulationFigureAdmin(RulesAdminMixin, admin.ModelAdmin):
     fields = ("question", "choice", "area", "count", "as_of", "source_note")
     list_select_related = ("question", "choice__question", "area")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A choice is labelled with its question's built-in wording: read the questions in
+        # the same query, not one per option.
+        if db_field.name == "choice":
+            kwargs["queryset"] = ProfileChoice.objects.select_related("question")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description=_("choice or area"))
     def target(self, obj: PopulationFigure) -> str:
         return str(obj.choice.display_label if obj.choice_id else obj.area)

@@ -123,11 +123,16 @@ test: lint assets
 	$(MAKE) --no-print-directory smoke
 	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-unit test-browser
 
+# The API fuzz tests (about two minutes, no browser) run in the browser stream, on its
+# database: that keeps the two streams of `make test` about equally long.
+BALANCED_TO_BROWSER := tests/security/test_api_fuzz.py
+
 test-unit: assets
-	$(TEST_ENV) $(VENV)/bin/pytest --ignore=tests/e2e $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest --ignore=tests/e2e $(addprefix --ignore=,$(BALANCED_TO_BROWSER)) \
+		$(PYTEST_ARGS)
 
 test-browser: assets
-	$(TEST_E2E_ENV) $(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)
+	$(TEST_E2E_ENV) $(VENV)/bin/pytest tests/e2e $(BALANCED_TO_BROWSER) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-e2e-embedded
 
 # The browser journeys again on the embedded default, as `make run` serves it: SQLite (the

@@ -27,12 +27,14 @@ class StoryStateFilter(admin.SimpleListFilter):
 
     title = _("state")
     parameter_name = "state"
+    states = StoryState
+    default = StoryState.PENDING
 
     def lookups(self, request, model_admin):
-        return [*StoryState.choices, ("all", _("All"))]
+        return [*self.states.choices, ("all", _("All"))]
 
     def choices(self, changelist):
-        value = self.value() or StoryState.PENDING
+        value = self.value() or self.default
         for lookup, title in self.lookup_choices:
             yield {
                 "selected": value == lookup,
@@ -41,7 +43,7 @@ class StoryStateFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
-        value = self.value() or StoryState.PENDING
+        value = self.value() or self.default
         if value == "all":
             return queryset
         return queryset.filter(state=value)
@@ -138,23 +140,8 @@ class CampaignAdmin(RulesAdminMixin, admin.ModelAdmin):
 class HashtagPostStateFilter(StoryStateFilter):
     """Awaiting moderation by default, as for stories."""
 
-    def lookups(self, request, model_admin):
-        return [*HashtagPostState.choices, ("all", _("All"))]
-
-    def choices(self, changelist):
-        value = self.value() or HashtagPostState.PENDING
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or HashtagPostState.PENDING
-        if value == "all":
-            return queryset
-        return queryset.filter(state=value)
+    states = HashtagPostState
+    default = HashtagPostState.PENDING
 
 
 def _decide_posts(request, queryset, service, done_message) -> None:
